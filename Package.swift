@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tandem",
+    products: [
+        .library(name: "TandemCore", targets: ["TandemCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev libyaml-dev libzstd-dev).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CYaml", path: "Sources/CYaml"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+
+        .target(name: "TandemCore", dependencies: ["CBLAS", "CZstd"], path: "Sources/Core"),
+        .target(name: "TandemDatasets", dependencies: ["TandemCore", "CZstd"], path: "Sources/Datasets"),
+        .target(name: "TandemStrategies", dependencies: ["TandemCore"], path: "Sources/Strategies"),
+
+        .testTarget(name: "CoreTests", dependencies: ["TandemCore"], path: "Tests/CoreTests"),
+        .testTarget(name: "DatasetsTests", dependencies: ["TandemDatasets"], path: "Tests/DatasetsTests"),
+        .testTarget(name: "StrategiesTests", dependencies: ["TandemStrategies"], path: "Tests/StrategiesTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,90 @@
+import Foundation
+
+/// A size-bucketed pool of Float buffers.
+///
+/// Training allocates tensors of the same handful of sizes every step; the pool hands freed
+/// buffers back out instead of going to `malloc` each time. Buckets are powers of two; the pool
+/// keeps at most `byteLimit` bytes of idle buffers and frees the rest.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool(byteLimit: 3 << 30)
+
+    private var idle: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var idleBytes = 0
+    private let byteLimit: Int
+    private let lock = NSLock()
+
+    init(byteLimit: Int) { self.byteLimit = byteLimit }
+
+    static func bucket(for count: Int) -> Int {
+        var capacity = 16
+        while capacity < count { capacity <<= 1 }
+        return capacity
+    }
+
+    func take(count: Int) -> (UnsafeMutablePointer<Float>, Int) {
+        let capacity = BufferPool.bucket(for: count)
+        lock.lock()
+        if var list = idle[capacity], let pointer = list.popLast() {
+            idle[capacity] = list
+            idleBytes -= capacity * 4
+            lock.unlock()
+            return (pointer, capacity)
+        }
+        lock.unlock()
+        return (UnsafeMutablePointer<Float>.allocate(capacity: capacity), capacity)
+    }
+
+    func give(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
+        lock.lock()
+        if idleBytes + capacity * 4 <= byteLimit {
+            idle[capacity, default: []].append(pointer)
+            idleBytes += capacity * 4
+            lock.unlock()
+        } else {
+            lock.unlock()
+            pointer.deallocate()
+        }
+    }
+
+    /// Frees every idle buffer (used by memory tests and at the end of long runs).
+    func drain() {
+        lock.lock()
+        for (_, list) in idle { for pointer in list { pointer.deallocate() } }
+        idle = [:]
+        idleBytes = 0
+        lock.unlock()
+    }
+
+    var idleByteCount: Int { lock.lock(); defer { lock.unlock() }; return idleBytes }
+}
+
+/// The memory behind a tensor: `count` Floats from the pool, returned to it on release.
+final class TensorStorage: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+    private let capacity: Int
+
+    nonisolated(unsafe) static var liveBytes = 0
+    private static let counterLock = NSLock()
+
+    init(count: Int) {
+        (pointer, capacity) = BufferPool.shared.take(count: count)
+        self.count = count
+        TensorStorage.counterLock.lock(); TensorStorage.liveBytes += capacity * 4; TensorStorage.counterLock.unlock()
+    }
+
+    deinit {
+        TensorStorage.counterLock.lock(); TensorStorage.liveBytes -= capacity * 4; TensorStorage.counterLock.unlock()
+        BufferPool.shared.give(pointer, capacity: capacity)
+    }
+}
+
+/// Memory figures for tests and benchmarks.
+public enum TensorMemory {
+    /// Bytes held by live tensors right now.
+    public static var liveBytes: Int { TensorStorage.liveBytes }
+    /// Bytes of idle buffers kept in the pool.
+    public static var pooledBytes: Int { BufferPool.shared.idleByteCount }
+    /// Returns every idle pooled buffer to the system.
+    public static func drainPool() { BufferPool.shared.drain() }
+}
