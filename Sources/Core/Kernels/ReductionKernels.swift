@@ -1,0 +1,85 @@
+/// Raw loops behind reductions.
+enum ReductionKernels {
+    /// Sums `source` (of `shape`) down to `target`, a shape that broadcasts to `shape`
+    /// (same rank after left-padding with 1s). Accumulation order is fixed, so results are
+    /// deterministic.
+    static func sum(_ source: Tensor, to target: [Int]) -> TensorStorage {
+        let outCount = Shape.count(target)
+        let out = TensorStorage(count: outCount)
+        let x = source.pointer, y = out.pointer
+        if outCount == 1 {
+            y[0] = total(x, count: source.count)
+            return out
+        }
+        y.initialize(repeating: 0, count: outCount)
+        let layout = BroadcastLayout(shape: source.shape, operands: [source.shape, target])
+        let inner = layout.innerCount
+        let innerTarget = layout.innerStrides[1]
+        var walker = layout.walker(startingAt: 0)
+        for _ in 0..<layout.outerCount {
+            let offsetX = walker.offsets[0], offsetY = walker.offsets[1]
+            if innerTarget == 0 {
+                var partial: Float = 0
+                for j in 0..<inner { partial += x[offsetX + j] }
+                y[offsetY] += partial
+            } else {
+                for j in 0..<inner { y[offsetY + j] += x[offsetX + j] }
+            }
+            walker.advance()
+        }
+        return out
+    }
+
+    /// Sum of `count` values in fixed blocks (block partial sums are added in order).
+    static func total(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        let block = 16_384
+        let blocks = (count + block - 1) / block
+        if blocks <= 1 {
+            var s: Float = 0
+            for i in 0..<count { s += x[i] }
+            return s
+        }
+        var partials = [Float](repeating: 0, count: blocks)
+        partials.withUnsafeMutableBufferPointer { p in
+            let base = p.baseAddress!
+            Parallel.forEachChunk(blocks, minimumPerChunk: 4) { range in
+                for b in range {
+                    var s: Float = 0
+                    for i in (b * block)..<min(count, (b + 1) * block) { s += x[i] }
+                    base[b] = s
+                }
+            }
+        }
+        var s: Float = 0
+        for p in partials { s += p }
+        return s
+    }
+
+    /// Repeats `source` along broadcast axes to fill `shape`.
+    static func broadcast(_ source: Tensor, to shape: [Int]) -> TensorStorage {
+        let count = Shape.count(shape)
+        let out = TensorStorage(count: count)
+        let x = source.pointer, y = out.pointer
+        if source.count == 1 {
+            y.initialize(repeating: x[0], count: count)
+            return out
+        }
+        let layout = BroadcastLayout(shape: shape, operands: [shape, source.shape])
+        let inner = layout.innerCount
+        let innerSource = layout.innerStrides[1]
+        Parallel.forEachChunk(layout.outerCount, minimumPerChunk: max(1, 32_768 / max(inner, 1))) { range in
+            var walker = layout.walker(startingAt: range.lowerBound)
+            for _ in range {
+                let offsetY = walker.offsets[0], offsetX = walker.offsets[1]
+                if innerSource == 0 {
+                    let value = x[offsetX]
+                    for j in 0..<inner { y[offsetY + j] = value }
+                } else {
+                    for j in 0..<inner { y[offsetY + j] = x[offsetX + j] }
+                }
+                walker.advance()
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,50 @@
+/// 2-D convolution layer. Parameters `NAME.weight` (out×in×k×k) and, with bias, `NAME.bias`.
+public struct Conv2D: Layer {
+    public let name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, padding: Int, hasBias: Bool
+
+    public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+                padding: Int = 0, bias: Bool = true) {
+        self.name = name; self.inputChannels = inputChannels; self.outputChannels = outputChannels
+        self.kernelSize = kernelSize; self.stride = stride; self.padding = padding; hasBias = bias
+    }
+
+    public func initialParameters(generator: inout SeededGenerator) -> Parameters {
+        let fanIn = inputChannels * kernelSize * kernelSize
+        var p = Parameters([("\(name).weight", uniformFanIn([outputChannels, inputChannels, kernelSize, kernelSize],
+                                                             fanIn: fanIn, generator: &generator))])
+        if hasBias { p["\(name).bias"] = uniformFanIn([outputChannels], fanIn: fanIn, generator: &generator) }
+        return p
+    }
+
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        let y = conv2d(input, weight: context.parameters["\(name).weight"], stride: stride, padding: padding)
+        return hasBias ? y + context.parameters["\(name).bias"].reshaped([1, outputChannels, 1, 1]) : y
+    }
+}
+
+/// Transposed 2-D convolution layer. `NAME.weight` is in×out×k×k (PyTorch layout).
+public struct ConvTranspose2D: Layer {
+    public let name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, padding: Int
+    public let outputPadding: Int, hasBias: Bool
+
+    public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+                padding: Int = 0, outputPadding: Int = 0, bias: Bool = true) {
+        self.name = name; self.inputChannels = inputChannels; self.outputChannels = outputChannels
+        self.kernelSize = kernelSize; self.stride = stride; self.padding = padding
+        self.outputPadding = outputPadding; hasBias = bias
+    }
+
+    public func initialParameters(generator: inout SeededGenerator) -> Parameters {
+        let fanIn = outputChannels * kernelSize * kernelSize
+        var p = Parameters([("\(name).weight", uniformFanIn([inputChannels, outputChannels, kernelSize, kernelSize],
+                                                             fanIn: fanIn, generator: &generator))])
+        if hasBias { p["\(name).bias"] = uniformFanIn([outputChannels], fanIn: fanIn, generator: &generator) }
+        return p
+    }
+
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        let y = transposedConv2d(input, weight: context.parameters["\(name).weight"], stride: stride,
+                                 padding: padding, outputPadding: outputPadding)
+        return hasBias ? y + context.parameters["\(name).bias"].reshaped([1, outputChannels, 1, 1]) : y
+    }
+}

@@ -1,0 +1,52 @@
+/// What a forward pass reads: the parameters to run at, the buffers (batch-norm running
+/// statistics), whether it is training, and where batch statistics go.
+///
+/// Batch-norm running statistics are written only through an explicit `statistics` sink: a
+/// lookahead or meta forward pass simply passes none, so it never touches them.
+public struct ForwardContext {
+    public var parameters: Parameters
+    public var buffers: Parameters
+    public var isTraining: Bool
+    public var statistics: BatchNormStatisticsSink?
+
+    public init(parameters: Parameters, buffers: Parameters = Parameters(), isTraining: Bool,
+                statistics: BatchNormStatisticsSink? = nil) {
+        self.parameters = parameters
+        self.buffers = buffers
+        self.isTraining = isTraining
+        self.statistics = statistics
+    }
+
+    /// The same context with other parameters (e.g. a lookahead Θ′).
+    public func with(parameters: Parameters) -> ForwardContext {
+        var copy = self
+        copy.parameters = parameters
+        return copy
+    }
+}
+
+/// Collects the batch statistics of training-mode batch-norm layers during one forward pass and
+/// folds them into running averages on request (PyTorch convention: unbiased variance, momentum).
+public final class BatchNormStatisticsSink {
+    public private(set) var batchStatistics: [String: (mean: Tensor, variance: Tensor, count: Int)] = [:]
+
+    public init() {}
+
+    func record(layer: String, mean: Tensor, variance: Tensor, count: Int) {
+        batchStatistics[layer] = (mean, variance, count)
+    }
+
+    /// `buffers` with every recorded layer's running mean/variance moved towards the batch's:
+    /// running ← (1 − momentum)·running + momentum·batch.
+    public func updatedBuffers(_ buffers: Parameters, momentum: Float = 0.1) -> Parameters {
+        var result = buffers
+        Tape.withoutRecording {
+            for (layer, stats) in batchStatistics {
+                let unbiased = stats.variance * (Float(stats.count) / Float(max(stats.count - 1, 1)))
+                result["\(layer).runningMean"] = buffers["\(layer).runningMean"] * (1 - momentum) + stats.mean * momentum
+                result["\(layer).runningVariance"] = buffers["\(layer).runningVariance"] * (1 - momentum) + unbiased * momentum
+            }
+        }
+        return result
+    }
+}

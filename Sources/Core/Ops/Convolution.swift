@@ -1,0 +1,234 @@
+// 2-D convolution and transposed convolution through im2col + GEMM.
+//
+// Three bilinear primitives, each the others' VJP:
+//   forward      y  = conv(x, w)
+//   inputGrad    dx = convInputGradient(dy, w)     (= transposed convolution of dy)
+//   weightGrad   dw = convWeightGradient(x, dy)
+// <conv(x,w), dy> = <x, inputGrad(dy,w)> = <w, weightGrad(x,dy)> gives every rule below.
+
+/// Sizes of one convolution: input N×C×H×W, weight O×C×kh×kw, output N×O×Ho×Wo.
+public struct ConvolutionGeometry: Equatable, Sendable {
+    public var batch: Int, inputChannels: Int, inputHeight: Int, inputWidth: Int
+    public var outputChannels: Int, kernelHeight: Int, kernelWidth: Int
+    public var stride: Int, padding: Int
+    public var outputHeight: Int, outputWidth: Int
+
+    var inputShape: [Int] { [batch, inputChannels, inputHeight, inputWidth] }
+    var outputShape: [Int] { [batch, outputChannels, outputHeight, outputWidth] }
+    var weightShape: [Int] { [outputChannels, inputChannels, kernelHeight, kernelWidth] }
+    var patchSize: Int { inputChannels * kernelHeight * kernelWidth }
+    var outputPlane: Int { outputHeight * outputWidth }
+    var inputPlane: Int { inputHeight * inputWidth }
+}
+
+/// Convolution of `input` (N×C×H×W) with `weight` (O×C×kh×kw), no bias.
+public func conv2d(_ input: Tensor, weight: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
+    precondition(input.rank == 4 && weight.rank == 4, "conv2d needs N×C×H×W input and O×C×kh×kw weight, got \(input.shape), \(weight.shape)")
+    precondition(input.shape[1] == weight.shape[1], "conv2d: input has \(input.shape[1]) channels, weight expects \(weight.shape[1])")
+    let outH = (input.shape[2] + 2 * padding - weight.shape[2]) / stride + 1
+    let outW = (input.shape[3] + 2 * padding - weight.shape[3]) / stride + 1
+    precondition(outH > 0 && outW > 0, "conv2d: input \(input.shape) too small for kernel \(weight.shape)")
+    let geometry = ConvolutionGeometry(batch: input.shape[0], inputChannels: input.shape[1], inputHeight: input.shape[2],
+                                       inputWidth: input.shape[3], outputChannels: weight.shape[0],
+                                       kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                       stride: stride, padding: padding, outputHeight: outH, outputWidth: outW)
+    return convolution(input, weight, geometry)
+}
+
+/// Transposed convolution of `input` (N×Cin×H×W) with `weight` (Cin×Cout×kh×kw, PyTorch layout):
+/// output N×Cout×((H−1)·stride − 2·padding + kh + outputPadding)×(…).
+public func transposedConv2d(_ input: Tensor, weight: Tensor, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) -> Tensor {
+    precondition(input.rank == 4 && weight.rank == 4 && input.shape[1] == weight.shape[0],
+                 "transposedConv2d needs N×Cin×H×W input and Cin×Cout×kh×kw weight, got \(input.shape), \(weight.shape)")
+    precondition(outputPadding < stride || outputPadding == 0, "transposedConv2d: outputPadding must be smaller than stride")
+    let outH = (input.shape[2] - 1) * stride - 2 * padding + weight.shape[2] + outputPadding
+    let outW = (input.shape[3] - 1) * stride - 2 * padding + weight.shape[3] + outputPadding
+    let geometry = ConvolutionGeometry(batch: input.shape[0], inputChannels: weight.shape[1], inputHeight: outH,
+                                       inputWidth: outW, outputChannels: weight.shape[0],
+                                       kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                       stride: stride, padding: padding, outputHeight: input.shape[2], outputWidth: input.shape[3])
+    return convolutionInputGradient(input, weight, geometry)
+}
+
+func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+    Tape.record("conv2d", shape: geometry.outputShape, storage: ConvolutionKernels.forward(x, w, geometry),
+                inputs: [x, w], saved: [x, w]) { g, saved, needs in
+        [needs[0] ? convolutionInputGradient(g, saved[1], geometry) : nil,
+         needs[1] ? convolutionWeightGradient(saved[0], g, geometry) : nil]
+    }
+}
+
+func convolutionInputGradient(_ dy: Tensor, _ w: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+    Tape.record("conv2dInputGradient", shape: geometry.inputShape, storage: ConvolutionKernels.inputGradient(dy, w, geometry),
+                inputs: [dy, w], saved: [dy, w]) { g, saved, needs in
+        [needs[0] ? convolution(g, saved[1], geometry) : nil,
+         needs[1] ? convolutionWeightGradient(g, saved[0], geometry) : nil]
+    }
+}
+
+func convolutionWeightGradient(_ x: Tensor, _ dy: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+    Tape.record("conv2dWeightGradient", shape: geometry.weightShape, storage: ConvolutionKernels.weightGradient(x, dy, geometry),
+                inputs: [x, dy], saved: [x, dy]) { g, saved, needs in
+        [needs[0] ? convolutionInputGradient(saved[1], g, geometry) : nil,
+         needs[1] ? convolution(saved[0], g, geometry) : nil]
+    }
+}
+
+enum ConvolutionKernels {
+    /// Images per im2col chunk, so the column buffer stays under ~64 MB.
+    static func chunkSize(_ g: ConvolutionGeometry) -> Int {
+        max(1, min(g.batch, (16 << 20) / max(1, g.patchSize * g.outputPlane)))
+    }
+
+    static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry) -> TensorStorage {
+        let out = TensorStorage(count: Shape.count(g.outputShape))
+        let chunk = chunkSize(g)
+        let columns = TensorStorage(count: g.patchSize * chunk * g.outputPlane)
+        let product = TensorStorage(count: g.outputChannels * chunk * g.outputPlane)
+        var start = 0
+        while start < g.batch {
+            let count = min(chunk, g.batch - start)
+            let width = count * g.outputPlane
+            im2col(x.pointer, g, images: start..<(start + count), into: columns.pointer)
+            Gemm.multiply(w.pointer, false, columns.pointer, false, into: product.pointer,
+                          m: g.outputChannels, n: width, k: g.patchSize, leadingA: g.patchSize, leadingB: width)
+            // product is O × (images·plane); the output wants images × O × plane.
+            for b in 0..<count {
+                for o in 0..<g.outputChannels {
+                    (out.pointer + ((start + b) * g.outputChannels + o) * g.outputPlane)
+                        .update(from: product.pointer + o * width + b * g.outputPlane, count: g.outputPlane)
+                }
+            }
+            start += count
+        }
+        return out
+    }
+
+    static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry) -> TensorStorage {
+        let out = TensorStorage(count: Shape.count(g.inputShape))
+        let chunk = chunkSize(g)
+        let columns = TensorStorage(count: g.patchSize * chunk * g.outputPlane)
+        let gathered = TensorStorage(count: g.outputChannels * chunk * g.outputPlane)
+        var start = 0
+        while start < g.batch {
+            let count = min(chunk, g.batch - start)
+            let width = count * g.outputPlane
+            gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer)
+            Gemm.multiply(w.pointer, true, gathered.pointer, false, into: columns.pointer,
+                          m: g.patchSize, n: width, k: g.outputChannels, leadingA: g.patchSize, leadingB: width)
+            col2im(columns.pointer, g, images: start..<(start + count), into: out.pointer)
+            start += count
+        }
+        return out
+    }
+
+    static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage {
+        let out = TensorStorage(count: Shape.count(g.weightShape))
+        let chunk = chunkSize(g)
+        let columns = TensorStorage(count: g.patchSize * chunk * g.outputPlane)
+        let gathered = TensorStorage(count: g.outputChannels * chunk * g.outputPlane)
+        var start = 0
+        while start < g.batch {
+            let count = min(chunk, g.batch - start)
+            let width = count * g.outputPlane
+            im2col(x.pointer, g, images: start..<(start + count), into: columns.pointer)
+            gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer)
+            Gemm.multiply(gathered.pointer, false, columns.pointer, true, into: out.pointer,
+                          m: g.outputChannels, n: g.patchSize, k: width, leadingA: width, leadingB: width,
+                          accumulate: start > 0)
+            start += count
+        }
+        return out
+    }
+
+    /// dy (images × O × plane) → O × (images·plane).
+    static func gatherOutputs(_ dy: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, images: Range<Int>,
+                              into target: UnsafeMutablePointer<Float>) {
+        let width = images.count * g.outputPlane
+        for (b, n) in images.enumerated() {
+            for o in 0..<g.outputChannels {
+                (target + o * width + b * g.outputPlane).update(from: dy + (n * g.outputChannels + o) * g.outputPlane,
+                                                               count: g.outputPlane)
+            }
+        }
+    }
+
+    /// Unfolds patches of `images` into columns: row (c, ki, kj), column (image, oh, ow).
+    static func im2col(_ x: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, images: Range<Int>,
+                       into columns: UnsafeMutablePointer<Float>) {
+        let width = images.count * g.outputPlane
+        let tasks = images.count * g.inputChannels
+        Parallel.forEachChunk(tasks, minimumPerChunk: max(1, 8192 / max(1, g.kernelHeight * g.kernelWidth * g.outputPlane))) { range in
+            for task in range {
+                let b = task / g.inputChannels, c = task % g.inputChannels
+                let image = x + ((images.lowerBound + b) * g.inputChannels + c) * g.inputPlane
+                for ki in 0..<g.kernelHeight {
+                    for kj in 0..<g.kernelWidth {
+                        let row = (c * g.kernelHeight + ki) * g.kernelWidth + kj
+                        let target = columns + row * width + b * g.outputPlane
+                        for oh in 0..<g.outputHeight {
+                            let ih = oh * g.stride - g.padding + ki
+                            let line = target + oh * g.outputWidth
+                            if ih < 0 || ih >= g.inputHeight {
+                                line.initialize(repeating: 0, count: g.outputWidth)
+                                continue
+                            }
+                            let source = image + ih * g.inputWidth
+                            if g.stride == 1 {
+                                let offset = kj - g.padding
+                                let first = max(0, -offset), last = min(g.outputWidth, g.inputWidth - offset)
+                                if first > 0 { line.initialize(repeating: 0, count: min(first, g.outputWidth)) }
+                                if last > first { (line + first).update(from: source + first + offset, count: last - first) }
+                                if last < g.outputWidth { (line + max(last, first)).initialize(repeating: 0, count: g.outputWidth - max(last, first)) }
+                            } else {
+                                for ow in 0..<g.outputWidth {
+                                    let iw = ow * g.stride - g.padding + kj
+                                    line[ow] = (iw >= 0 && iw < g.inputWidth) ? source[iw] : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds columns back into images, summing overlaps (adjoint of im2col). Each (image, channel)
+    /// plane is written by one task, in a fixed order.
+    static func col2im(_ columns: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, images: Range<Int>,
+                       into x: UnsafeMutablePointer<Float>) {
+        let width = images.count * g.outputPlane
+        let tasks = images.count * g.inputChannels
+        Parallel.forEachChunk(tasks, minimumPerChunk: max(1, 8192 / max(1, g.kernelHeight * g.kernelWidth * g.outputPlane))) { range in
+            for task in range {
+                let b = task / g.inputChannels, c = task % g.inputChannels
+                let image = x + ((images.lowerBound + b) * g.inputChannels + c) * g.inputPlane
+                image.initialize(repeating: 0, count: g.inputPlane)
+                for ki in 0..<g.kernelHeight {
+                    for kj in 0..<g.kernelWidth {
+                        let row = (c * g.kernelHeight + ki) * g.kernelWidth + kj
+                        let source = columns + row * width + b * g.outputPlane
+                        for oh in 0..<g.outputHeight {
+                            let ih = oh * g.stride - g.padding + ki
+                            if ih < 0 || ih >= g.inputHeight { continue }
+                            let line = source + oh * g.outputWidth
+                            let target = image + ih * g.inputWidth
+                            if g.stride == 1 {
+                                let offset = kj - g.padding
+                                let first = max(0, -offset), last = min(g.outputWidth, g.inputWidth - offset)
+                                if last > first {
+                                    for ow in first..<last { target[ow + offset] += line[ow] }
+                                }
+                            } else {
+                                for ow in 0..<g.outputWidth {
+                                    let iw = ow * g.stride - g.padding + kj
+                                    if iw >= 0 && iw < g.inputWidth { target[iw] += line[ow] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// Max pooling with indices: the forward gathers the maxima; the backward scatter-adds the
+// gradient to the recorded positions. Gather and scatter-add are each other's adjoints.
+
+/// 2×2-style max pooling of N×C×H×W with a square window `size` and `stride` (default = size).
+public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil) -> Tensor {
+    let step = stride ?? size
+    precondition(x.rank == 4, "maxPool2d needs N×C×H×W, got \(x.shape)")
+    let outH = (x.shape[2] - size) / step + 1, outW = (x.shape[3] - size) / step + 1
+    precondition(outH > 0 && outW > 0, "maxPool2d: input \(x.shape) smaller than window \(size)")
+    let planes = x.shape[0] * x.shape[1]
+    let inPlane = x.shape[2] * x.shape[3], outPlane = outH * outW
+    let values = TensorStorage(count: planes * outPlane)
+    let positions = TensorStorage(count: planes * outPlane)
+    let source = x.pointer, width = x.shape[3]
+    Parallel.forEachChunk(planes, minimumPerChunk: max(1, 16_384 / max(1, inPlane))) { range in
+        for p in range {
+            let plane = source + p * inPlane
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    var best = -Float.infinity, bestIndex = (oh * step) * width + ow * step
+                    for i in 0..<size {
+                        for j in 0..<size {
+                            let index = (oh * step + i) * width + ow * step + j
+                            if plane[index] > best { best = plane[index]; bestIndex = index }
+                        }
+                    }
+                    values.pointer[p * outPlane + oh * outW + ow] = best
+                    positions.pointer[p * outPlane + oh * outW + ow] = Float(bestIndex)
+                }
+            }
+        }
+    }
+    let indices = Tensor(shape: [x.shape[0], x.shape[1], outH, outW], storage: positions)
+    let inputShape = x.shape
+    return Tape.record("maxPool2d", shape: indices.shape, storage: values, inputs: [x], saved: [indices]) { g, saved, _ in
+        [scatterAddPlanes(g, indices: saved[0], planeShape: inputShape)]
+    }
+}
+
+/// out[n, c, indices[n,c,k]] += g[n, c, k]: scatter-add within each plane (adjoint of `gatherPlanes`).
+public func scatterAddPlanes(_ g: Tensor, indices: Tensor, planeShape: [Int]) -> Tensor {
+    let planes = planeShape[0] * planeShape[1]
+    let inPlane = planeShape[2] * planeShape[3], outPlane = g.count / planes
+    let out = TensorStorage(count: planes * inPlane)
+    let source = g.pointer, index = indices.pointer
+    Parallel.forEachChunk(planes, minimumPerChunk: max(1, 16_384 / max(1, inPlane))) { range in
+        for p in range {
+            let plane = out.pointer + p * inPlane
+            plane.initialize(repeating: 0, count: inPlane)
+            for k in 0..<outPlane { plane[Int(index[p * outPlane + k])] += source[p * outPlane + k] }
+        }
+    }
+    let gradientShape = g.shape
+    return Tape.record("scatterAddPlanes", shape: planeShape, storage: out, inputs: [g], saved: [indices]) { gg, saved, _ in
+        [gatherPlanes(gg, indices: saved[0], outputShape: gradientShape)]
+    }
+}
+
+/// out[n, c, k] = x[n, c, indices[n,c,k]] (adjoint of `scatterAddPlanes`).
+public func gatherPlanes(_ x: Tensor, indices: Tensor, outputShape: [Int]) -> Tensor {
+    let planes = x.shape[0] * x.shape[1]
+    let inPlane = x.count / planes, outPlane = Shape.count(outputShape) / planes
+    let out = TensorStorage(count: planes * outPlane)
+    let source = x.pointer, index = indices.pointer
+    for p in 0..<planes {
+        for k in 0..<outPlane { out.pointer[p * outPlane + k] = source[p * inPlane + Int(index[p * outPlane + k])] }
+    }
+    let inputShape = x.shape
+    return Tape.record("gatherPlanes", shape: outputShape, storage: out, inputs: [x], saved: [indices]) { g, saved, _ in
+        [scatterAddPlanes(g, indices: saved[0], planeShape: inputShape)]
+    }
+}
