@@ -16,10 +16,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
 
         .target(name: "TandemCore", dependencies: ["CBLAS", "CZstd"], path: "Sources/Core"),
+        .target(name: "TandemModels", dependencies: ["TandemCore"], path: "Sources/Models"),
         .target(name: "TandemDatasets", dependencies: ["TandemCore", "CZstd"], path: "Sources/Datasets"),
         .target(name: "TandemStrategies", dependencies: ["TandemCore"], path: "Sources/Strategies"),
+        .executableTarget(name: "tandem-bench", dependencies: ["TandemCore", "TandemModels", "TandemDatasets"],
+                          path: "benchmarks/Swift"),
 
         .testTarget(name: "CoreTests", dependencies: ["TandemCore"], path: "Tests/CoreTests"),
+        .testTarget(name: "ModelsTests", dependencies: ["TandemModels"], path: "Tests/ModelsTests"),
         .testTarget(name: "DatasetsTests", dependencies: ["TandemDatasets"], path: "Tests/DatasetsTests"),
         .testTarget(name: "StrategiesTests", dependencies: ["TandemStrategies"], path: "Tests/StrategiesTests"),
     ],

@@ -1,0 +1,14 @@
+import Foundation
+
+// `tandem-bench NAME [options]`: Tandem's side of the speed comparisons in benchmarks/.
+// Each benchmark prints JSON lines (one per measured shape) for benchmarks/compare.py to pair with
+// the PyTorch peer's lines.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let benchmarks: [String: ([String]) -> Void] = [:]
+
+guard let name = arguments.first, let run = benchmarks[name] else {
+    FileHandle.standardError.write("usage: tandem-bench NAME [options]; benchmarks: \(benchmarks.keys.sorted().joined(separator: ", "))\n".data(using: .utf8)!)
+    exit(2)
+}
+run(Array(arguments.dropFirst()))
