@@ -5,6 +5,7 @@ let package = Package(
     name: "Tandem",
     products: [
         .library(name: "TandemCore", targets: ["TandemCore"]),
+        .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,6 +20,10 @@ let package = Package(
         .target(name: "TandemModels", dependencies: ["TandemCore"], path: "Sources/Models"),
         .target(name: "TandemDatasets", dependencies: ["TandemCore", "CZstd"], path: "Sources/Datasets"),
         .target(name: "TandemStrategies", dependencies: ["TandemCore"], path: "Sources/Strategies"),
+        .executableTarget(name: "tandem",
+                          dependencies: ["TandemCore", "TandemModels",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/CLI"),
         .executableTarget(name: "tandem-bench", dependencies: ["TandemCore", "TandemModels", "TandemDatasets"],
                           path: "benchmarks/Swift"),
 

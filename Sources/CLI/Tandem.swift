@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `tandem` command.
+@main
+struct TandemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandem",
+        abstract: "Multi-task learning research framework: gradient-combination strategies head to head.",
+        version: "0.1.0",
+        subcommands: [Demo.self],
+        defaultSubcommand: nil)
+}
