@@ -1,0 +1,150 @@
+/// What a strategy can see and ask for during one training step.
+///
+/// The trainer builds one context per step. Expensive quantities are computed on first request
+/// and cached, so the trainer does exactly the work the strategy asks for:
+/// * `representationGradients()` — h_t = ∂L_t/∂z for every task (T head backwards);
+/// * `sharedParameterGradients()` — g_t = ∇_{θ_s} L_t (T encoder backwards on top of h_t);
+/// * `losses(at:batch:)` — task losses with substituted parameters (a lookahead forward pass);
+/// * `simulatedStep(gradients:)` — the parameters the real optimisers would produce, without
+///   touching their state;
+/// * `parallelBatch()` / `secondBatch()` — more data from the trainer's samplers.
+public final class StepContext {
+    /// 0-based index of this training step, and of the epoch it belongs to.
+    public let step: Int
+    public let epoch: Int
+    /// The tasks labelled in this batch, in the model's order.
+    public let tasks: [TaskSpec]
+    /// Their losses on this batch.
+    public let losses: [String: Float]
+    /// The learning rate of each parameter group (`shared`, `heads`, `strategy`) at this step.
+    public let learningRates: [String: Float]
+    /// The parameters the step started from (shared and heads).
+    public let parameters: Parameters
+    /// ∂D/∂L_t of the decoder stage: the weight each task's loss has in the decoder loss.
+    /// Set by the trainer after the decoder stage ran.
+    public internal(set) var decoderWeights: [String: Float] = [:]
+
+    let engine: StepEngine
+
+    init(step: Int, epoch: Int, tasks: [TaskSpec], losses: [String: Float], learningRates: [String: Float],
+         parameters: Parameters, engine: StepEngine) {
+        self.step = step
+        self.epoch = epoch
+        self.tasks = tasks
+        self.losses = losses
+        self.learningRates = learningRates
+        self.parameters = parameters
+        self.engine = engine
+    }
+
+    public var taskNames: [String] { tasks.map(\.name) }
+    public var primaryTasks: [String] { tasks.filter { $0.role == .primary }.map(\.name) }
+    public var auxiliaryTasks: [String] { tasks.filter { $0.role == .auxiliary }.map(\.name) }
+
+    /// The shared representation z of this batch (a constant).
+    public var representation: Tensor { engine.representation.detached }
+
+    /// h_t = ∂L_t/∂z for each task (unweighted by the decoder stage).
+    public func representationGradients() -> [String: Tensor] { engine.representationGradients() }
+
+    /// g_t = ∇_{θ_s} L_t for each task (unweighted), over all shared parameters.
+    public func sharedParameterGradients() -> [String: Parameters] { engine.sharedParameterGradients() }
+
+    /// ∇ L_t with respect to only the shared parameters named in `names` (e.g. GradNorm's last
+    /// shared layer); cheaper than all of them since the backward stops there.
+    public func sharedParameterGradients(restrictedTo names: [String]) -> [String: Parameters] {
+        engine.sharedParameterGradients(restrictedTo: names)
+    }
+
+    /// Jᵀ·seed: backpropagates a gradient at z through the encoder to the shared parameters.
+    /// With `createGraph` the result is differentiable in `seed` (TMT's Θ⁺(φ)).
+    public func encoderVectorJacobianProduct(_ seed: Tensor, createGraph: Bool = false) -> Parameters {
+        engine.encoderVJP(seed, createGraph: createGraph)
+    }
+
+    /// Task losses of `batch` (default: this step's batch) with the model run at `parameters`
+    /// (any subset of shared and head parameters; the rest stay at this step's values). Runs in
+    /// training mode without touching batch-norm statistics. The results are differentiable in
+    /// the given parameters when they are tracked.
+    public func losses(at parameters: Parameters, batch: Batch? = nil) -> [String: Tensor] {
+        engine.losses(at: parameters, batch: batch)
+    }
+
+    /// The shared representation of `batch` (default: this step's) at `parameters`, differentiable.
+    public func representation(at parameters: Parameters, batch: Batch? = nil) -> Tensor {
+        engine.representation(at: parameters, batch: batch)
+    }
+
+    /// The parameters the real optimisers would produce from `gradients` (shared and/or head
+    /// parameters), read from — never written to — their current state.
+    public func simulatedStep(gradients: Parameters) -> Parameters { engine.simulatedStep(gradients) }
+
+    /// A batch from the parallel-labelled set (TMT), or nil when the run has none.
+    public func parallelBatch() -> Batch? { engine.drawParallelBatch() }
+
+    /// A second, independently drawn training batch (Auto-λ's "validation" batch).
+    public func secondBatch() -> Batch? { engine.drawSecondBatch() }
+
+    /// Extra numbers a strategy wants in the step record (task weights, norms, chosen candidate).
+    public func report(_ key: String, _ value: Double) { engine.reports[key] = value }
+}
+
+/// The trainer's side of a step context: closures over the step's graph and samplers.
+final class StepEngine {
+    var representation: Tensor
+    var reports: [String: Double] = [:]
+    private let computeRepresentationGradients: () -> [String: Tensor]
+    private let computeSharedGradients: ([String]?) -> [String: Parameters]
+    private let computeEncoderVJP: (Tensor, Bool) -> Parameters
+    private let computeLosses: (Parameters, Batch?) -> [String: Tensor]
+    private let computeRepresentation: (Parameters, Batch?) -> Tensor
+    private let computeSimulatedStep: (Parameters) -> Parameters
+    let drawParallelBatch: () -> Batch?
+    let drawSecondBatch: () -> Batch?
+    private(set) var cachedRepresentationGradients: [String: Tensor]?
+    private(set) var cachedSharedGradients: [String: Parameters]?
+
+    init(representation: Tensor,
+         representationGradients: @escaping () -> [String: Tensor],
+         sharedGradients: @escaping ([String]?) -> [String: Parameters],
+         encoderVJP: @escaping (Tensor, Bool) -> Parameters,
+         losses: @escaping (Parameters, Batch?) -> [String: Tensor],
+         representationAt: @escaping (Parameters, Batch?) -> Tensor,
+         simulatedStep: @escaping (Parameters) -> Parameters,
+         parallelBatch: @escaping () -> Batch?,
+         secondBatch: @escaping () -> Batch?) {
+        self.representation = representation
+        computeRepresentationGradients = representationGradients
+        computeSharedGradients = sharedGradients
+        computeEncoderVJP = encoderVJP
+        computeLosses = losses
+        computeRepresentation = representationAt
+        computeSimulatedStep = simulatedStep
+        drawParallelBatch = parallelBatch
+        drawSecondBatch = secondBatch
+    }
+
+    func representationGradients() -> [String: Tensor] {
+        if let cached = cachedRepresentationGradients { return cached }
+        let result = computeRepresentationGradients()
+        cachedRepresentationGradients = result
+        return result
+    }
+
+    func sharedParameterGradients() -> [String: Parameters] {
+        if let cached = cachedSharedGradients { return cached }
+        let result = computeSharedGradients(nil)
+        cachedSharedGradients = result
+        return result
+    }
+
+    func sharedParameterGradients(restrictedTo names: [String]) -> [String: Parameters] {
+        if let cached = cachedSharedGradients { return cached.mapValues { $0.filter { names.contains($0) } } }
+        return computeSharedGradients(names)
+    }
+
+    func encoderVJP(_ seed: Tensor, createGraph: Bool) -> Parameters { computeEncoderVJP(seed, createGraph) }
+    func losses(at parameters: Parameters, batch: Batch?) -> [String: Tensor] { computeLosses(parameters, batch) }
+    func representation(at parameters: Parameters, batch: Batch?) -> Tensor { computeRepresentation(parameters, batch) }
+    func simulatedStep(_ gradients: Parameters) -> Parameters { computeSimulatedStep(gradients) }
+}

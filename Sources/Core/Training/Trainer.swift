@@ -1,0 +1,315 @@
+import Foundation
+
+/// Trains a multi-task model with a gradient-combination strategy.
+///
+/// One step: the encoder runs once to z; the heads run on a detached copy ẑ so per-task
+/// gradients at z cost only head backwards; the decoder stage's loss D(L) trains the heads
+/// (head t gets ∂D/∂L_t·∇L_t) and the strategy's own parameters; the encoder stage turns the
+/// per-task information it asks for into one gradient, which is backpropagated once through the
+/// encoder (or given directly for the shared parameters). Each parameter group (shared, heads,
+/// strategy) then takes its own optimiser step. The trainer never names a strategy.
+public final class Trainer {
+    public let model: any MultiTaskModel
+    public let tasks: [TaskSpec]
+    public let strategy: any GradientCombiner
+    public let optimizers: OptimizerGroups
+    public let configuration: TrainerConfiguration
+    public let data: any TrainingDataSource
+    public let metrics: TaskMetricFactory
+
+    public internal(set) var parameters: Parameters
+    public internal(set) var buffers: Parameters
+    public internal(set) var optimizerStates: [String: OptimizerState]
+    public internal(set) var step = 0
+    public internal(set) var history: [EvaluationPoint] = []
+    var epochLossSums: [String: Double] = [:]
+    var epochLossCounts: [String: Int] = [:]
+    private var recordsWriter: JSONLinesWriter?
+
+    public init(model: any MultiTaskModel, tasks: [TaskSpec], strategy: any GradientCombiner,
+                optimizers: OptimizerGroups, configuration: TrainerConfiguration, data: any TrainingDataSource,
+                metrics: @escaping TaskMetricFactory = { _ in nil }, seed: UInt64) {
+        precondition(Set(tasks.map(\.name)).isSubset(of: Set(model.taskNames)),
+                     "tasks \(tasks.map(\.name)) are not all heads of the model (\(model.taskNames))")
+        self.model = model
+        self.tasks = tasks
+        self.strategy = strategy
+        self.optimizers = optimizers
+        self.configuration = configuration
+        self.data = data
+        self.metrics = metrics
+        var generator = SeededGenerator(seed: seed)
+        parameters = model.initialParameters(generator: &generator)
+        buffers = model.initialBuffers()
+        optimizerStates = [
+            "shared": optimizers.shared.optimizer.initialState(for: parameters.shared),
+            "heads": optimizers.heads.optimizer.initialState(for: parameters.filter(prefix: "heads.")),
+            "strategy": optimizers.strategy.optimizer.initialState(for: strategy.decoder.ownParameters),
+        ]
+    }
+
+    public var epoch: Int { step / max(1, data.stepsPerEpoch) }
+    var primaryTasks: [String] { tasks.filter { $0.role == .primary }.map(\.name) }
+
+    /// Runs until `configuration.steps`, evaluating as configured; `progress` sees every record.
+    @discardableResult
+    public func run(progress: ((StepRecord) -> Void)? = nil, afterStep: ((Trainer) throws -> Void)? = nil) throws -> [String: [String: [String: Double]]] {
+        if let url = configuration.recordsURL, recordsWriter == nil {
+            recordsWriter = try JSONLinesWriter(url: url, truncatingTo: step)
+        }
+        while step < configuration.steps {
+            let record = try trainStep()
+            try recordsWriter?.write(record)
+            progress?(record)
+            if let every = configuration.evaluateEvery, step % every == 0 || step == configuration.steps {
+                try evaluateNow()
+            }
+            try afterStep?(self)
+        }
+        if history.last?.step != step { try evaluateNow() }
+        return configuration.selection.selectedMetrics(from: history)
+    }
+
+    /// Evaluates on validation and test and appends to `history`.
+    public func evaluateNow() throws {
+        var all: [String: [String: [String: Double]]] = [:]
+        for split in EvaluationSplit.allCases {
+            let batches = data.evaluationBatches(split)
+            if batches.isEmpty { continue }
+            let result = evaluate(model: model, tasks: tasks, parameters: parameters, buffers: buffers, batches: batches, metrics: metrics)
+            for (task, values) in result {
+                for (name, value) in values where !value.isFinite && name == "loss" {
+                    throw NonFiniteValueError(step: step, task: task, quantity: "\(split.rawValue) loss")
+                }
+            }
+            all[split.rawValue] = result
+        }
+        let error = configuration.selectionCriterion.error(from: all["validation"] ?? all["test"] ?? [:], primaryTasks: primaryTasks)
+        history.append(EvaluationPoint(step: step, validationError: error, metrics: all))
+    }
+
+    /// One training step.
+    public func trainStep() throws -> StepRecord {
+        let started = Date()
+        let kind = configuration.labelSchedule.kind(at: step)
+        let batch = data.nextBatch(kind)
+        let labelled = tasks.filter { batch.hasLabels(for: $0.name) }
+        guard !labelled.isEmpty else { preconditionFailure("step \(step): the \(kind.rawValue) batch labels none of the tasks \(tasks.map(\.name))") }
+        let rates = optimizers.learningRates(at: step)
+        let sink = BatchNormStatisticsSink()
+        let tracked = parameters.tracked()
+        let shared = tracked.shared
+        let forward = ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, statistics: sink)
+
+        // Forward: encoder once, heads on a detached leaf ẑ.
+        let z = model.encode(batch.input, forward)
+        let zLeaf = z.detached.tracked()
+        var losses: [String: Tensor] = [:]
+        for task in labelled {
+            let prediction = model.head(task.name, zLeaf, forward)
+            let loss = task.kind.loss(prediction: prediction, target: batch.targets[task.name]!)
+            guard loss.scalar.isFinite else { throw NonFiniteValueError(step: step, task: task.name, quantity: "training loss") }
+            losses[task.name] = loss
+        }
+        let names = labelled.map(\.name)
+        let headParameters = Dictionary(uniqueKeysWithValues: names.map { ($0, tracked.head($0)) })
+
+        // Per-task head gradients and h_t, computed together on first request.
+        var rawHeadGradients: [String: Parameters]? = nil
+        let representationGradients: () -> [String: Tensor] = {
+            var heads: [String: Parameters] = [:], result: [String: Tensor] = [:]
+            for name in names {
+                let head = headParameters[name]!
+                let gradients = grad(of: losses[name]!, wrt: head.tensorsInOrder + [zLeaf], retainGraph: true)
+                heads[name] = Parameters(zip(head.names, gradients.dropLast()).map { ($0, $1) })
+                result[name] = gradients.last!
+            }
+            rawHeadGradients = heads
+            return result
+        }
+        let engine = StepEngine(
+            representation: zLeaf,
+            representationGradients: representationGradients,
+            sharedGradients: { [unowned self] restriction in
+                let hs = self.currentEngine!.representationGradients()
+                let targets = restriction.map { r in shared.filter { r.contains($0) } } ?? shared
+                var result: [String: Parameters] = [:]
+                for name in names { result[name] = grad(of: z, wrt: targets, seed: hs[name]!, retainGraph: true) }
+                return result
+            },
+            encoderVJP: { seed, createGraph in grad(of: z, wrt: shared, seed: seed, createGraph: createGraph, retainGraph: true) },
+            losses: { [unowned self] substituted, other in self.losses(at: substituted, batch: other ?? batch) },
+            representationAt: { [unowned self] substituted, other in
+                let context = ForwardContext(parameters: self.parameters.merging(substituted), buffers: self.buffers, isTraining: true)
+                return self.model.encode((other ?? batch).input, context)
+            },
+            simulatedStep: { [unowned self] gradients in self.simulatedStep(gradients, rates: rates) },
+            parallelBatch: { [unowned self] in self.data.nextBatch(.parallel) },
+            secondBatch: { [unowned self] in self.data.nextBatch(.full) })
+        currentEngine = engine
+        defer { currentEngine = nil }
+        let context = StepContext(step: step, epoch: epoch, tasks: labelled, losses: losses.mapValues { $0.scalar },
+                                  learningRates: rates, parameters: parameters, engine: engine)
+
+        // Decoder stage: D(L, own); its partials ∂D/∂L_t weight the heads.
+        let own = strategy.decoder.ownParameters.tracked()
+        let decoderLoss = strategy.decoder.decoderLoss(losses, ownParameters: own, context: context)
+        let partials = grad(of: decoderLoss, wrt: names.map { losses[$0]! } + own.tensorsInOrder, retainGraph: true)
+        var decoderWeights: [String: Float] = [:]
+        for (index, name) in names.enumerated() { decoderWeights[name] = partials[index].scalar }
+        let ownGradients = Parameters(zip(own.names, partials.dropFirst(names.count)).map { ($0, $1) })
+        context.decoderWeights = decoderWeights
+
+        // Encoder stage.
+        let encoderGradient = try strategy.encoder.encoderGradient(context)
+        var headGradients = Parameters()
+        var sharedGradients: Parameters
+        var encoderWeights: [String: Float]? = nil
+        func weightedHeads() {
+            if let raw = rawHeadGradients {
+                for name in names { headGradients = headGradients.merging(raw[name]! * decoderWeights[name]!) }
+            } else {
+                let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
+                let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
+                headGradients = grad(of: weighted, wrt: all, retainGraph: true)
+            }
+        }
+        switch encoderGradient {
+        case let .lossWeights(weights):
+            encoderWeights = weights
+            let h: Tensor
+            if let hs = engine.cachedRepresentationGradients {
+                weightedHeads()
+                h = names.map { hs[$0]! * (weights[$0] ?? 0) }.reduce(Tensor.zeros(zLeaf.shape), +)
+            } else if names.allSatisfy({ weights[$0] == decoderWeights[$0] }) {
+                // One backward gives the heads and z together.
+                let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
+                let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
+                let gradients = grad(of: weighted, wrt: all.tensorsInOrder + [zLeaf], retainGraph: true)
+                headGradients = Parameters(zip(all.names, gradients.dropLast()).map { ($0, $1) })
+                h = gradients.last!
+            } else {
+                weightedHeads()
+                let encoderLoss = names.map { losses[$0]! * (weights[$0] ?? 0) }.reduce(Tensor(0), +)
+                h = grad(of: encoderLoss, wrt: [zLeaf], retainGraph: true)[0]
+            }
+            sharedGradients = grad(of: z, wrt: shared, seed: h)
+        case let .representation(h):
+            precondition(h.shape == zLeaf.shape, "encoder stage returned a gradient of shape \(h.shape) for z of shape \(zLeaf.shape)")
+            weightedHeads()
+            sharedGradients = grad(of: z, wrt: shared, seed: h)
+        case let .sharedParameters(g):
+            weightedHeads()
+            sharedGradients = g
+        }
+        try checkFinite(sharedGradients, what: "shared-parameter gradient")
+        try checkFinite(headGradients, what: "head gradient")
+        try checkFinite(ownGradients, what: "strategy-parameter gradient")
+
+        // Optimiser steps, one per group; heads of tasks absent from the batch are left alone.
+        let record = StepRecord(
+            step: step, epoch: epoch, batchKind: kind,
+            losses: context.losses.mapValues(Double.init),
+            decoderWeights: decoderWeights.mapValues(Double.init),
+            encoderWeights: encoderWeights?.mapValues(Double.init),
+            representationGradientNorms: engine.cachedRepresentationGradients?.mapValues { Double($0.norm().scalar) },
+            sharedGradientNorm: Double(Tape.withoutRecording { sharedGradients.norm().scalar }),
+            learningRates: rates.mapValues(Double.init), reports: engine.reports, seconds: 0)
+        applyUpdates(shared: sharedGradients, heads: headGradients, own: ownGradients, rates: rates)
+        buffers = sink.updatedBuffers(buffers, momentum: configuration.batchNormMomentum)
+        accumulateEpoch(context.losses)
+        step += 1
+        var finished = record
+        finished.seconds = Date().timeIntervalSince(started)
+        return finished
+    }
+
+    var currentEngine: StepEngine?
+
+    func losses(at substituted: Parameters, batch: Batch) -> [String: Tensor] {
+        let context = ForwardContext(parameters: parameters.merging(substituted), buffers: buffers, isTraining: true)
+        let z = model.encode(batch.input, context)
+        var result: [String: Tensor] = [:]
+        for task in tasks {
+            guard let target = batch.targets[task.name] else { continue }
+            result[task.name] = task.kind.loss(prediction: model.head(task.name, z, context), target: target)
+        }
+        return result
+    }
+
+    /// What the real optimisers would do with `gradients`, from their current state (unchanged).
+    func simulatedStep(_ gradients: Parameters, rates: [String: Float]) -> Parameters {
+        var result = Parameters()
+        for group in ["shared", "heads"] {
+            let part = gradients.filter { group == "shared" ? $0.hasPrefix("shared.") : $0.hasPrefix("heads.") }
+            if part.isEmpty { continue }
+            let current = Parameters(part.names.map { ($0, parameters[$0]) })
+            let state = optimizerStates[group]!.restricted(to: part.names)
+            result = result.merging(optimizers[group].optimizer.step(parameters: current, gradients: part, state: state,
+                                                                     learningRate: rates[group]!).parameters)
+        }
+        return result
+    }
+
+    func applyUpdates(shared: Parameters, heads: Parameters, own: Parameters, rates: [String: Float]) {
+        let (newShared, sharedState) = optimizers.shared.optimizer.step(
+            parameters: parameters.shared, gradients: shared, state: optimizerStates["shared"]!, learningRate: rates["shared"]!)
+        optimizerStates["shared"] = sharedState
+        var updated = parameters.merging(newShared)
+        if !heads.isEmpty {
+            let current = Parameters(heads.names.map { ($0, parameters[$0]) })
+            let state = optimizerStates["heads"]!
+            let (newHeads, partialState) = optimizers.heads.optimizer.step(
+                parameters: current, gradients: heads, state: state.restricted(to: heads.names), learningRate: rates["heads"]!)
+            optimizerStates["heads"] = state.merging(partialState)
+            updated = updated.merging(newHeads)
+        }
+        parameters = updated
+        if !own.isEmpty {
+            let (newOwn, ownState) = optimizers.strategy.optimizer.step(
+                parameters: strategy.decoder.ownParameters, gradients: own, state: optimizerStates["strategy"]!,
+                learningRate: rates["strategy"]!)
+            optimizerStates["strategy"] = ownState
+            strategy.decoder.ownParameters = newOwn
+        }
+    }
+
+    func accumulateEpoch(_ losses: [String: Float]) {
+        for (name, value) in losses {
+            epochLossSums[name, default: 0] += Double(value)
+            epochLossCounts[name, default: 0] += 1
+        }
+        if (step + 1) % max(1, data.stepsPerEpoch) == 0 {
+            var means: [String: Float] = [:]
+            for (name, sum) in epochLossSums { means[name] = Float(sum / Double(epochLossCounts[name]!)) }
+            strategy.epochEnded(meanLosses: means)
+            epochLossSums = [:]
+            epochLossCounts = [:]
+        }
+    }
+
+    func checkFinite(_ gradients: Parameters, what: String) throws {
+        for (name, tensor) in gradients {
+            let finite = tensor.withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } }
+            if !finite {
+                let task = name.hasPrefix("heads.") ? String(name.dropFirst(6).prefix { $0 != "." }) : nil
+                throw NonFiniteValueError(step: step, task: task, quantity: "\(what) '\(name)'")
+            }
+        }
+    }
+}
+
+extension OptimizerState {
+    /// The state of only the parameters named in `names` (for a step on a subset).
+    public func restricted(to names: [String]) -> OptimizerState {
+        OptimizerState(step: step, buffers: buffers.mapValues { buffer in buffer.filter { names.contains($0) } })
+    }
+
+    /// This state with `partial`'s buffers replacing same-named entries (step count from `partial`).
+    public func merging(_ partial: OptimizerState) -> OptimizerState {
+        var result = self
+        result.step = partial.step
+        for (key, buffer) in partial.buffers { result.buffers[key] = (buffers[key] ?? Parameters()).merging(buffer) }
+        return result
+    }
+}
