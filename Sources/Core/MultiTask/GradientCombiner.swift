@@ -48,38 +48,33 @@ public enum EncoderGradient {
 /// The decoder stage of a strategy: the loss that trains each task head and the strategy's own
 /// parameters (e.g. the log-variances of uncertainty weighting). It must be a function of the
 /// task losses (and the strategy's parameters) only; head t then receives (∂D/∂L_t)·∇_{θ_t} L_t.
-public protocol DecoderStage: AnyObject {
-    /// The strategy's own trainable parameters (may be empty), trained with the decoder loss.
-    var ownParameters: Parameters { get set }
-    /// The decoder loss D(L, own). `losses` and `ownParameters` are tracked; D must be differentiable in both.
-    func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor
-    /// State to checkpoint besides `ownParameters` (loss history, counters, RNG…).
+/// What every strategy stage can have: state to checkpoint, and an end-of-epoch hook.
+public protocol StrategyStage: AnyObject {
+    /// State to checkpoint besides trainable parameters (loss history, counters, RNG…).
     func saveState() -> StrategyState
     func restoreState(_ state: StrategyState) throws
     /// Called when an epoch ends, with each task's mean training loss over it.
     func epochEnded(meanLosses: [String: Float])
 }
 
+extension StrategyStage {
+    public func saveState() -> StrategyState { StrategyState() }
+    public func restoreState(_ state: StrategyState) throws {}
+    public func epochEnded(meanLosses: [String: Float]) {}
+}
+
+public protocol DecoderStage: StrategyStage {
+    /// The strategy's own trainable parameters (may be empty), trained with the decoder loss.
+    var ownParameters: Parameters { get set }
+    /// The decoder loss D(L, own). `losses` and `ownParameters` are tracked; D must be differentiable in both.
+    func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor
+}
+
 /// The encoder stage of a strategy: how per-task gradients at the shared level become the one
 /// gradient the encoder receives.
-public protocol EncoderStage: AnyObject {
+public protocol EncoderStage: StrategyStage {
     var requirements: CombinerRequirements { get }
     func encoderGradient(_ context: StepContext) throws -> EncoderGradient
-    func saveState() -> StrategyState
-    func restoreState(_ state: StrategyState) throws
-    func epochEnded(meanLosses: [String: Float])
-}
-
-extension DecoderStage {
-    public func saveState() -> StrategyState { StrategyState() }
-    public func restoreState(_ state: StrategyState) throws {}
-    public func epochEnded(meanLosses: [String: Float]) {}
-}
-
-extension EncoderStage {
-    public func saveState() -> StrategyState { StrategyState() }
-    public func restoreState(_ state: StrategyState) throws {}
-    public func epochEnded(meanLosses: [String: Float]) {}
 }
 
 /// A complete strategy: a decoder stage and an encoder stage. Most strategies implement both in
@@ -95,20 +90,23 @@ public protocol GradientCombiner: AnyObject {
 extension GradientCombiner {
     public var requirements: CombinerRequirements { encoder.requirements }
 
-    /// Both stages' state, under `decoder.` and `encoder.` prefixes.
-    public func saveState() -> StrategyState {
-        StrategyState.merging(decoder: decoder.saveState(), encoder: encoder.saveState())
+    var stagesAreOneObject: Bool { (encoder as AnyObject) === (decoder as AnyObject) }
+
+    /// Both stages' state, under `decoder.` and `encoder.` prefixes (once when one object is both).
+    public func saveStrategyState() -> StrategyState {
+        StrategyState.merging(decoder: decoder.saveState(), encoder: stagesAreOneObject ? StrategyState() : encoder.saveState())
     }
 
-    public func restoreState(_ state: StrategyState) throws {
+    public func restoreStrategyState(_ state: StrategyState) throws {
         let (decoderState, encoderState) = state.splitStages()
         try decoder.restoreState(decoderState)
-        try encoder.restoreState(encoderState)
+        if !stagesAreOneObject { try encoder.restoreState(encoderState) }
     }
 
-    public func epochEnded(meanLosses: [String: Float]) {
+    /// Tells both stages (once when one object is both) that an epoch ended.
+    public func notifyEpochEnded(meanLosses: [String: Float]) {
         decoder.epochEnded(meanLosses: meanLosses)
-        if (encoder as AnyObject) !== (decoder as AnyObject) { encoder.epochEnded(meanLosses: meanLosses) }
+        if !stagesAreOneObject { encoder.epochEnded(meanLosses: meanLosses) }
     }
 }
 

@@ -282,7 +282,7 @@ public final class Trainer {
         if (step + 1) % max(1, data.stepsPerEpoch) == 0 {
             var means: [String: Float] = [:]
             for (name, sum) in epochLossSums { means[name] = Float(sum / Double(epochLossCounts[name]!)) }
-            strategy.epochEnded(meanLosses: means)
+            strategy.notifyEpochEnded(meanLosses: means)
             epochLossSums = [:]
             epochLossCounts = [:]
         }

@@ -26,7 +26,7 @@ extension Trainer {
             }
         }
         let metadata = Metadata(step: step, optimizerSteps: optimizerStates.mapValues(\.step), strategyName: strategy.name,
-                                strategyState: strategy.saveState(), dataState: data.saveState(),
+                                strategyState: strategy.saveStrategyState(), dataState: data.saveState(),
                                 epochLossSums: epochLossSums, epochLossCounts: epochLossCounts, history: history)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -64,7 +64,7 @@ extension Trainer {
             }
             optimizerStates[group] = state
         }
-        try strategy.restoreState(metadata.strategyState)
+        try strategy.restoreStrategyState(metadata.strategyState)
         try data.restoreState(metadata.dataState)
         step = metadata.step
         epochLossSums = metadata.epochLossSums

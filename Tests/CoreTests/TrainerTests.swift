@@ -1,0 +1,208 @@
+import XCTest
+import Foundation
+@testable import TandemCore
+
+/// A two-layer model: z = relu(x·W_sᵀ), head t: z·W_tᵀ.
+struct TinyModel: MultiTaskModel {
+    let taskNames: [String]
+    let inputs = 4, hidden = 6
+
+    func initialParameters(generator: inout SeededGenerator) -> Parameters {
+        var p = Parameters([("shared.w", Tensor.randomNormal([hidden, inputs], standardDeviation: 0.5, generator: &generator))])
+        for task in taskNames { p["heads.\(task).w"] = Tensor.randomNormal([1, hidden], standardDeviation: 0.5, generator: &generator) }
+        return p
+    }
+    func initialBuffers() -> Parameters { Parameters() }
+    func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        tanh(matmul(input, context.parameters["shared.w"], transposeB: true))
+    }
+    func head(_ task: String, _ representation: Tensor, _ context: ForwardContext) -> Tensor {
+        matmul(representation, context.parameters["heads.\(task).w"], transposeB: true)
+    }
+}
+
+/// Seeded regression data for tasks "a" (primary) and "b" (auxiliary); remembers what it drew.
+final class TinyData: TrainingDataSource {
+    var generator: SeededGenerator
+    var drawn: [BatchKind] = []
+    let stepsPerEpoch = 5
+    var poisonAtDraw: Int? = nil
+
+    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+
+    func make(_ count: Int, labels: [String]) -> Batch {
+        let x = Tensor.randomNormal([count, 4], generator: &generator)
+        var targets: [String: Tensor] = [:]
+        let values = x.scalars
+        for task in labels {
+            let sign: Float = task == "a" ? 1 : -0.5
+            targets[task] = Tensor(shape: [count, 1], scalars: (0..<count).map { r in sign * (values[r * 4] + 0.5 * values[r * 4 + 1]) })
+        }
+        return Batch(input: x, targets: targets)
+    }
+
+    func nextBatch(_ kind: BatchKind) -> Batch {
+        drawn.append(kind)
+        var batch = make(8, labels: kind == .auxiliaryOnly ? ["b"] : ["a", "b"])
+        if let poison = poisonAtDraw, drawn.count == poison {
+            batch.targets["b"] = Tensor.filled([8, 1], with: .nan)
+        }
+        return batch
+    }
+
+    func evaluationBatches(_ split: EvaluationSplit) -> [Batch] {
+        var fixed = SeededGenerator(seed: split == .validation ? 100 : 200)
+        swap(&fixed, &generator)
+        defer { swap(&fixed, &generator) }
+        return [make(16, labels: ["a", "b"])]
+    }
+
+    func saveState() -> StrategyState { StrategyState(words: ["generator": generator.state]) }
+    func restoreState(_ state: StrategyState) throws { generator = try state.generator("generator") }
+}
+
+/// A test strategy: equal weights; records the contexts it saw.
+final class SummingStrategy: GradientCombiner, DecoderStage, EncoderStage {
+    let name = "summing"
+    var ownParameters = Parameters()
+    var decoder: any DecoderStage { self }
+    var encoder: any EncoderStage { self }
+    var requirements: CombinerRequirements { .losses }
+    var inspect: ((StepContext) -> Void)?
+
+    func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
+        context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +)
+    }
+    func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
+        inspect?(context)
+        return .lossWeights(Dictionary(uniqueKeysWithValues: context.taskNames.map { ($0, 1) }))
+    }
+}
+
+final class TrainerTests: XCTestCase {
+    let tasks = [TaskSpec(name: "a", kind: .regression(outputs: 1), role: .primary),
+                 TaskSpec(name: "b", kind: .regression(outputs: 1), role: .auxiliary)]
+
+    func makeTrainer(steps: Int, schedule: LabelSchedule = .full, strategy: any GradientCombiner = SummingStrategy(),
+                     data: TinyData = TinyData(seed: 1), evaluateEvery: Int? = nil) -> Trainer {
+        Trainer(model: TinyModel(taskNames: ["a", "b"]), tasks: tasks, strategy: strategy,
+                optimizers: OptimizerGroups(shared: OptimizerSetting(optimizer: SGD(momentum: 0.9), learningRate: 0.05)),
+                configuration: TrainerConfiguration(steps: steps, labelSchedule: schedule, evaluateEvery: evaluateEvery),
+                data: data, seed: 3)
+    }
+
+    func testKAlternationDrawsTheRightBatches() throws {
+        let data = TinyData(seed: 1)
+        let trainer = makeTrainer(steps: 9, schedule: .alternating(every: 3), data: data)
+        var recorded: [BatchKind] = []
+        try trainer.run(progress: { recorded.append($0.batchKind) })
+        let expected: [BatchKind] = [.auxiliaryOnly, .auxiliaryOnly, .parallel, .auxiliaryOnly, .auxiliaryOnly, .parallel,
+                                     .auxiliaryOnly, .auxiliaryOnly, .parallel]
+        XCTAssertEqual(data.drawn, expected)
+        XCTAssertEqual(recorded, expected)
+    }
+
+    func testAuxiliaryOnlyStepLeavesThePrimaryHeadAlone() throws {
+        let trainer = makeTrainer(steps: 1, schedule: .alternating(every: 2))
+        let before = trainer.parameters
+        _ = try trainer.trainStep()
+        XCTAssertEqual(trainer.parameters["heads.a.w"].scalars, before["heads.a.w"].scalars)
+        XCTAssertNotEqual(trainer.parameters["heads.b.w"].scalars, before["heads.b.w"].scalars)
+        XCTAssertNotEqual(trainer.parameters["shared.w"].scalars, before["shared.w"].scalars)
+    }
+
+    func testTrainingLowersBothLosses() throws {
+        let trainer = makeTrainer(steps: 150)
+        try trainer.evaluateNow()
+        try trainer.run()
+        let first = trainer.history.first!.metrics["validation"]!, last = trainer.history.last!.metrics["validation"]!
+        XCTAssertLessThan(last["a"]!["loss"]!, first["a"]!["loss"]! * 0.5)
+        XCTAssertLessThan(last["b"]!["loss"]!, first["b"]!["loss"]! * 0.5)
+    }
+
+    func testNonFiniteLossIsCaughtAndNamed() {
+        let data = TinyData(seed: 1)
+        data.poisonAtDraw = 4
+        let trainer = makeTrainer(steps: 10, data: data)
+        XCTAssertThrowsError(try trainer.run()) { error in
+            XCTAssertEqual(error as? NonFiniteValueError, NonFiniteValueError(step: 3, task: "b", quantity: "training loss"))
+            XCTAssertTrue("\(error)".contains("step 3"))
+            XCTAssertTrue("\(error)".contains("'b'"))
+        }
+    }
+
+    func testSimulatedStepEqualsTheRealStep() throws {
+        let strategy = SummingStrategy()
+        let trainer = makeTrainer(steps: 4, strategy: strategy)
+        for _ in 0..<2 { _ = try trainer.trainStep() }   // non-trivial momentum state
+        var simulated: Parameters?
+        var gradients: Parameters?
+        strategy.inspect = { context in
+            let perTask = context.sharedParameterGradients()
+            let shared = perTask["a"]! + perTask["b"]!
+            // heads get their own gradients under equal weights
+            var all = shared
+            let tracked = context.parameters.tracked()
+            let losses = context.losses(at: tracked)
+            let headGradients = grad(of: losses["a"]! + losses["b"]!, wrt: tracked.filter(prefix: "heads."))
+            all = all.merging(headGradients)
+            gradients = all
+            simulated = context.simulatedStep(gradients: all)
+        }
+        let stateBefore = trainer.optimizerStates["shared"]!.buffers["momentum"]!["shared.w"].scalars
+        _ = try trainer.trainStep()
+        let real = trainer.parameters
+        XCTAssertNotNil(gradients)
+        for name in real.names {
+            let a = simulated![name].scalars, b = real[name].scalars
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-6, name) }
+        }
+        // Simulation did not touch the optimiser state it read.
+        XCTAssertNotEqual(trainer.optimizerStates["shared"]!.buffers["momentum"]!["shared.w"].scalars, stateBefore)
+    }
+
+    func testConsecutiveWindowSelection() {
+        // Validation errors with the lowest 3-window mean at steps 4…6 (not the single best at 9).
+        let errors: [Double] = [5, 4, 3, 2.5, 1.2, 1.1, 1.3, 3, 4, 0.5, 6]
+        let history = errors.enumerated().map { index, error in
+            EvaluationPoint(step: index * 200, validationError: error,
+                            metrics: ["test": ["seg": ["miou": Double(index)]]])
+        }
+        XCTAssertEqual(ModelSelection.consecutiveWindow(3).select(from: history), [4, 5, 6])
+        XCTAssertEqual(ModelSelection.consecutiveWindow(3).selectedMetrics(from: history)["test"]!["seg"]!["miou"], 5)
+        XCTAssertEqual(ModelSelection.best.select(from: history), [9])
+        XCTAssertEqual(ModelSelection.last.select(from: history), [10])
+        XCTAssertEqual(ModelSelection.consecutiveWindow(10).select(from: history), Array(0...9))   // 2.56 < 2.66
+        XCTAssertEqual(ModelSelection.consecutiveWindow(20).select(from: history), Array(0...10))
+    }
+
+    func testCheckpointResumeGivesIdenticalNumbers() throws {
+        let uninterrupted = makeTrainer(steps: 12, schedule: .alternating(every: 3))
+        try uninterrupted.run()
+
+        let first = makeTrainer(steps: 12, schedule: .alternating(every: 3))
+        for _ in 0..<7 { _ = try first.trainStep() }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-test-\(UUID().uuidString).ckpt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try first.checkpoint().write(to: url)
+
+        let resumed = makeTrainer(steps: 12, schedule: .alternating(every: 3), data: TinyData(seed: 999))
+        try resumed.restore(from: Checkpoint.read(from: url), source: url.path)
+        XCTAssertEqual(resumed.step, 7)
+        try resumed.run()
+        for name in uninterrupted.parameters.names {
+            XCTAssertEqual(resumed.parameters[name].scalars, uninterrupted.parameters[name].scalars, name)
+        }
+        XCTAssertEqual(resumed.optimizerStates["shared"]!.buffers["momentum"]!["shared.w"].scalars,
+                       uninterrupted.optimizerStates["shared"]!.buffers["momentum"]!["shared.w"].scalars)
+    }
+
+    func testCorruptCheckpointIsAClearError() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-bad-\(UUID().uuidString).ckpt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("not a checkpoint".utf8).write(to: url)
+        XCTAssertThrowsError(try Checkpoint.read(from: url)) { error in
+            XCTAssertTrue("\(error)".contains(url.path))
+        }
+    }
+}
