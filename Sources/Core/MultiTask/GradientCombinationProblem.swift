@@ -32,6 +32,8 @@ public struct GradientCombinationProblem {
     public struct Outcome {
         /// The gradient the shared parameters receive.
         public var direction: [Float]
+        /// The decoder loss D.
+        public var decoderLoss: Float
         /// ∂D/∂L_t of the decoder stage.
         public var decoderWeights: [String: Float]
         /// The encoder stage's loss weights, when it answered with weights.
@@ -90,7 +92,7 @@ public struct GradientCombinationProblem {
         case let .sharedParameters(g):
             direction = g["shared.theta"]
         }
-        return Outcome(direction: direction.scalars, decoderWeights: decoderWeights, encoderWeights: encoderWeights,
+        return Outcome(direction: direction.scalars, decoderLoss: decoderLoss.scalar, decoderWeights: decoderWeights, encoderWeights: encoderWeights,
                        ownParameterGradients: ownGradients, reports: engine.reports)
     }
 }
