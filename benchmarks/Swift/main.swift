@@ -2,10 +2,15 @@ import Foundation
 
 // `tandem-bench NAME [options]`: Tandem's side of the speed comparisons in benchmarks/.
 // Each benchmark prints JSON lines (one per measured shape) for benchmarks/compare.py to pair with
-// the PyTorch peer's lines.
+// the PyTorch peer's lines. Options are `key=value` words (see Timing.swift); see
+// benchmarks/README.md for the commands compare.py runs.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let benchmarks: [String: ([String]) -> Void] = [:]
+let benchmarks: [String: ([String]) -> Void] = [
+    "core": runCoreBenchmark,
+]
+
+_ = baselineResidentMiB  // read before any benchmark allocates
 
 guard let name = arguments.first, let run = benchmarks[name] else {
     FileHandle.standardError.write("usage: tandem-bench NAME [options]; benchmarks: \(benchmarks.keys.sorted().joined(separator: ", "))\n".data(using: .utf8)!)

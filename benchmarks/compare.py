@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""Runs Tandem and its PyTorch peer side by side and prints one comparison table.
+
+    python3 benchmarks/compare.py core      # sgemm, conv, transposed conv (issue 2)
+    python3 benchmarks/compare.py models    # full training steps of MultiLeNet and SplitVGG (issue 3)
+    python3 benchmarks/compare.py data      # synthetic-scenes generation (Tandem only, no peer)
+
+Every shape runs as two fresh processes, Tandem first and the peer right after, so both see the
+same machine state; each process prints one JSON line (see benchmarks/README.md) and its peak
+memory (max RSS) is read from the kernel when it exits. The table goes to the terminal and, as
+Markdown and JSON, to benchmarks/results/ (git-ignored). Only the standard library is used here;
+the peer runs in the virtualenv made by `make bench-setup`.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+THREADS = 2
+
+# One row per shape: the words given to both `tandem-bench SUITE ...` and `peer/SUITE.py ...`.
+# Targets: `throughput` = Tandem GFLOP/s ≥ value × PyTorch's; `time` = Tandem time ≤ value × PyTorch's.
+CORE_CASES = [
+    dict(name="sgemm 512", words="sgemm m=512 n=512 k=512", target=("throughput", 0.9)),
+    dict(name="sgemm 1024", words="sgemm m=1024 n=1024 k=1024", target=("throughput", 0.9)),
+    dict(name="conv3x3 64ch fwd+bwd",
+         words="conv batch=8 in=64 out=64 height=64 width=96 kernel=3 padding=1", target=("time", 1.3)),
+    dict(name="conv3x3 128ch fwd+bwd",
+         words="conv batch=8 in=128 out=128 height=32 width=48 kernel=3 padding=1", target=("time", 1.3)),
+    dict(name="conv5x5 1->10 fwd+bwd",
+         words="conv batch=256 in=1 out=10 height=36 width=36 kernel=5", target=("time", 1.3)),
+    dict(name="convT 128->64 s2 fwd+bwd",
+         words="convtranspose batch=8 in=128 out=64 height=16 width=24 kernel=3 stride=2 padding=1 output_padding=1",
+         target=("time", 1.3)),
+    # Forward-only rows: not targets, they show how the forward/backward split compares.
+    dict(name="conv3x3 64ch fwd",
+         words="conv batch=8 in=64 out=64 height=64 width=96 kernel=3 padding=1 pass=forward"),
+    dict(name="conv3x3 128ch fwd",
+         words="conv batch=8 in=128 out=128 height=32 width=48 kernel=3 padding=1 pass=forward"),
+    dict(name="conv5x5 1->10 fwd",
+         words="conv batch=256 in=1 out=10 height=36 width=36 kernel=5 pass=forward"),
+    dict(name="convT 128->64 s2 fwd",
+         words="convtranspose batch=8 in=128 out=64 height=16 width=24 kernel=3 stride=2 padding=1 output_padding=1 pass=forward"),
+]
+
+MODEL_CASES = [
+    dict(name="MultiLeNet 28x28 b256", words="multilenet batch=256 height=28 width=28",
+         target=("time", 0.5), memory_target=1.0),
+    dict(name="MultiLeNet 36x36 b256", words="multilenet batch=256 height=36 width=36",
+         target=("time", 0.5), memory_target=1.0),
+    dict(name="SplitVGG-3 64x96 b8", words="splitvgg split=3 batch=8 height=64 width=96 warmup=2 reps=10",
+         target=("time", 0.8), memory_target=1.0),
+    dict(name="SplitVGG-3 128x192 b8", words="splitvgg split=3 batch=8 height=128 width=192 warmup=1 reps=5 min_time=1",
+         memory_target=1.0),
+]
+
+SUITES = {"core": CORE_CASES, "models": MODEL_CASES}
+
+
+def run_measured(command, env):
+    """Runs `command`; returns its JSON lines, its own max RSS (through wait4), wall time and output."""
+    start = time.perf_counter()
+    out_path = os.path.join(RESULTS_TMP, "stdout.txt")
+    err_path = os.path.join(RESULTS_TMP, "stderr.txt")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    with open(out_path) as f:
+        stdout = f.read()
+    with open(err_path) as f:
+        stderr = f.read()
+    lines = []
+    for text in stdout.splitlines():
+        text = text.strip()
+        if text.startswith("{"):
+            try:
+                lines.append(json.loads(text))
+            except json.JSONDecodeError:
+                pass
+    return dict(lines=lines, max_rss_mib=usage.ru_maxrss / 1024.0, wall_s=wall, returncode=process.returncode,
+                stdout=stdout, stderr=stderr)
+
+
+def tandem_env(extra):
+    env = dict(os.environ)
+    env["TANDEM_THREADS"] = str(THREADS)
+    env["OPENBLAS_NUM_THREADS"] = str(THREADS)
+    env.update(extra)
+    return env
+
+
+def peer_env():
+    env = dict(os.environ)
+    env["OMP_NUM_THREADS"] = str(THREADS)
+    env["MKL_NUM_THREADS"] = str(THREADS)
+    return env
+
+
+def openblas_core(bench, env):
+    """The kernel family OpenBLAS picks on this CPU (it prints it with OPENBLAS_VERBOSE=2)."""
+    probe = dict(env)
+    probe["OPENBLAS_VERBOSE"] = "2"
+    try:
+        result = subprocess.run([bench, "core", "sgemm", "m=16", "warmup=0", "reps=1", "min_time=0"],
+                                capture_output=True, text=True, env=probe, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    for text in (result.stdout + result.stderr).splitlines():
+        if text.startswith("Core:"):
+            return text.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for text in f:
+                if text.startswith("model name"):
+                    return text.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def side_summary(result):
+    """The one JSON line of a side, with the process's peak memory added (None when it failed)."""
+    if result["returncode"] != 0 or not result["lines"]:
+        return None
+    line = dict(result["lines"][-1])
+    line["max_rss_mib"] = result["max_rss_mib"]
+    # Memory the benchmark itself added on top of the runtime (imports, libraries) it started with.
+    line["work_rss_mib"] = result["max_rss_mib"] - line.get("baseline_rss_mib", 0)
+    return line
+
+
+def judge(case, tandem, pytorch):
+    """Ratios and whether the targets are met."""
+    row = dict(case=case["name"], words=case["words"], tandem=tandem, pytorch=pytorch)
+    if tandem and pytorch:
+        row["time_ratio"] = tandem["median_ms"] / pytorch["median_ms"]
+        row["throughput_ratio"] = pytorch["median_ms"] / tandem["median_ms"]
+        row["memory_ratio"] = tandem["max_rss_mib"] / pytorch["max_rss_mib"]
+        row["work_memory_ratio"] = tandem["work_rss_mib"] / max(pytorch["work_rss_mib"], 1e-9)
+        if "target" in case:
+            kind, value = case["target"]
+            row["target"] = f"{'throughput ≥' if kind == 'throughput' else 'time ≤'} {value}×"
+            row["met"] = row["throughput_ratio"] >= value if kind == "throughput" else row["time_ratio"] <= value
+        if "memory_target" in case:
+            row["memory_target"] = f"RSS ≤ {case['memory_target']}×"
+            row["memory_met"] = row["memory_ratio"] <= case["memory_target"]
+    return row
+
+
+def gflops(side):
+    return side["flops"] / (side["median_ms"] * 1e6) if side and side.get("flops") else None
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    return f"{value:.{digits}f}"
+
+
+def table(suite, rows):
+    """Markdown table of the rows (also what the terminal shows)."""
+    with_flops = suite == "core"
+    with_params = suite == "models"
+    header = ["case", "shape", "Tandem ms", "PyTorch ms", "ratio (time)"]
+    if with_flops:
+        header += ["Tandem GFLOP/s", "PyTorch GFLOP/s", "ratio (throughput)"]
+    header += ["target", "met", "Tandem RSS MiB", "PyTorch RSS MiB", "ratio (RSS)",
+               "Tandem ΔRSS MiB", "PyTorch ΔRSS MiB", "ratio (ΔRSS)"]
+    if with_params:
+        header += ["RSS target met", "Tandem params", "PyTorch params"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        t, p = row["tandem"], row["pytorch"]
+        shape = (t or p or {}).get("shape", "")
+        cells = [row["case"], shape, fmt(t and t["median_ms"], 2), fmt(p and p["median_ms"], 2),
+                 fmt(row.get("time_ratio"), 2)]
+        if with_flops:
+            cells += [fmt(gflops(t)), fmt(gflops(p)), fmt(row.get("throughput_ratio"), 2)]
+        cells += [row.get("target", "—"), fmt(row.get("met")), fmt(t and t["max_rss_mib"], 0),
+                  fmt(p and p["max_rss_mib"], 0), fmt(row.get("memory_ratio"), 2),
+                  fmt(t and t["work_rss_mib"], 0), fmt(p and p["work_rss_mib"], 0), fmt(row.get("work_memory_ratio"), 2)]
+        if with_params:
+            cells += [fmt(row.get("memory_met")), str((t or {}).get("parameters", "—")),
+                      str((p or {}).get("parameters", "—"))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_results(suite, payload, markdown):
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for name in (f"{suite}-{stamp}", f"{suite}-latest"):
+        with open(os.path.join(RESULTS_DIR, name + ".json"), "w") as f:
+            json.dump(payload, f, indent=2, sort_keys=True)
+        with open(os.path.join(RESULTS_DIR, name + ".md"), "w") as f:
+            f.write(markdown + "\n")
+    return os.path.join(RESULTS_DIR, f"{suite}-{stamp}")
+
+
+def machine_description(args, env):
+    return dict(cpu=cpu_name(), cores=os.cpu_count(), threads=THREADS,
+                load_average_before=os.getloadavg(), openblas_core=openblas_core(args.bench, env),
+                tandem_env={k: v for k, v in env.items()
+                            if k.startswith(("OPENBLAS", "TANDEM", "OMP", "MKL"))},
+                python=platform.python_version(), date=datetime.datetime.now().isoformat(timespec="seconds"))
+
+
+def run_pairs(args, cases):
+    env_t = tandem_env(dict(kv.split("=", 1) for kv in args.tandem_env))
+    env_p = peer_env()
+    machine = machine_description(args, env_t)
+    print(f"# {args.suite}: {machine['cpu']}, {THREADS} threads per side, OpenBLAS core {machine['openblas_core']},"
+          f" load {machine['load_average_before'][0]:.2f}", flush=True)
+    if machine["openblas_core"] in ("Prescott", "Core2", "Nehalem", "unknown") and "OPENBLAS_CORETYPE" not in env_t:
+        print("  note: OpenBLAS did not recognise this CPU and uses a generic kernel; see README"
+              " ('OpenBLAS core type') for OPENBLAS_CORETYPE", flush=True)
+    rows = []
+    for case in cases:
+        if args.only and not any(o.lower() in case["name"].lower() for o in args.only):
+            continue
+        words = shlex.split(case["words"]) + args.extra
+        best = {"tandem": None, "pytorch": None}
+        for _ in range(args.rounds):
+            for side, command, env in (
+                    ("tandem", [args.bench, args.suite] + words, env_t),
+                    ("pytorch", [args.python, os.path.join(HERE, "peer", args.suite + ".py")] + words, env_p)):
+                result = run_measured(command, env)
+                summary = side_summary(result)
+                if summary is None:
+                    print(f"  {case['name']}: {side} failed (exit {result['returncode']}):\n"
+                          f"    {' '.join(shlex.quote(c) for c in command)}\n{result['stderr'][-2000:]}", flush=True)
+                    continue
+                # Over several rounds keep the round with the lowest median (least disturbed).
+                if best[side] is None or summary["median_ms"] < best[side]["median_ms"]:
+                    best[side] = summary
+        row = judge(case, best["tandem"], best["pytorch"])
+        rows.append(row)
+        t, p = row["tandem"], row["pytorch"]
+        extra = ""
+        if args.suite == "models" and t and p:
+            same = "equal" if t.get("parameters") == p.get("parameters") else "DIFFERENT"
+            extra = f"  params {t.get('parameters')} vs {p.get('parameters')} ({same})"
+        print(f"  {case['name']:<26} Tandem {fmt(t and t['median_ms'], 2):>9} ms  PyTorch {fmt(p and p['median_ms'], 2):>9} ms"
+              f"  ratio {fmt(row.get('time_ratio'), 2):>5}  RSS {fmt(t and t['max_rss_mib'], 0)} / "
+              f"{fmt(p and p['max_rss_mib'], 0)} MiB (Δ {fmt(t and t['work_rss_mib'], 0)} / {fmt(p and p['work_rss_mib'], 0)}){extra}", flush=True)
+    return machine, rows
+
+
+def run_data(args):
+    env = tandem_env(dict(kv.split("=", 1) for kv in args.tandem_env))
+    machine = machine_description(args, env)
+    result = run_measured([args.bench, "data"] + args.extra, env)
+    print(result["stdout"], end="")
+    if result["returncode"] != 0:
+        print(result["stderr"], file=sys.stderr)
+    payload = dict(suite="data", machine=machine, returncode=result["returncode"], lines=result["lines"],
+                   output=result["stdout"], wall_s=result["wall_s"], max_rss_mib=result["max_rss_mib"])
+    markdown = (f"# data benchmark ({machine['date']})\n\nexit {result['returncode']}, wall {result['wall_s']:.2f} s,"
+                f" max RSS {result['max_rss_mib']:.0f} MiB\n\n```\n{result['stdout'].strip()}\n```")
+    print(f"wall {result['wall_s']:.2f} s (whole process), max RSS {result['max_rss_mib']:.0f} MiB")
+    print(f"results: {write_results('data', payload, markdown)}.{{md,json}}")
+    return result["returncode"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("suite", choices=["core", "models", "data"])
+    parser.add_argument("--bench", default=os.path.join(ROOT, ".build-bench", "release", "tandem-bench"),
+                        help="the tandem-bench executable (default: .build-bench/release/tandem-bench)")
+    parser.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"),
+                        help="the Python with torch (default: benchmarks/.venv/bin/python)")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only cases whose name contains this text (repeatable)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run each pair this many times and keep each side's lowest median (noisy machines)")
+    parser.add_argument("--tandem-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the Tandem process, e.g. OPENBLAS_CORETYPE=SkylakeX")
+    parser.add_argument("--results", default=os.path.join(HERE, "results"), help="where tables are written")
+    parser.add_argument("extra", nargs="*", help="key=value words passed to both sides (e.g. reps=20 min_time=5)")
+    args = parser.parse_intermixed_args()
+
+    global RESULTS_DIR, RESULTS_TMP
+    RESULTS_DIR = args.results
+    RESULTS_TMP = os.path.join(RESULTS_DIR, ".tmp")
+    os.makedirs(RESULTS_TMP, exist_ok=True)
+    if not os.access(args.bench, os.X_OK):
+        sys.exit(f"compare.py: no tandem-bench at {args.bench}; build it with "
+                 "`swift build -c release --scratch-path .build-bench --product tandem-bench`")
+    if args.suite == "data":
+        sys.exit(run_data(args))
+    if not os.access(args.python, os.X_OK):
+        sys.exit(f"compare.py: no Python at {args.python}; run `make bench-setup` first")
+
+    machine, rows = run_pairs(args, SUITES[args.suite])
+    markdown = (f"# {args.suite} benchmark: Tandem vs PyTorch\n\n{machine['date']}, {machine['cpu']}, "
+                f"{THREADS} threads per side, OpenBLAS core {machine['openblas_core']}, "
+                f"load average before {machine['load_average_before'][0]:.2f}\n\n"
+                "Times are medians per repetition; ratio (time) = Tandem / PyTorch (lower is better for Tandem);"
+                " ratio (throughput) = Tandem GFLOP/s / PyTorch GFLOP/s; RSS = peak resident memory of each"
+                " process; ΔRSS = peak RSS minus the RSS the process had before making any benchmark data"
+                " (for PyTorch that excludes `import torch`).\n\n" + table(args.suite, rows))
+    print()
+    print(table(args.suite, rows))
+    payload = dict(suite=args.suite, machine=machine, rows=rows)
+    print(f"\nresults: {write_results(args.suite, payload, markdown)}.{{md,json}}")
+    failed = any(row["tandem"] is None or row["pytorch"] is None for row in rows)
+    sys.exit(1 if failed else 0)
+
+
+RESULTS_DIR = RESULTS_TMP = None
+
+if __name__ == "__main__":
+    main()
