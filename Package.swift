@@ -4,6 +4,7 @@ import PackageDescription
 let package = Package(
     name: "Tandem",
     products: [
+        .library(name: "Tandem", targets: ["Tandem"]),
         .library(name: "TandemCore", targets: ["TandemCore"]),
         .executable(name: "tandem", targets: ["tandem"]),
     ],
@@ -20,6 +21,9 @@ let package = Package(
         .target(name: "TandemModels", dependencies: ["TandemCore"], path: "Sources/Models"),
         .target(name: "TandemDatasets", dependencies: ["TandemCore", "CZstd"], path: "Sources/Datasets"),
         .target(name: "TandemStrategies", dependencies: ["TandemCore"], path: "Sources/Strategies"),
+        .target(name: "Tandem",
+                dependencies: ["TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies", "CYaml"],
+                path: "Sources/Tandem"),
         .executableTarget(name: "tandem",
                           dependencies: ["TandemCore", "TandemModels",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -29,6 +33,7 @@ let package = Package(
 
         .testTarget(name: "CoreTests", dependencies: ["TandemCore"], path: "Tests/CoreTests"),
         .testTarget(name: "ModelsTests", dependencies: ["TandemModels"], path: "Tests/ModelsTests"),
+        .testTarget(name: "TandemTests", dependencies: ["Tandem"], path: "Tests/TandemTests"),
         .testTarget(name: "DatasetsTests", dependencies: ["TandemDatasets"], path: "Tests/DatasetsTests"),
         .testTarget(name: "StrategiesTests", dependencies: ["TandemStrategies"], path: "Tests/StrategiesTests"),
     ],
