@@ -1,0 +1,70 @@
+/// One input with a label for every task of its data set.
+public struct Example: Equatable, Sendable {
+    /// The model input, e.g. an image in C×H×W.
+    public var input: FloatArray
+    /// Labels by task name (shapes as in the data set's `tasks`).
+    public var targets: [String: FloatArray]
+
+    public init(input: FloatArray, targets: [String: FloatArray]) {
+        self.input = input
+        self.targets = targets
+    }
+}
+
+/// A finite, randomly accessible multi-task data set.
+///
+/// `example(at:)` must be a pure function of the index (no hidden running state), so samples can be
+/// drawn in any order, in parallel, or prefetched on another thread with identical results.
+public protocol MultiTaskDataset: Sendable {
+    /// A short name used in messages and cache keys.
+    var name: String { get }
+    /// The number of examples.
+    var count: Int { get }
+    /// The shape of one input (no batch axis).
+    var inputShape: [Int] { get }
+    /// The tasks, in a fixed order.
+    var tasks: [TaskTarget] { get }
+    /// Example `index` (0 ≤ index < count).
+    func example(at index: Int) throws -> Example
+}
+
+extension MultiTaskDataset {
+    /// The task called `name`, if the data set has one.
+    public func task(named name: String) -> TaskTarget? { tasks.first { $0.name == name } }
+
+    /// The names of the tasks, in order.
+    public var taskNames: [String] { tasks.map(\.name) }
+
+    func checkIndex(_ index: Int) throws {
+        guard index >= 0 && index < count else {
+            throw DatasetError.invalidArgument("\(name): example index \(index) is outside 0..<\(count)")
+        }
+    }
+}
+
+/// A view of some examples of another data set, in a given order (a split).
+public struct DatasetSubset: MultiTaskDataset {
+    public let base: any MultiTaskDataset
+    /// Indices into `base`.
+    public let indices: [Int]
+    public let name: String
+
+    /// The examples of `base` at `indices` (each must be in range).
+    public init(_ base: any MultiTaskDataset, indices: [Int], name: String? = nil) throws {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= base.count }) {
+            throw DatasetError.invalidArgument("\(base.name): subset index \(bad) is outside 0..<\(base.count)")
+        }
+        self.base = base
+        self.indices = indices
+        self.name = name ?? "\(base.name)[subset]"
+    }
+
+    public var count: Int { indices.count }
+    public var inputShape: [Int] { base.inputShape }
+    public var tasks: [TaskTarget] { base.tasks }
+
+    public func example(at index: Int) throws -> Example {
+        try checkIndex(index)
+        return try base.example(at: indices[index])
+    }
+}
