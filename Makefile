@@ -16,12 +16,16 @@ dependencies:
 build: dependencies
 	$(SWIFT) build $(RELEASE) --product tandem
 
+# OpenBLAS falls back to slow generic kernels on CPUs newer than it knows; pick the AVX2 ones
+# there (scripts/openblas-coretype.sh; a user's OPENBLAS_CORETYPE always wins).
+WITH_BLAS_CORE = core=$$(bash scripts/openblas-coretype.sh); if [ -n "$$core" ]; then export OPENBLAS_CORETYPE=$$core; fi;
+
 run: build
 	$(SWIFT) run $(RELEASE) --skip-build tandem demo
 
 test: dependencies
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	@$(WITH_BLAS_CORE) echo "OpenBLAS core: $${OPENBLAS_CORETYPE:-autodetected}"; $(SWIFT) test $(TEST_FLAGS) --skip-build
 
 clean:
 	rm -rf .build

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemCore
 
 /// The `tandem` command.
 @main
@@ -9,4 +10,9 @@ struct TandemCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [Demo.self],
         defaultSubcommand: nil)
+
+    static func main() {
+        BLASKernelSelection.reexecuteWithFastKernelsIfNeeded()
+        Self.main(nil)
+    }
 }
