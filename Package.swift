@@ -25,7 +25,7 @@ let package = Package(
                 dependencies: ["TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies", "CYaml"],
                 path: "Sources/Tandem"),
         .executableTarget(name: "tandem",
-                          dependencies: ["TandemCore", "TandemModels",
+                          dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/CLI"),
         .executableTarget(name: "tandem-bench", dependencies: ["TandemCore", "TandemModels", "TandemDatasets"],
