@@ -1,0 +1,71 @@
+import TandemCore
+
+/// A mini-batch: stacked inputs and, per task, stacked labels plus which samples carry them.
+///
+/// A sample without a label for a task has that task's ignore value in every element (−1 for class
+/// labels, 0 for depth and normals), so masked losses and metrics skip it without extra inputs.
+public struct Batch: Equatable, Sendable {
+    /// The data-set indices of the samples.
+    public let indices: [Int]
+    /// The set the batch was drawn from, if label availability applies.
+    public let source: LabelSource?
+    /// Inputs `[N, …]`.
+    public var input: FloatArray
+    /// Labels by task, `[N, …]`.
+    public var targets: [String: FloatArray]
+    /// Per task, whether each sample carries its label.
+    public var labelled: [String: [Bool]]
+
+    /// Whether any sample carries labels of `task`.
+    public func hasLabels(_ task: String) -> Bool { labelled[task]?.contains(true) ?? false }
+
+    /// The tasks with labels in this batch.
+    public var labelledTasks: [String] { labelled.keys.filter { hasLabels($0) }.sorted() }
+
+    /// The number of samples.
+    public var size: Int { indices.count }
+
+    /// The inputs as a `Tensor`.
+    public func inputTensor() -> Tensor { input.tensor() }
+
+    /// The labels of `task` as a `Tensor`, or nil when the batch has none.
+    public func targetTensor(_ task: String) -> Tensor? {
+        guard hasLabels(task), let target = targets[task] else { return nil }
+        return target.tensor()
+    }
+
+    /// Assembles the batch of `indices` from `dataset`; with `availability` and `source`, labels a
+    /// sample does not have in that setting are replaced by ignore values.
+    public init(dataset: any MultiTaskDataset, indices: [Int], availability: LabelAvailability? = nil,
+                source: LabelSource? = nil) throws {
+        guard !indices.isEmpty else { throw DatasetError.invalidArgument("a batch needs at least one sample") }
+        if availability != nil && source == nil {
+            throw DatasetError.invalidArgument("a batch with label availability needs the set it was drawn from")
+        }
+        let examples = try indices.map { try dataset.example(at: $0) }
+        var targets: [String: FloatArray] = [:]
+        var labelled: [String: [Bool]] = [:]
+        for task in dataset.tasks {
+            var parts: [FloatArray] = []
+            var flags: [Bool] = []
+            for (position, example) in examples.enumerated() {
+                guard let target = example.targets[task.name], target.shape == task.shape else {
+                    throw DatasetError.invalidArgument("\(dataset.name): example \(indices[position]) lacks a \(task.shape) label for task \(task.name)")
+                }
+                let has = availability.map { $0.labelledTasks(of: indices[position], drawnFrom: source!).contains(task.name) } ?? true
+                parts.append(has ? target : FloatArray(shape: task.shape, repeating: task.kind.ignoreValue))
+                flags.append(has)
+            }
+            targets[task.name] = FloatArray.stack(parts)
+            labelled[task.name] = flags
+        }
+        for (position, example) in examples.enumerated() where example.input.shape != dataset.inputShape {
+            throw DatasetError.invalidArgument("\(dataset.name): example \(indices[position]) has input shape \(example.input.shape), expected \(dataset.inputShape)")
+        }
+        self.indices = indices
+        self.source = source
+        self.input = FloatArray.stack(examples.map(\.input))
+        self.targets = targets
+        self.labelled = labelled
+    }
+}
