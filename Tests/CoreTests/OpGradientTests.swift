@@ -157,3 +157,19 @@ final class GradientCheckSelfTests: XCTestCase {
         XCTAssertTrue(problems.first?.contains("∂²") ?? false)
     }
 }
+
+final class BatchNormFusionTests: XCTestCase {
+    func testFusedOpEqualsTheComposedOne() {
+        var g = SeededGenerator(seed: 21)
+        for shape in [[4, 3, 5, 6], [6, 5]] {
+            let x = random(shape, &g), scale = positive([shape[1]], &g), shift = random([shape[1]], &g)
+            let cotangent = random(shape, &g)
+            let (fusedValue, fused) = valueAndGrad(at: [x, scale, shift]) { dot(batchNorm($0[0], scale: $0[1], shift: $0[2]).output, cotangent) }
+            let (composedValue, composed) = valueAndGrad(at: [x, scale, shift]) { dot(composedBatchNorm($0[0], scale: $0[1], shift: $0[2], epsilon: 1e-5), cotangent) }
+            XCTAssertEqual(fusedValue.scalar, composedValue.scalar, accuracy: 1e-3)
+            for (a, b) in zip(fused, composed) {
+                for (u, v) in zip(a.scalars, b.scalars) { XCTAssertEqual(u, v, accuracy: 1e-4 * max(1, abs(v))) }
+            }
+        }
+    }
+}

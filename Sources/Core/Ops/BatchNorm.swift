@@ -1,5 +1,11 @@
-// Batch normalisation over N, H, W for each channel of an N×C×H×W tensor (or N, for N×C).
-// Built from differentiable ops, so its derivatives of every order are exact.
+import Foundation
+
+// Batch normalisation over N (and H, W) for each channel of an N×C×H×W (or N×C) tensor.
+//
+// Training mode is one fused primitive: a per-channel forward kernel, and a fused first-order
+// backward kernel. When the backward itself is being recorded (gradients of gradients), the rule
+// instead rebuilds the op from differentiable pieces and differentiates those, so derivatives of
+// every order stay exact while ordinary training gets the fast kernels.
 
 /// The result of a batch-norm forward pass in training mode: the output and the batch statistics
 /// (mean and biased variance per channel, constants) for the caller to fold into running averages.
@@ -12,15 +18,18 @@ public struct BatchNormResult {
 /// Training-mode batch norm: normalise with the batch's own statistics.
 /// y = (x − μ_B) / √(σ²_B + ε) · scale + shift.
 public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5) -> BatchNormResult {
-    let axes = x.rank == 4 ? [0, 2, 3] : [0]
-    let channelShape = x.rank == 4 ? [1, x.shape[1], 1, 1] : [1, x.shape[1]]
-    let mean = x.mean(axes: axes, keepingDimensions: true)
-    let centred = x - mean
-    let variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
-    let factor = rsqrt(variance + epsilon) * scale.reshaped(channelShape)
-    let output = centred * factor + shift.reshaped(channelShape)
-    return BatchNormResult(output: output, mean: mean.detached.reshaped([x.shape[1]]),
-                           variance: variance.detached.reshaped([x.shape[1]]))
+    precondition(x.rank == 4 || x.rank == 2, "batchNorm needs N×C×H×W or N×C, got \(x.shape)")
+    let channels = x.shape[1]
+    precondition(scale.count == channels && shift.count == channels, "batchNorm: scale/shift need \(channels) values")
+    let (output, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon)
+    let y = Tape.record("batchNorm", shape: x.shape, storage: output, inputs: [x, scale, shift],
+                        saved: [x, scale, shift, mean, inverseDeviation]) { g, saved, needs in
+        if Tape.isRecording {
+            return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon, needs: needs)
+        }
+        return BatchNormKernels.backward(g, x: saved[0], scale: saved[1], mean: saved[3], inverseDeviation: saved[4], needs: needs)
+    }
+    return BatchNormResult(output: y, mean: mean, variance: variance)
 }
 
 /// Evaluation-mode batch norm with given running statistics (constants).
@@ -29,4 +38,111 @@ public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, runningMean: Te
     let channelShape = x.rank == 4 ? [1, x.shape[1], 1, 1] : [1, x.shape[1]]
     let factor = rsqrt(runningVariance.detached.reshaped(channelShape) + epsilon) * scale.reshaped(channelShape)
     return (x - runningMean.detached.reshaped(channelShape)) * factor + shift.reshaped(channelShape)
+}
+
+/// Training-mode batch norm from differentiable pieces (the reference the fused op must equal).
+func composedBatchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float) -> Tensor {
+    let axes = x.rank == 4 ? [0, 2, 3] : [0]
+    let channelShape = x.rank == 4 ? [1, x.shape[1], 1, 1] : [1, x.shape[1]]
+    let mean = x.mean(axes: axes, keepingDimensions: true)
+    let centred = x - mean
+    let variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
+    return centred * (rsqrt(variance + epsilon) * scale.reshaped(channelShape)) + shift.reshaped(channelShape)
+}
+
+/// Differentiable VJP of batch norm: differentiates the composed form with `createGraph`.
+private func composedBatchNormGradients(_ g: Tensor, x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float,
+                                        needs: [Bool]) -> [Tensor?] {
+    let inputs = [x, scale, shift].map { $0.isTracked ? $0 : $0.tracked() }
+    let y = composedBatchNorm(inputs[0], scale: inputs[1], shift: inputs[2], epsilon: epsilon)
+    let gradients = grad(of: y, wrt: inputs, seed: g, createGraph: true)
+    return (0..<3).map { needs[$0] ? gradients[$0] : nil }
+}
+
+enum BatchNormKernels {
+    /// Per channel: mean, 1/√(var + ε) and the biased variance (constants), and the output.
+    static func forward(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
+        -> (TensorStorage, Tensor, Tensor, Tensor) {
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let plane = x.count / (batch * channels)
+        let count = Double(batch * plane)
+        let out = TensorStorage(count: x.count)
+        let means = TensorStorage(count: channels), inverse = TensorStorage(count: channels), variances = TensorStorage(count: channels)
+        let source = x.pointer, target = out.pointer, gamma = scale.pointer, beta = shift.pointer
+        Parallel.forEachChunk(channels, minimumPerChunk: max(1, 65_536 / max(1, batch * plane))) { range in
+            for c in range {
+                var sum = 0.0
+                for n in 0..<batch {
+                    let base = source + (n * channels + c) * plane
+                    var partial: Float = 0
+                    for i in 0..<plane { partial += base[i] }
+                    sum += Double(partial)
+                }
+                let mean = Float(sum / count)
+                var squares = 0.0
+                for n in 0..<batch {
+                    let base = source + (n * channels + c) * plane
+                    var partial: Float = 0
+                    for i in 0..<plane { let d = base[i] - mean; partial += d * d }
+                    squares += Double(partial)
+                }
+                let variance = Float(squares / count)
+                let invstd = 1 / (variance + epsilon).squareRoot()
+                let a = invstd * gamma[c], b = beta[c] - mean * a
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * plane
+                    for i in 0..<plane { target[offset + i] = source[offset + i] * a + b }
+                }
+                means.pointer[c] = mean
+                inverse.pointer[c] = invstd
+                variances.pointer[c] = variance
+            }
+        }
+        return (out, Tensor(shape: [channels], storage: means), Tensor(shape: [channels], storage: inverse),
+                Tensor(shape: [channels], storage: variances))
+    }
+
+    /// dx = scale·invstd/M · (M·g − Σg − x̂·Σ(g·x̂)), dscale = Σ g·x̂, dshift = Σ g.
+    static func backward(_ g: Tensor, x: Tensor, scale: Tensor, mean: Tensor, inverseDeviation: Tensor, needs: [Bool]) -> [Tensor?] {
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let plane = x.count / (batch * channels)
+        let count = Float(batch * plane)
+        let dx = needs[0] ? TensorStorage(count: x.count) : nil
+        let dscale = TensorStorage(count: channels), dshift = TensorStorage(count: channels)
+        let source = x.pointer, gradient = g.pointer, gamma = scale.pointer, mu = mean.pointer, invstd = inverseDeviation.pointer
+        Parallel.forEachChunk(channels, minimumPerChunk: max(1, 65_536 / max(1, batch * plane))) { range in
+            for c in range {
+                let m = mu[c], s = invstd[c]
+                var sumG = 0.0, sumGX = 0.0
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * plane
+                    var pg: Float = 0, pgx: Float = 0
+                    for i in 0..<plane {
+                        let gi = gradient[offset + i]
+                        pg += gi
+                        pgx += gi * (source[offset + i] - m)
+                    }
+                    sumG += Double(pg)
+                    sumGX += Double(pgx)
+                }
+                let shiftGradient = Float(sumG), scaleGradient = Float(sumGX) * s
+                dshift.pointer[c] = shiftGradient
+                dscale.pointer[c] = scaleGradient
+                if let dx {
+                    let k = gamma[c] * s / count
+                    let out = dx.pointer
+                    for n in 0..<batch {
+                        let offset = (n * channels + c) * plane
+                        for i in 0..<plane {
+                            let xhat = (source[offset + i] - m) * s
+                            out[offset + i] = k * (count * gradient[offset + i] - shiftGradient - xhat * scaleGradient)
+                        }
+                    }
+                }
+            }
+        }
+        return [dx.map { Tensor(shape: x.shape, storage: $0) },
+                needs[1] ? Tensor(shape: [channels], storage: dscale) : nil,
+                needs[2] ? Tensor(shape: [channels], storage: dshift) : nil]
+    }
 }
