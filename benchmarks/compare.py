@@ -91,6 +91,34 @@ def run_measured(command, env):
                 stdout=stdout, stderr=stderr)
 
 
+def cpu_busy_fraction(window=0.5):
+    """Fraction of all CPUs busy over `window` seconds (from /proc/stat); None if unavailable."""
+    def snapshot():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return idle, sum(values)
+    try:
+        idle0, total0 = snapshot()
+        time.sleep(window)
+        idle1, total1 = snapshot()
+    except OSError:
+        return None
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(max_wait, threshold=0.15):
+    """Waits (up to `max_wait` s) until other processes use under `threshold` of the CPUs, so a
+    shared machine's compile jobs do not land in the middle of a measurement. Returns the busy
+    fraction seen last."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        busy = cpu_busy_fraction()
+        if busy is None or busy < threshold or time.monotonic() >= deadline:
+            return busy
+        time.sleep(1)
+
+
 def tandem_env(extra):
     env = dict(os.environ)
     env["TANDEM_THREADS"] = str(THREADS)
@@ -115,10 +143,10 @@ def openblas_core(bench, env):
                                 capture_output=True, text=True, env=probe, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
-    for text in (result.stdout + result.stderr).splitlines():
-        if text.startswith("Core:"):
-            return text.split(":", 1)[1].strip()
-    return "unknown"
+    # tandem-bench may re-execute itself with OPENBLAS_CORETYPE set: the last report counts.
+    cores = [text.split(":", 1)[1].strip() for text in (result.stdout + result.stderr).splitlines()
+             if text.startswith("Core:")]
+    return cores[-1] if cores else "unknown"
 
 
 def cpu_name():
@@ -240,12 +268,14 @@ def run_pairs(args, cases):
             for side, command, env in (
                     ("tandem", [args.bench, args.suite] + words, env_t),
                     ("pytorch", [args.python, os.path.join(HERE, "peer", args.suite + ".py")] + words, env_p)):
+                busy = wait_for_quiet(args.quiet) if args.quiet > 0 else None
                 result = run_measured(command, env)
                 summary = side_summary(result)
                 if summary is None:
                     print(f"  {case['name']}: {side} failed (exit {result['returncode']}):\n"
                           f"    {' '.join(shlex.quote(c) for c in command)}\n{result['stderr'][-2000:]}", flush=True)
                     continue
+                summary["cpu_busy_before"] = busy
                 # Over several rounds keep the round with the lowest median (least disturbed).
                 if best[side] is None or summary["median_ms"] < best[side]["median_ms"]:
                     best[side] = summary
@@ -289,6 +319,9 @@ def main():
                         help="run only cases whose name contains this text (repeatable)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run each pair this many times and keep each side's lowest median (noisy machines)")
+    parser.add_argument("--quiet", type=float, default=0, metavar="SECONDS",
+                        help="before each process wait up to this long for the other processes on the machine"
+                             " to use under 15%% of the CPUs (shared machines)")
     parser.add_argument("--tandem-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the Tandem process, e.g. OPENBLAS_CORETYPE=SkylakeX")
     parser.add_argument("--results", default=os.path.join(HERE, "results"), help="where tables are written")

@@ -1,4 +1,5 @@
 import Foundation
+import TandemCore
 
 // `tandem-bench NAME [options]`: Tandem's side of the speed comparisons in benchmarks/.
 // Each benchmark prints JSON lines (one per measured shape) for benchmarks/compare.py to pair with
@@ -10,6 +11,9 @@ let benchmarks: [String: ([String]) -> Void] = [
     "core": runCoreBenchmark,
 ]
 
+// Run with the OpenBLAS kernels the `tandem` command would use (it re-executes itself with
+// OPENBLAS_CORETYPE set when OpenBLAS does not know the CPU; a user's setting wins).
+BLASKernelSelection.reexecuteWithFastKernelsIfNeeded()
 _ = baselineResidentMiB  // read before any benchmark allocates
 
 guard let name = arguments.first, let run = benchmarks[name] else {
