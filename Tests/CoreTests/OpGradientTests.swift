@@ -65,6 +65,7 @@ final class OpGradientTests: XCTestCase {
         // Stride, padding and size edge cases.
         let cases: [(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int, padding: Int)] = [
             ([2, 2, 5, 5], 3, 3, 1, 1), ([1, 3, 6, 5], 2, 3, 2, 0), ([2, 1, 5, 4], 2, 2, 2, 1), ([1, 2, 4, 4], 2, 1, 1, 0),
+            ([2, 2, 24, 24], 2, 3, 1, 1),   // output plane ≥ 512: the one-image-per-GEMM path
         ]
         for c in cases {
             let x = random(c.inputShape, &g), w = random([c.outChannels, c.inputShape[1], c.kernel, c.kernel], &g, scale: 0.5)
@@ -76,6 +77,15 @@ final class OpGradientTests: XCTestCase {
                 let y = transposedConv2d($0[0], weight: $0[1], stride: stride, padding: padding, outputPadding: outputPadding)
                 return y * y
             }
+        }
+    }
+
+    func testTransposedConvolutionOnLargePlanes() {
+        // Bilinear in (x, w), so the second-order check exercises the cross terms; not squared, to
+        // keep the Float32 finite differences of a 7,000-term sum accurate.
+        let x = random([1, 2, 24, 24], &g), w = random([2, 3, 3, 3], &g, scale: 0.5)
+        check.run("transposedConv2d large plane", [x, w]) {
+            transposedConv2d($0[0], weight: $0[1], stride: 2, padding: 1, outputPadding: 1)
         }
     }
 

@@ -75,21 +75,30 @@ func convolutionWeightGradient(_ x: Tensor, _ dy: Tensor, _ geometry: Convolutio
 }
 
 enum ConvolutionKernels {
-    /// Images per im2col chunk, so the column buffer stays under ~64 MB.
+    /// Images per GEMM. Large output planes go one image at a time, which lets the GEMM read and
+    /// write the N×C×H×W tensors in place (no reordering copies); small planes are grouped so the
+    /// GEMM stays large, with the column buffer kept under ~64 MB.
     static func chunkSize(_ g: ConvolutionGeometry) -> Int {
-        max(1, min(g.batch, (16 << 20) / max(1, g.patchSize * g.outputPlane)))
+        if g.outputPlane >= 512 { return 1 }
+        return max(1, min(g.batch, (16 << 20) / max(1, g.patchSize * g.outputPlane)))
     }
 
     static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry) -> TensorStorage {
         let out = TensorStorage(count: Shape.count(g.outputShape))
         let chunk = chunkSize(g)
         let columns = TensorStorage(count: g.patchSize * chunk * g.outputPlane)
-        let product = TensorStorage(count: g.outputChannels * chunk * g.outputPlane)
+        let product = TensorStorage(count: chunk == 1 ? 1 : g.outputChannels * chunk * g.outputPlane)
         var start = 0
         while start < g.batch {
             let count = min(chunk, g.batch - start)
             let width = count * g.outputPlane
             im2col(x.pointer, g, images: start..<(start + count), into: columns.pointer)
+            if count == 1 {
+                Gemm.multiply(w.pointer, false, columns.pointer, false, into: out.pointer + start * g.outputChannels * g.outputPlane,
+                              m: g.outputChannels, n: width, k: g.patchSize, leadingA: g.patchSize, leadingB: width)
+                start += 1
+                continue
+            }
             Gemm.multiply(w.pointer, false, columns.pointer, false, into: product.pointer,
                           m: g.outputChannels, n: width, k: g.patchSize, leadingA: g.patchSize, leadingB: width)
             // product is O × (images·plane); the output wants images × O × plane.
@@ -108,13 +117,14 @@ enum ConvolutionKernels {
         let out = TensorStorage(count: Shape.count(g.inputShape))
         let chunk = chunkSize(g)
         let columns = TensorStorage(count: g.patchSize * chunk * g.outputPlane)
-        let gathered = TensorStorage(count: g.outputChannels * chunk * g.outputPlane)
+        let gathered = TensorStorage(count: chunk == 1 ? 1 : g.outputChannels * chunk * g.outputPlane)
         var start = 0
         while start < g.batch {
             let count = min(chunk, g.batch - start)
             let width = count * g.outputPlane
-            gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer)
-            Gemm.multiply(w.pointer, true, gathered.pointer, false, into: columns.pointer,
+            let source = count == 1 ? dy.pointer + start * g.outputChannels * g.outputPlane : gathered.pointer
+            if count > 1 { gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer) }
+            Gemm.multiply(w.pointer, true, source, false, into: columns.pointer,
                           m: g.patchSize, n: width, k: g.outputChannels, leadingA: g.patchSize, leadingB: width)
             col2im(columns.pointer, g, images: start..<(start + count), into: out.pointer)
             start += count
@@ -126,14 +136,15 @@ enum ConvolutionKernels {
         let out = TensorStorage(count: Shape.count(g.weightShape))
         let chunk = chunkSize(g)
         let columns = TensorStorage(count: g.patchSize * chunk * g.outputPlane)
-        let gathered = TensorStorage(count: g.outputChannels * chunk * g.outputPlane)
+        let gathered = TensorStorage(count: chunk == 1 ? 1 : g.outputChannels * chunk * g.outputPlane)
         var start = 0
         while start < g.batch {
             let count = min(chunk, g.batch - start)
             let width = count * g.outputPlane
             im2col(x.pointer, g, images: start..<(start + count), into: columns.pointer)
-            gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer)
-            Gemm.multiply(gathered.pointer, false, columns.pointer, true, into: out.pointer,
+            let source = count == 1 ? dy.pointer + start * g.outputChannels * g.outputPlane : gathered.pointer
+            if count > 1 { gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer) }
+            Gemm.multiply(source, false, columns.pointer, true, into: out.pointer,
                           m: g.outputChannels, n: g.patchSize, k: width, leadingA: width, leadingB: width,
                           accumulate: start > 0)
             start += count
