@@ -1,0 +1,199 @@
+import Foundation
+import TandemCore
+
+/// A component picked by name with its options, as written in a recipe:
+/// `strategy: pcgrad` or `strategy: {name: pcgrad, reduction: mean}`.
+public struct ComponentChoice {
+    public var name: String
+    public var location: SourceLocation
+    /// The option entries (everything but `name`), checked later against the component's specs.
+    public var options: YAMLNode?
+
+    static func read(_ node: YAMLNode, section: String) throws -> ComponentChoice {
+        if case let .scalar(name, location, _) = node { return ComponentChoice(name: name, location: location, options: nil) }
+        let reader = try MappingReader(node, section: section)
+        let nameNode = try reader.required("name", expected: "the \(section)'s name")
+        let name = try MappingReader.text(nameNode, what: "\(section).name")
+        return ComponentChoice(name: name, location: nameNode.location, options: reader.remaining(excluding: ["name"]))
+    }
+}
+
+/// One optimiser as a recipe describes it.
+public struct OptimizerChoice: Equatable {
+    public enum Kind: String, CaseIterable { case sgd, adam, adamw }
+    public var kind: Kind = .sgd
+    public var learningRate: Double = 0.1
+    public var momentum: Double = 0
+    public var nesterov = false
+    public var weightDecay: Double = 0
+    public var beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
+    public var schedule: LearningRateSchedule = .constant
+
+    static let scheduleNames = ["constant", "half_at_midpoint", "cosine", "stepwise"]
+
+    static func read(_ node: YAMLNode, section: String, steps: Int, inheriting base: OptimizerChoice? = nil) throws -> OptimizerChoice {
+        let reader = try MappingReader(node, section: section)
+        var choice = base ?? OptimizerChoice()
+        if let n = reader.optional("name") { choice.kind = Kind(rawValue: try MappingReader.choice(n, what: "\(section).name", from: Kind.allCases.map(\.rawValue)))! }
+        if let n = reader.optional("learning_rate") { choice.learningRate = try MappingReader.number(n, what: "\(section).learning_rate", range: 0...100) }
+        if let n = reader.optional("momentum") { choice.momentum = try MappingReader.number(n, what: "\(section).momentum", range: 0...0.9999) }
+        if let n = reader.optional("nesterov") { choice.nesterov = try MappingReader.boolean(n, what: "\(section).nesterov") }
+        if let n = reader.optional("weight_decay") { choice.weightDecay = try MappingReader.number(n, what: "\(section).weight_decay", range: 0...1) }
+        if let n = reader.optional("beta1") { choice.beta1 = try MappingReader.number(n, what: "\(section).beta1", range: 0...0.99999) }
+        if let n = reader.optional("beta2") { choice.beta2 = try MappingReader.number(n, what: "\(section).beta2", range: 0...0.99999999) }
+        if let n = reader.optional("epsilon") { choice.epsilon = try MappingReader.number(n, what: "\(section).epsilon", range: 0...1) }
+        let milestonesNode = reader.optional("milestones"), factorNode = reader.optional("factor"), minimumNode = reader.optional("minimum")
+        if let n = reader.optional("schedule") {
+            switch try MappingReader.choice(n, what: "\(section).schedule", from: scheduleNames) {
+            case "constant": choice.schedule = .constant
+            case "half_at_midpoint": choice.schedule = .halfAtMidpoint(totalSteps: steps)
+            case "cosine":
+                let minimum = try minimumNode.map { try MappingReader.number($0, what: "\(section).minimum", range: 0...100) } ?? 0
+                choice.schedule = .cosine(totalSteps: steps, minimum: Float(minimum))
+            default:
+                guard let milestonesNode else {
+                    throw RecipeError(location: n.location, message: "\(section).schedule stepwise needs `milestones:` (a list of steps)")
+                }
+                let milestones = try MappingReader.list(milestonesNode, what: "\(section).milestones").map {
+                    try MappingReader.integer($0, what: "\(section).milestones", range: 1...Int.max)
+                }
+                let factor = try factorNode.map { try MappingReader.number($0, what: "\(section).factor", range: 0...1) } ?? 0.5
+                choice.schedule = .stepwise(milestones: milestones, factor: Float(factor))
+            }
+        }
+        if choice.nesterov && choice.momentum == 0 {
+            throw RecipeError(location: reader.location, message: "\(section): nesterov needs momentum > 0")
+        }
+        try reader.finish()
+        return choice
+    }
+
+    public func setting() -> OptimizerSetting {
+        let optimizer: any Optimizer
+        switch kind {
+        case .sgd: optimizer = SGD(momentum: Float(momentum), nesterov: nesterov, weightDecay: Float(weightDecay))
+        case .adam, .adamw: optimizer = Adam(beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon),
+                                            weightDecay: Float(weightDecay), decoupled: kind == .adamw)
+        }
+        return OptimizerSetting(optimizer: optimizer, learningRate: Float(learningRate), schedule: schedule)
+    }
+}
+
+/// A task as a recipe names it.
+public struct TaskChoice: Equatable {
+    public var name: String
+    public var role: TaskRole
+    public var location: SourceLocation
+}
+
+/// A checked recipe: everything typed and range-checked; component names and options are checked
+/// against the registry during assembly, still before any training starts.
+public struct Recipe {
+    public var file: String
+    public var name: String
+    public var seed: UInt64
+    public var output: String
+    public var dataset: ComponentChoice
+    public var tasks: [TaskChoice]
+    public var model: ComponentChoice
+    public var strategy: ComponentChoice
+    public var optimizer: OptimizerChoice
+    public var headsOptimizer: OptimizerChoice
+    public var strategyOptimizer: OptimizerChoice
+    public var steps: Int
+    public var batchSize: Int
+    public var parallelFraction: Double?
+    public var alternateEvery: Int?
+    public var evaluateEvery: Int?
+    public var evaluationBatchSize: Int
+    public var selection: ModelSelection
+    public var criterion: String
+    public var checkpointEvery: Int?
+
+    public static let sections = ["name", "seed", "output", "dataset", "tasks", "model", "strategy", "optimizer",
+                                  "heads_optimizer", "strategy_optimizer", "budget", "labels", "evaluation", "checkpoint_every"]
+
+    /// Loads and checks a recipe file (with `base:` and `key.path=value` overrides).
+    public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
+        try Recipe(node: RecipeDocument.load(path, overrides: overrides), file: path)
+    }
+
+    public init(node: YAMLNode, file: String) throws {
+        let root = try MappingReader(node, section: "the recipe")
+        self.file = file
+        name = try root.optional("name").map { try MappingReader.text($0, what: "name") }
+            ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        seed = UInt64(try root.optional("seed").map { try MappingReader.integer($0, what: "seed", range: 0...Int.max) } ?? 0)
+        output = try root.optional("output").map { try MappingReader.text($0, what: "output") } ?? "runs/\(name)"
+        dataset = try ComponentChoice.read(try root.required("dataset", expected: "the dataset, e.g. `dataset: synthetic-scenes`"), section: "dataset")
+        model = try ComponentChoice.read(try root.required("model", expected: "the model, e.g. `model: {name: splitvgg, split: 3}`"), section: "model")
+        strategy = try ComponentChoice.read(try root.required("strategy", expected: "the strategy, e.g. `strategy: pcgrad`"), section: "strategy")
+
+        let budget = try MappingReader(try root.required("budget", expected: "`steps:` and `batch_size:`"), section: "budget")
+        let totalSteps = try MappingReader.integer(try budget.required("steps", expected: "number of training steps"), what: "budget.steps", range: 1...100_000_000)
+        steps = totalSteps
+        batchSize = try MappingReader.integer(try budget.required("batch_size", expected: "training batch size"), what: "budget.batch_size", range: 1...100_000)
+        try budget.finish()
+
+        let tasksNode = try root.required("tasks", expected: "a list of tasks with roles, e.g. `- {name: depth, role: auxiliary}`")
+        tasks = try MappingReader.list(tasksNode, what: "tasks").map { item in
+            if case let .scalar(name, location, _) = item { return TaskChoice(name: name, role: .primary, location: location) }
+            let reader = try MappingReader(item, section: "a task")
+            let nameNode = try reader.required("name", expected: "the task's name")
+            let role = try reader.optional("role").map {
+                TaskRole(rawValue: try MappingReader.choice($0, what: "task role", from: TaskRole.allCases.map(\.rawValue)))!
+            } ?? .primary
+            try reader.finish()
+            return TaskChoice(name: try MappingReader.text(nameNode, what: "task name"), role: role, location: nameNode.location)
+        }
+        if tasks.isEmpty { throw RecipeError(location: tasksNode.location, message: "tasks must list at least one task") }
+        if let duplicate = Dictionary(grouping: tasks, by: \.name).first(where: { $0.value.count > 1 }) {
+            throw RecipeError(location: duplicate.value[1].location, message: "task '\(duplicate.key)' is listed twice")
+        }
+        if !tasks.contains(where: { $0.role == .primary }) {
+            throw RecipeError(location: tasksNode.location, message: "at least one task must have role primary")
+        }
+
+        let main = try root.optional("optimizer").map { try OptimizerChoice.read($0, section: "optimizer", steps: totalSteps) } ?? OptimizerChoice()
+        optimizer = main
+        headsOptimizer = try root.optional("heads_optimizer").map { try OptimizerChoice.read($0, section: "heads_optimizer", steps: totalSteps, inheriting: main) } ?? main
+        strategyOptimizer = try root.optional("strategy_optimizer").map { try OptimizerChoice.read($0, section: "strategy_optimizer", steps: totalSteps, inheriting: main) } ?? main
+
+        if let labelsNode = root.optional("labels") {
+            let labels = try MappingReader(labelsNode, section: "labels")
+            parallelFraction = try labels.optional("parallel_fraction").map { try MappingReader.number($0, what: "labels.parallel_fraction", range: 0.001...1) }
+            alternateEvery = try labels.optional("alternate_every").map { try MappingReader.integer($0, what: "labels.alternate_every", range: 1...10_000) }
+            try labels.finish()
+            if (parallelFraction == nil) != (alternateEvery == nil) {
+                throw RecipeError(location: labelsNode.location, message: "labels needs both parallel_fraction and alternate_every (the TMT limited-label setting)")
+            }
+        } else {
+            parallelFraction = nil
+            alternateEvery = nil
+        }
+
+        var evaluateEvery: Int? = nil, evaluationBatchSize = 16, selection = ModelSelection.last, criterion = "loss"
+        if let evaluationNode = root.optional("evaluation") {
+            let evaluation = try MappingReader(evaluationNode, section: "evaluation")
+            evaluateEvery = try evaluation.optional("every").map { try MappingReader.integer($0, what: "evaluation.every", range: 1...Int.max) }
+            evaluationBatchSize = try evaluation.optional("batch_size").map { try MappingReader.integer($0, what: "evaluation.batch_size", range: 1...100_000) } ?? 16
+            let windowNode = evaluation.optional("window")
+            if let selectionNode = evaluation.optional("selection") {
+                switch try MappingReader.choice(selectionNode, what: "evaluation.selection", from: ["last", "best", "window"]) {
+                case "best": selection = .best
+                case "window":
+                    selection = .consecutiveWindow(try windowNode.map { try MappingReader.integer($0, what: "evaluation.window", range: 1...10_000) } ?? 10)
+                default: selection = .last
+                }
+            }
+            criterion = try evaluation.optional("criterion").map { try MappingReader.text($0, what: "evaluation.criterion") } ?? "loss"
+            try evaluation.finish()
+        }
+        self.evaluateEvery = evaluateEvery
+        self.evaluationBatchSize = evaluationBatchSize
+        self.selection = selection
+        self.criterion = criterion
+        checkpointEvery = try root.optional("checkpoint_every").map { try MappingReader.integer($0, what: "checkpoint_every", range: 1...Int.max) }
+        try root.finish()
+    }
+}
