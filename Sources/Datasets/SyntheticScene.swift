@@ -79,7 +79,7 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
     /// Draws a scene from `generator` (the per-sample stream) for the given image size and options.
     public static func random(options: SyntheticScenesOptions, scheme: SceneClassScheme,
                               generator g: inout SeededGenerator) -> SyntheticScene {
-        let room = Vector3(g.uniform(3.2...6.0), g.uniform(2.5...3.0), g.uniform(3.2...6.0))
+        let room = Vector3(g.uniform(3.5...7.0), g.uniform(2.5...3.0), g.uniform(3.5...7.0))
         func material(_ style: SceneClassStyle, _ g: inout SeededGenerator) -> SceneMaterial {
             var colour = style.colour
             let shade = 1 + 0.5 * style.colourVariation * Double(g.nextNormal())
@@ -92,12 +92,21 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
             return SceneMaterial(colour: colour, pattern: pattern, patternSeed: g.next(), emission: style.emission)
         }
 
-        // Camera: anywhere in the room, facing roughly towards the room's centre, looking slightly down.
+        // Camera: near one of the walls (as a photographer stands), facing roughly across the room,
+        // looking slightly down.
         let margin = 0.45
-        let position = Vector3(g.uniform(margin...(room.x - margin)), g.uniform(1.0...1.7), g.uniform(margin...(room.z - margin)))
-        let towardsCentre = atan2(room.x / 2 - position.x, room.z / 2 - position.z)
-        let camera = SceneCamera(position: position, yaw: towardsCentre + g.uniform(-0.9...0.9),
-                                 pitch: -g.uniform(0.08...0.45), roll: g.uniform(-0.05...0.05),
+        let along = g.nextUniformDouble(), away = g.uniform(margin...1.3)
+        let position: Vector3
+        switch g.bounded(4) {
+        case 0: position = Vector3(away, 0, margin + along * (room.z - 2 * margin))
+        case 1: position = Vector3(room.x - away, 0, margin + along * (room.z - 2 * margin))
+        case 2: position = Vector3(margin + along * (room.x - 2 * margin), 0, away)
+        default: position = Vector3(margin + along * (room.x - 2 * margin), 0, room.z - away)
+        }
+        let eye = Vector3(position.x, g.uniform(1.0...1.7), position.z)
+        let towardsCentre = atan2(room.x / 2 - eye.x, room.z / 2 - eye.z)
+        let camera = SceneCamera(position: eye, yaw: towardsCentre + g.uniform(-0.5...0.5),
+                                 pitch: -g.uniform(0.15...0.5), roll: g.uniform(-0.05...0.05),
                                  focalLength: options.focalLength * Double(options.width))
         let light = Vector3(g.uniform(0.5...(room.x - 0.5)), room.y - 0.25, g.uniform(0.5...(room.z - 0.5)))
 
@@ -161,7 +170,7 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
             var placed = false
             for _ in 0..<24 {
                 let x = g.uniform(radius...(room.x - radius)), z = g.uniform(radius...(room.z - radius))
-                let clearOfCamera = hypot(x - position.x, z - position.z) > radius + 0.55
+                let clearOfCamera = hypot(x - eye.x, z - eye.z) > radius + 0.55
                 let clearOfOthers = footprints.allSatisfy { hypot(x - $0.x, z - $0.z) > radius + $0.radius }
                 guard clearOfCamera && clearOfOthers else { continue }
                 footprints.append((x, z, radius))

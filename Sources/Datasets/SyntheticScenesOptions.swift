@@ -12,7 +12,7 @@ public struct SyntheticScenesOptions: Equatable, Sendable, Codable {
     /// (floor, wall, ceiling and object classes); see `SceneClassScheme`.
     public var classCount: Int = 13
     /// Number of objects standing on the floor (or on other objects), drawn uniformly per scene.
-    public var objectCount: ClosedRange<Int> = 3...8
+    public var objectCount: ClosedRange<Int> = 4...10
     /// Number of objects hanging on the walls (pictures, TVs, windows), drawn uniformly per scene.
     public var wallObjectCount: ClosedRange<Int> = 1...3
     /// Focal length in units of the image width (0.81 ≈ the NYUv2 Kinect camera, 63° horizontal field of view).
