@@ -47,12 +47,15 @@ public struct OptionSpec: Sendable {
     public var type: OptionType
     public var defaultValue: OptionValue?
     public var summary: String
+    /// Whether a recipe must give it (otherwise a missing value is its default, or "not set").
+    public var isRequired: Bool
 
-    public init(_ name: String, _ type: OptionType, default defaultValue: OptionValue?, _ summary: String) {
+    public init(_ name: String, _ type: OptionType, default defaultValue: OptionValue?, _ summary: String, required: Bool = false) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
         self.summary = summary
+        self.isRequired = required
     }
 
     /// Converts a YAML node to this option's type, or says precisely what was expected.
@@ -123,6 +126,10 @@ public struct Options: Sendable {
         }
         for spec in specs where values[spec.name] == nil {
             if let value = spec.defaultValue { values[spec.name] = value }
+            if spec.isRequired {
+                throw RecipeError(location: node?.location ?? SourceLocation(file: "recipe", line: 1, column: 1),
+                                  message: "\(owner) needs option '\(spec.name)' (\(spec.type): \(spec.summary))")
+            }
         }
         return Options(values)
     }

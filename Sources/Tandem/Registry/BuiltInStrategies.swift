@@ -6,6 +6,8 @@ extension Registry {
     public static var standard: Registry {
         var registry = Registry()
         for entry in builtInStrategies { registry.register(entry) }
+        for entry in builtInModels { registry.register(entry) }
+        for entry in builtInDatasets { registry.register(entry) }
         return registry
     }
 

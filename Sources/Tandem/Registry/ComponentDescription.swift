@@ -30,7 +30,7 @@ public struct ComponentDescription: Sendable {
         } else {
             lines.append("  options:")
             for option in options {
-                let defaultText = option.defaultValue.map { "default \($0)" } ?? "required"
+                let defaultText = option.defaultValue.map { "default \($0)" } ?? (option.isRequired ? "required" : "optional")
                 lines.append("    \(option.name): \(option.type), \(defaultText) — \(option.summary)")
             }
         }

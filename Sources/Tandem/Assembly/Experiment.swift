@@ -1,0 +1,142 @@
+import Foundation
+import TandemCore
+import TandemDatasets
+
+/// A recipe turned into a ready trainer: data, model, tasks, strategy and optimisers, all checked
+/// against the registry before any training starts.
+public final class Experiment {
+    public let recipe: Recipe
+    public let tasks: [TaskSpec]
+    public let trainer: Trainer
+    public let outputFolder: URL
+
+    public var recordsURL: URL { outputFolder.appendingPathComponent("records.jsonl") }
+    public var checkpointURL: URL { outputFolder.appendingPathComponent("checkpoint.tandem") }
+    public var resultURL: URL { outputFolder.appendingPathComponent("result.json") }
+
+    public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil) throws {
+        self.recipe = recipe
+        let recipeFolder = URL(fileURLWithPath: recipe.file).deletingLastPathComponent().path
+
+        guard let datasetEntry = registry.datasets[recipe.dataset.name] else {
+            throw RecipeError(location: recipe.dataset.location, message: NameSuggestion.unknown("dataset", recipe.dataset.name, valid: registry.datasetNames))
+        }
+        guard let modelEntry = registry.models[recipe.model.name] else {
+            throw RecipeError(location: recipe.model.location, message: NameSuggestion.unknown("model", recipe.model.name, valid: registry.modelNames))
+        }
+        guard let strategyEntry = registry.strategies[recipe.strategy.name] else {
+            throw RecipeError(location: recipe.strategy.location, message: NameSuggestion.unknown("strategy", recipe.strategy.name, valid: registry.strategyNames))
+        }
+        let datasetOptions = try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name)
+        let modelOptions = try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name)
+        let strategyOptions = try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name)
+
+        let bundle: DatasetBundle
+        do { bundle = try datasetEntry.make(datasetOptions, recipeFolder) }
+        catch let error as RecipeError { throw error }
+        catch { throw RecipeError(location: recipe.dataset.location, message: "dataset \(recipe.dataset.name): \(error)") }
+
+        let available = bundle.tasks.map(\.name)
+        tasks = try recipe.tasks.map { choice in
+            guard let target = bundle.tasks.first(where: { $0.name == choice.name }) else {
+                throw RecipeError(location: choice.location, message: NameSuggestion.unknown("task of \(recipe.dataset.name)", choice.name, valid: available))
+            }
+            return TaskSpec(name: choice.name, kind: target.kind.taskKind, role: choice.role)
+        }
+
+        let model: any MultiTaskModel
+        do { model = try modelEntry.make(modelOptions, tasks, bundle.inputShape) }
+        catch let error as RecipeError { throw error }
+        catch { throw RecipeError(location: recipe.model.location, message: "model \(recipe.model.name): \(error)") }
+
+        let strategy: any GradientCombiner
+        do { strategy = try strategyEntry.make(strategyOptions, StrategyBuildContext(tasks: tasks, seed: recipe.seed)) }
+        catch let error as RecipeError { throw error }
+        catch { throw RecipeError(location: recipe.strategy.location, message: "strategy \(recipe.strategy.name): \(error)") }
+
+        var availability: LabelAvailability? = nil
+        var schedule = LabelSchedule.full
+        if let fraction = recipe.parallelFraction, let every = recipe.alternateEvery {
+            availability = try LabelAvailability(trainingIndices: bundle.trainingIndices,
+                                                 primaryTasks: tasks.filter { $0.role == .primary }.map(\.name),
+                                                 auxiliaryTasks: tasks.filter { $0.role == .auxiliary }.map(\.name),
+                                                 parallelFraction: fraction, seed: recipe.seed)
+            schedule = .alternating(every: every)
+        }
+        let data = try DatasetTrainingSource(bundle: bundle, availability: availability, batchSize: recipe.batchSize,
+                                             evaluationBatchSize: recipe.evaluationBatchSize, seed: recipe.seed)
+        let criterion = try Experiment.criterion(recipe.criterion, tasks: tasks, recipe: recipe)
+        self.outputFolder = outputFolder ?? URL(fileURLWithPath: recipe.output)
+        let configuration = TrainerConfiguration(steps: recipe.steps, labelSchedule: schedule, evaluateEvery: recipe.evaluateEvery,
+                                                 selection: recipe.selection, selectionCriterion: criterion,
+                                                 recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"))
+        let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(), heads: recipe.headsOptimizer.setting(),
+                                         strategy: recipe.strategyOptimizer.setting())
+        trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: optimizers, configuration: configuration,
+                          data: data, metrics: StandardMetrics.accumulator(for:), seed: recipe.seed)
+    }
+
+    /// `loss` (mean primary validation loss) or `TASK.METRIC` (direction from the metric's definition).
+    static func criterion(_ text: String, tasks: [TaskSpec], recipe: Recipe) throws -> SelectionCriterion {
+        if text == "loss" { return .primaryLoss }
+        let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let task = tasks.first(where: { $0.name == parts[0] }) else {
+            throw RecipeError(file: recipe.file, line: 1, column: 1,
+                              message: "evaluation.criterion must be `loss` or TASK.METRIC with a task of the recipe (\(tasks.map(\.name).joined(separator: ", "))), found '\(text)'")
+        }
+        let directions = StandardMetrics.directions(for: task.kind)
+        guard let direction = directions[parts[1]] else {
+            throw RecipeError(file: recipe.file, line: 1, column: 1,
+                              message: NameSuggestion.unknown("metric of task \(task.name)", parts[1], valid: directions.keys.sorted()))
+        }
+        return .metric(task: task.name, name: parts[1], higherIsBetter: direction == .higherIsBetter)
+    }
+
+    /// What a finished run reports (written as `result.json`).
+    public struct Result: Codable, Equatable {
+        public var name: String
+        public var strategy: String
+        public var seed: UInt64
+        public var steps: Int
+        /// split → task → metric, averaged over the selected evaluations.
+        public var metrics: [String: [String: [String: Double]]]
+        public var selectedSteps: [Int]
+        public var secondsPerStep: Double
+        public var history: [EvaluationPoint]
+    }
+
+    /// Trains to the end (resuming from the checkpoint when asked and one exists), checkpointing
+    /// atomically as configured and at the end, and writes `result.json`.
+    @discardableResult
+    public func run(resume: Bool = false, progress: ((StepRecord) -> Void)? = nil) throws -> Result {
+        try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+        if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
+            try trainer.restore(from: Checkpoint.read(from: checkpointURL), source: checkpointURL.path)
+        } else if !resume {
+            try? FileManager.default.removeItem(at: recordsURL)
+        }
+        var seconds = 0.0, timed = 0
+        let every = recipe.checkpointEvery
+        let metrics = try trainer.run(progress: { record in
+            seconds += record.seconds
+            timed += 1
+            progress?(record)
+        }, afterStep: { [checkpointURL] trainer in
+            if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
+                try trainer.checkpoint().write(to: checkpointURL)
+            }
+        })
+        try trainer.checkpoint().write(to: checkpointURL)
+        let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
+                            selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
+                            secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let temporary = outputFolder.appendingPathComponent(".result.json.tmp")
+        try encoder.encode(result).write(to: temporary)
+        guard rename(temporary.path, resultURL.path) == 0 else {
+            throw CommandError("cannot write \(resultURL.path) (errno \(errno))")
+        }
+        return result
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import TandemCore
+import TandemDatasets
+
+extension Registry {
+    static var builtInDatasets: [DatasetEntry] {
+        [
+            DatasetEntry(description: ComponentDescription(
+                name: "synthetic-scenes", kind: .dataset,
+                summary: "Rendered indoor scenes with exactly consistent RGB, depth, normals and semantic labels (no download). Tasks: segmentation, depth, normals.",
+                reference: "docs/datasets.md",
+                options: [
+                    OptionSpec("train", .integer(1...1_000_000), default: .integer(400), "training images"),
+                    OptionSpec("validation", .integer(1...1_000_000), default: .integer(100), "validation images"),
+                    OptionSpec("test", .integer(1...1_000_000), default: .integer(100), "test images"),
+                    OptionSpec("height", .integer(8...4096), default: .integer(64), "image height (models need a multiple of 32)"),
+                    OptionSpec("width", .integer(8...4096), default: .integer(96), "image width"),
+                    OptionSpec("classes", .integer(4...1000), default: .integer(13), "semantic classes (13 = the NYUv2 classes)"),
+                    OptionSpec("seed", .integer(0...Int.max), default: .integer(0), "seed of the scenes (independent of the run's seed)"),
+                    OptionSpec("noise", .number(0...1), default: .number(0), "standard deviation of RGB noise"),
+                ])) { options, _ in
+                let train = options.integer("train")!, validation = options.integer("validation")!, test = options.integer("test")!
+                var sceneOptions = SyntheticScenesOptions(count: train + validation + test, height: options.integer("height")!,
+                                                          width: options.integer("width")!, seed: UInt64(options.integer("seed")!),
+                                                          classCount: options.integer("classes")!)
+                sceneOptions.imageNoise = options.number("noise")!
+                let scenes = try MaterializedDataset(try SyntheticScenes(options: sceneOptions))
+                let splits = DatasetSplits(train: Array(0..<train), validation: Array(train..<(train + validation)),
+                                           test: Array((train + validation)..<(train + validation + test)))
+                return DatasetBundle(dataset: scenes, splits: splits)
+            },
+            DatasetEntry(description: ComponentDescription(
+                name: "multimnist", kind: .dataset,
+                summary: "MultiMNIST / MultiFashion (Sener & Koltun): two digits from an MNIST-format IDX pair overlaid on a 36×36 canvas. Tasks: left, right.",
+                reference: "Sener & Koltun, NeurIPS 2018; docs/datasets.md",
+                options: [
+                    OptionSpec("images", .text, default: nil, "IDX images file (path relative to the recipe)", required: true),
+                    OptionSpec("labels", .text, default: nil, "IDX labels file (path relative to the recipe)", required: true),
+                    OptionSpec("resize", .choice(["none", "nearest", "bilinear"]), default: .text("nearest"), "none keeps 36×36; nearest/bilinear give 28×28"),
+                    OptionSpec("train", .integer(1...10_000_000), default: .integer(3000), "training samples"),
+                    OptionSpec("validation", .integer(1...10_000_000), default: .integer(1000), "validation samples"),
+                    OptionSpec("test", .integer(1...10_000_000), default: .integer(1000), "test samples"),
+                    OptionSpec("seed", .integer(0...Int.max), default: .integer(0), "seed of the pairing and of the split"),
+                ])) { options, folder in
+                func path(_ key: String) throws -> URL {
+                    guard let text = options.text(key) else {
+                        throw CommandError("multimnist needs `\(key):` (an IDX file; the repository's tests use ../shared/data/mnist5k-\(key == "images" ? "images-idx3" : "labels-idx1")-ubyte)")
+                    }
+                    return URL(fileURLWithPath: text.hasPrefix("/") ? text : (folder as NSString).appendingPathComponent(text))
+                }
+                let mnist = try MNIST(images: try path("images"), labels: try path("labels"))
+                let seed = UInt64(options.integer("seed")!)
+                let pairs = try MaterializedDataset(try MultiMNIST(source: mnist, seed: seed, resize: MultiMNIST.Resize(rawValue: options.text("resize")!)!))
+                let (train, validation, test) = (options.integer("train")!, options.integer("validation")!, options.integer("test")!)
+                guard train + validation + test <= pairs.count else {
+                    throw CommandError("multimnist: train + validation + test = \(train + validation + test) exceeds the \(pairs.count) images of \(options.text("images")!)")
+                }
+                let splits = try DatasetSplits.random(count: pairs.count, trainCount: train, validationCount: validation, testCount: test, seed: seed)
+                return DatasetBundle(dataset: pairs, splits: splits)
+            },
+        ]
+    }
+}
+
+/// A data set rendered or read once into memory (generation runs on both cores), so training
+/// steps only copy.
+public struct MaterializedDataset: MultiTaskDataset {
+    public let name: String
+    public let inputShape: [Int]
+    public let tasks: [TaskTarget]
+    private let examples: [Example]
+
+    public init(_ source: SyntheticScenes) throws {
+        name = source.name
+        inputShape = source.inputShape
+        tasks = source.tasks
+        examples = try source.allSamples().map { $0.example() }
+    }
+
+    public init(_ source: any MultiTaskDataset) throws {
+        name = source.name
+        inputShape = source.inputShape
+        tasks = source.tasks
+        examples = try (0..<source.count).map { try source.example(at: $0) }
+    }
+
+    public var count: Int { examples.count }
+
+    public func example(at index: Int) throws -> Example {
+        guard index >= 0 && index < examples.count else {
+            throw DatasetError.invalidArgument("\(name): sample \(index) is outside 0..<\(examples.count)")
+        }
+        return examples[index]
+    }
+}
