@@ -25,6 +25,7 @@ run: build
 
 test: dependencies
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) build $(TEST_FLAGS) --product tandem
 	@$(WITH_BLAS_CORE) echo "OpenBLAS core: $${OPENBLAS_CORETYPE:-autodetected}"; $(SWIFT) test $(TEST_FLAGS) --skip-build
 
 clean:
