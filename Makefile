@@ -2,6 +2,7 @@
 #   make run    installs what is missing, builds, runs the main job
 #   make test   installs what is missing, builds, runs every test (release mode)
 
+SHELL := /bin/bash
 SWIFT := $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
@@ -26,7 +27,9 @@ run: build
 test: dependencies
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) build $(TEST_FLAGS) --product tandem
-	@$(WITH_BLAS_CORE) echo "OpenBLAS core: $${OPENBLAS_CORETYPE:-autodetected}"; $(SWIFT) test $(TEST_FLAGS) --skip-build
+	@set -o pipefail; $(WITH_BLAS_CORE) echo "OpenBLAS core: $${OPENBLAS_CORETYPE:-autodetected}"; \
+	  $(SWIFT) test $(TEST_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
+	  bash scripts/test-summary.sh .build/test.log; exit $$status
 
 clean:
 	rm -rf .build
