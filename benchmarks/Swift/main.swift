@@ -9,6 +9,7 @@ import TandemCore
 let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: ([String]) -> Void] = [
     "core": runCoreBenchmark,
+    "data": { _ in runSyntheticScenesBenchmark() },  // DatasetBenchmarks.swift (datasets engineer)
 ]
 
 // Run with the OpenBLAS kernels the `tandem` command would use (it re-executes itself with
