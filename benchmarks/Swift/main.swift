@@ -9,7 +9,9 @@ import TandemCore
 let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: ([String]) -> Void] = [
     "core": runCoreBenchmark,
-    "data": { _ in runSyntheticScenesBenchmark() },  // DatasetBenchmarks.swift (datasets engineer)
+    "data": { _ in runSyntheticScenesBenchmark() },
+    "probe": runProbe,
+    "models": runModelBenchmark,  // DatasetBenchmarks.swift (datasets engineer)
 ]
 
 // Run with the OpenBLAS kernels the `tandem` command would use (it re-executes itself with
