@@ -22,6 +22,26 @@ func makeBenchmarkModel(_ options: BenchmarkOptions) -> BenchmarkModel {
     guard let name = options.positional.first else { fail("models: name a model: multilenet or splitvgg") }
     let batch = options.int("batch", name == "multilenet" ? 256 : 8)
     switch name {
+    case "multilenet":
+        // MultiMNIST: two 10-class digit tasks (left, right) on 1×side×side images.
+        let side = options.int("height", 36)
+        guard options.int("width", side) == side else { fail("models: MultiLeNet needs square inputs") }
+        let model = MultiLeNet(inputSide: side, heads: [(task: "left", classes: 10), (task: "right", classes: 10)])
+        return BenchmarkModel(name: name, model: model,
+                              tasks: [TaskSpec(name: "left", kind: .classification(classes: 10)),
+                                      TaskSpec(name: "right", kind: .classification(classes: 10))],
+                              inputShape: [batch, 1, side, side])
+    case "splitvgg":
+        // The NYUv2 task triple: 13-class segmentation (ignore −1), depth (masked L1), normals (cosine).
+        let split = options.int("split", 3), height = options.int("height", 64), width = options.int("width", 96)
+        let model = SplitVGG(split: split, heads: [DenseTaskHead(task: "segmentation", channels: 13),
+                                                   DenseTaskHead(task: "depth", channels: 1),
+                                                   DenseTaskHead(task: "normals", channels: 3)])
+        return BenchmarkModel(name: "\(name)-\(split)", model: model,
+                              tasks: [TaskSpec(name: "segmentation", kind: .segmentation(classes: 13)),
+                                      TaskSpec(name: "depth", kind: .depth),
+                                      TaskSpec(name: "normals", kind: .normals)],
+                              inputShape: [batch, 3, height, width])
     default:
         fail("models: unknown model \(name); use multilenet or splitvgg")
     }

@@ -68,9 +68,97 @@ def random_target(kind, classes, batch, height, width, generator):
 
 
 # ---------------------------------------------------------------------------------------------
-# Models: filled in to mirror Sources/Models.
+# MultiLeNet (Sources/Models/MultiLeNet.swift).
 
-MODELS = {}
+
+class MultiLeNet(nn.Module):
+    """Shared conv 1→10 k5, max-pool 2, ReLU, conv 10→20 k5, max-pool 2, ReLU, linear → 50, ReLU;
+    per head linear 50→50, ReLU, linear 50→classes."""
+
+    def __init__(self, side, heads):
+        super().__init__()
+        reduced = ((side - 4) // 2 - 4) // 2
+        self.shared = nn.Sequential(
+            nn.Conv2d(1, 10, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(10, 20, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Flatten(), nn.Linear(20 * reduced * reduced, 50), nn.ReLU())
+        self.heads = nn.ModuleDict({task: nn.Sequential(nn.Linear(50, 50), nn.ReLU(), nn.Linear(50, classes))
+                                    for task, classes in heads})
+
+    def forward(self, x):
+        z = self.shared(x)
+        return {task: head(z) for task, head in self.heads.items()}
+
+
+def make_multilenet(options):
+    side = options.int("height", 36)
+    if options.int("width", side) != side:
+        fail("models: MultiLeNet needs square inputs")
+    tasks = [("left", "classification", 10), ("right", "classification", 10)]
+    model = MultiLeNet(side, [(task, classes) for task, _, classes in tasks])
+    return model, tasks, (options.int("batch", 256), 1, side, side)
+
+
+# ---------------------------------------------------------------------------------------------
+# SplitVGG-x (Sources/Models/SplitVGG.swift, ConvBlock.swift, DenseSplitModel.swift).
+
+
+def conv_bn_relu(cin, cout, upsampling=False):
+    """Bias-free conv3×3 (or stride-2 transposed conv3×3 that doubles H and W) → BN → ReLU."""
+    if upsampling:
+        conv = nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=1, bias=False)
+    else:
+        conv = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
+    return nn.Sequential(conv, nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+ENCODER_BLOCKS = [(2, 32), (2, 64), (3, 128), (3, 256), (3, 256)]  # (layers, channels)
+DECODER_BLOCKS = [(3, 256, 256), (3, 256, 128), (3, 128, 64), (2, 64, 32), (2, 32, 32)]  # (layers, working, output)
+
+
+def decoder_block(index, in_channels):
+    layers, working, output = DECODER_BLOCKS[index]
+    modules = []
+    for layer in range(layers):
+        source = in_channels if layer == 0 else working
+        target = output if layer == layers - 1 else working
+        modules.append(conv_bn_relu(source, target, upsampling=layer == 0))
+    return nn.Sequential(*modules)
+
+
+class SplitVGG(nn.Module):
+    """VGG-16-topology encoder at half width (each block then 2×2 max-pool), five up-sampling
+    decoder blocks; the last `split` decoder blocks and a 1×1 prediction conv are per task."""
+
+    def __init__(self, split, heads, in_channels=3):
+        super().__init__()
+        encoder, channels = [], in_channels
+        for layers, width in ENCODER_BLOCKS:
+            for _ in range(layers):
+                encoder.append(conv_bn_relu(channels, width))
+                channels = width
+            encoder.append(nn.MaxPool2d(2))
+        self.encoder = nn.Sequential(*encoder)
+        inputs = [channels] + [output for _, _, output in DECODER_BLOCKS[:-1]]
+        self.shared_decoder = nn.Sequential(*[decoder_block(i, inputs[i]) for i in range(5 - split)])
+        self.heads = nn.ModuleDict({
+            task: nn.Sequential(*[decoder_block(i, inputs[i]) for i in range(5 - split, 5)],
+                                nn.Conv2d(DECODER_BLOCKS[4][2], out_channels, 1))
+            for task, out_channels in heads})
+
+    def forward(self, x):
+        z = self.shared_decoder(self.encoder(x))
+        return {task: head(z) for task, head in self.heads.items()}
+
+
+def make_splitvgg(options):
+    tasks = [("segmentation", "segmentation", 13), ("depth", "depth", 1), ("normals", "normals", 3)]
+    model = SplitVGG(options.int("split", 3), [(task, channels) for task, _, channels in tasks])
+    shape = (options.int("batch", 8), 3, options.int("height", 64), options.int("width", 96))
+    return model, tasks, shape
+
+
+MODELS = {"multilenet": make_multilenet, "splitvgg": make_splitvgg}
 
 
 def main(argv):
@@ -102,7 +190,8 @@ def main(argv):
 
     samples = measure(options.policy(), step)
     parameters = sum(p.numel() for p in model.parameters())
-    report({"model": name, "shape": "x".join(map(str, input_shape)), "tasks": ",".join(t for t, _, _ in tasks),
+    model_name = name if name != "splitvgg" else f"splitvgg-{options.int('split', 3)}"
+    report({"model": model_name, "shape": "x".join(map(str, input_shape)), "tasks": ",".join(t for t, _, _ in tasks),
             "parameters": parameters, "parameter_tensors": len(list(model.parameters())),
             "last_loss": last_loss[0]}, samples)
 
