@@ -33,18 +33,47 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     }
 }
 
-/// Thin wrapper over `cblas_sgemm` (row-major): C = op(A)·op(B) (+ C when `accumulate`).
+/// C = op(A)·op(B) (+ C when `accumulate`), row-major, through `cblas_sgemm`.
+///
+/// OpenBLAS runs single-threaded; large products are split here into one block of rows (or
+/// columns) of C per core, at boundaries fixed by the sizes. Letting OpenBLAS thread instead
+/// leaves its workers spinning between calls, stealing a core from everything else on a
+/// 2-core machine.
 enum Gemm {
+    static let singleThreadedBLAS: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
     static func multiply(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
                          into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
                          leadingA: Int, leadingB: Int, leadingC: Int? = nil, accumulate: Bool = false) {
+        _ = singleThreadedBLAS
         if m == 0 || n == 0 { return }
+        let ldc = leadingC ?? n
         if k == 0 {
-            if !accumulate { c.initialize(repeating: 0, count: m * n) }
+            if !accumulate { for row in 0..<m { (c + row * ldc).initialize(repeating: 0, count: n) } }
             return
         }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(leadingA), b, Int32(leadingB),
-                    accumulate ? 1 : 0, c, Int32(leadingC ?? n))
+        func run(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int) {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), 1, a, Int32(leadingA), b, Int32(leadingB),
+                        accumulate ? 1 : 0, c, Int32(ldc))
+        }
+        guard Parallel.threadCount > 1, m * n * k >= 1 << 18, max(m, n) >= 2 * Parallel.threadCount else {
+            run(a, b, c, m, n)
+            return
+        }
+        if m >= n {
+            Parallel.forEachChunk(m, minimumPerChunk: 1) { rows in
+                let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * leadingA
+                run(aStart, b, c + rows.lowerBound * ldc, rows.count, n)
+            }
+        } else {
+            Parallel.forEachChunk(n, minimumPerChunk: 1) { columns in
+                let bStart = transposeB ? b + columns.lowerBound * leadingB : b + columns.lowerBound
+                run(a, bStart, c + columns.lowerBound, m, columns.count)
+            }
+        }
     }
 }

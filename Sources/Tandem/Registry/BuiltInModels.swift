@@ -4,6 +4,28 @@ import TandemModels
 extension Registry {
     static var builtInModels: [ModelEntry] {
         [
+            splitModel(name: "splitvgg", summary: "SplitVGG-x: VGG-16-topology encoder at half width and a mirrored up-sampling decoder; the last x decoder blocks are per task (7.37 M parameters at width 1, one head).",
+                       reference: "TMT paper supplement; docs/models.md") { split, heads, width, channels in
+                SplitVGG(split: split, heads: heads, width: width, inputChannels: channels)
+            },
+            splitModel(name: "splitres", summary: "SplitRes-x: ResNet-18-topology encoder (32…256 channels) and an up-sampling decoder; the last x decoder blocks are per task (5.75 M parameters at width 1, one head).",
+                       reference: "TMT paper supplement; docs/models.md") { split, heads, width, channels in
+                SplitRes(split: split, heads: heads, width: width, inputChannels: channels)
+            },
+            ModelEntry(description: ComponentDescription(
+                name: "multilenet", kind: .model,
+                summary: "MultiLeNet for MultiMNIST: two conv–pool–ReLU layers and a 50-unit linear layer shared; per task linear 50→50→classes.",
+                reference: "Sener & Koltun, NeurIPS 2018")) { _, tasks, inputShape in
+                guard inputShape.count == 3, inputShape[0] == 1, inputShape[1] == inputShape[2] else {
+                    throw CommandError("multilenet needs 1×S×S inputs (28×28 or 36×36), the dataset gives \(inputShape)")
+                }
+                return MultiLeNet(inputSide: inputShape[1], heads: try tasks.map { task in
+                    guard case let .classification(classes) = task.kind else {
+                        throw CommandError("multilenet predicts classes; task \(task.name) is not a classification task")
+                    }
+                    return (task: task.name, classes: classes)
+                })
+            },
             ModelEntry(description: ComponentDescription(
                 name: "mlp", kind: .model,
                 summary: "Multi-layer perceptron: shared Linear–ReLU trunk, one Linear stack per task (inputs flattened).",
@@ -18,5 +40,26 @@ extension Registry {
                            heads: tasks.map { (task: $0.name, widths: head + [$0.kind.outputChannels]) })
             },
         ]
+    }
+
+    static func splitModel(name: String, summary: String, reference: String,
+                           make: @escaping (Int, [DenseTaskHead], Double, Int) -> any MultiTaskModel) -> ModelEntry {
+        ModelEntry(description: ComponentDescription(
+            name: name, kind: .model, summary: summary, reference: reference,
+            options: [
+                OptionSpec("split", .integer(1...5), default: .integer(3), "x: how many decoder blocks (from the end) are per task"),
+                OptionSpec("width", .number(0.01...4), default: .number(1), "channel multiplier (0.25 for quick runs)"),
+            ])) { options, tasks, inputShape in
+            guard inputShape.count == 3, inputShape[1] % 32 == 0, inputShape[2] % 32 == 0 else {
+                throw CommandError("\(name) needs C×H×W inputs with H and W divisible by 32, the dataset gives \(inputShape)")
+            }
+            let heads = try tasks.map { task -> DenseTaskHead in
+                switch task.kind {
+                case .segmentation, .depth, .normals: return DenseTaskHead(task: task.name, channels: task.kind.outputChannels)
+                default: throw CommandError("\(name) predicts per-pixel outputs; task \(task.name) is not a dense task")
+                }
+            }
+            return make(options.integer("split")!, heads, options.number("width")!, inputShape[0])
+        }
     }
 }
