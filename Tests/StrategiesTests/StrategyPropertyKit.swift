@@ -31,9 +31,9 @@ enum StrategyPropertyKit {
     }
 
     static func combine(_ subject: StrategyUnderTest, _ gradients: [[Float]], losses: [Float], names: [String]? = nil,
-                        strategy: (any GradientCombiner)? = nil) throws -> GradientCombinationProblem.Outcome {
+                        roles: [TaskRole]? = nil, strategy: (any GradientCombiner)? = nil) throws -> GradientCombinationProblem.Outcome {
         let names = names ?? (0..<gradients.count).map { "t\($0)" }
-        let roles = subject.roles(gradients.count)
+        let roles = roles ?? subject.roles(gradients.count)
         let problem = GradientCombinationProblem(gradients: gradients, losses: losses, taskNames: names, roles: roles)
         return try problem.combine(with: strategy ?? subject.make(tasks(names, roles: roles)))
     }
@@ -64,7 +64,9 @@ enum StrategyPropertyKit {
         let names = (0..<count).map { "t\($0)" }
         let base = try combine(s, rows, losses: losses, names: names)
         let order = Array((0..<count).reversed())
-        let permuted = try combine(s, order.map { rows[$0] }, losses: order.map { losses[$0] }, names: order.map { names[$0] })
+        let roles = s.roles(count)
+        let permuted = try combine(s, order.map { rows[$0] }, losses: order.map { losses[$0] }, names: order.map { names[$0] },
+                                   roles: order.map { roles[$0] })
         assertClose(permuted.direction, base.direction, "\(s.name): relabelling tasks changed the direction", file: file, line: line)
         for name in names {
             XCTAssertEqual(permuted.decoderWeights[name]!, base.decoderWeights[name]!, accuracy: 1e-5,

@@ -9,6 +9,10 @@
 ///   touching their state;
 /// * `parallelBatch()` / `secondBatch()` — more data from the trainer's samplers.
 public final class StepContext {
+    nonisolated(unsafe) private static var created = 0
+    /// Unique for every context ever made (a cache key for per-step work; step numbers can repeat,
+    /// e.g. across the combination harness's calls).
+    public let identifier: Int
     /// 0-based index of this training step, and of the epoch it belongs to.
     public let step: Int
     public let epoch: Int
@@ -28,6 +32,8 @@ public final class StepContext {
 
     init(step: Int, epoch: Int, tasks: [TaskSpec], losses: [String: Float], learningRates: [String: Float],
          parameters: Parameters, engine: StepEngine) {
+        StepContext.created += 1
+        identifier = StepContext.created
         self.step = step
         self.epoch = epoch
         self.tasks = tasks

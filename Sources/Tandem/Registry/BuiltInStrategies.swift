@@ -34,6 +34,74 @@ extension Registry {
                 UncertaintyWeighting(tasks: context.tasks, variant: UncertaintyWeighting.Variant(rawValue: options.text("variant")!)!,
                                      initialValue: options.float("initial"))
             },
+            StrategyEntry(description: ComponentDescription(
+                name: "dwa", kind: .strategy,
+                summary: "Dynamic weight average: λ_t = T·softmax(r_t/τ), r_t = L̄_t(e−1)/L̄_t(e−2) from epoch mean losses; 1 for the first two epochs.",
+                reference: "Liu, Johns & Davison, CVPR 2019 (MTAN); STRATEGIES.md §3",
+                options: [OptionSpec("temperature", .number(0.001...1000), default: .number(2), "τ; larger is more uniform")])) { options, _ in
+                DynamicWeightAverage(temperature: options.float("temperature")!)
+            },
+            StrategyEntry(description: ComponentDescription(
+                name: "gradnorm", kind: .strategy,
+                summary: "GradNorm: learn task weights so that weighted gradient norms at a shared layer follow the tasks' relative inverse training rates.",
+                reference: "Chen et al., ICML 2018; STRATEGIES.md §4",
+                options: [
+                    OptionSpec("alpha", .number(0...10), default: .number(1.5), "asymmetry α (0: equal gradient norms)"),
+                    OptionSpec("layer", .choice(GradNorm.Layer.allCases.map(\.rawValue)), default: .text("last-shared"),
+                               "where norms are taken: the last shared layer's weights (paper), z, or all shared parameters"),
+                    OptionSpec("clip", .boolean, default: .boolean(false), "clip weights to [0.1, 10] before renormalising (TAG reference)"),
+                ])) { options, _ in
+                GradNorm(alpha: options.float("alpha")!, layer: GradNorm.Layer(rawValue: options.text("layer")!)!, clip: options.boolean("clip")!)
+            },
+            StrategyEntry(description: ComponentDescription(
+                name: "pcgrad", kind: .strategy,
+                summary: "PCGrad: project each task gradient onto the normal plane of every conflicting other (random order), then sum.",
+                reference: "Yu et al., NeurIPS 2020; STRATEGIES.md §5",
+                options: [
+                    OptionSpec("level", .choice(PCGrad.Level.allCases.map(\.rawValue)), default: .text("parameters"),
+                               "parameters: on the shared parameters (the reference); representation: at z (a cheaper variant, not equivalent)"),
+                    OptionSpec("reduction", .choice(PCGrad.Reduction.allCases.map(\.rawValue)), default: .text("sum"), "sum (paper, LibMTL) or mean"),
+                ])) { options, context in
+                PCGrad(level: PCGrad.Level(rawValue: options.text("level")!)!, reduction: PCGrad.Reduction(rawValue: options.text("reduction")!)!,
+                       seed: context.seed)
+            },
+            StrategyEntry(description: ComponentDescription(
+                name: "mgda-ub", kind: .strategy,
+                summary: "MGDA-UB: min-norm convex combination of the task gradients at z (or at the shared parameters); α weights the raw losses.",
+                reference: "Sener & Koltun, NeurIPS 2018; STRATEGIES.md §6",
+                options: [
+                    OptionSpec("level", .choice(MGDA.Level.allCases.map(\.rawValue)), default: .text("representation"),
+                               "representation: MGDA-UB (one encoder backward); parameters: MGDA on the shared parameters"),
+                    OptionSpec("normalisation", .choice(MGDA.Normalisation.allCases.map(\.rawValue)), default: .text("none"),
+                               "gradient normaliser for the solver: none (LibMTL), l2, loss, loss+ (MGDA reference config)"),
+                    OptionSpec("inner_product", .choice(MGDA.InnerProduct.allCases.map(\.rawValue)), default: .text("full"),
+                               "at z: full-tensor inner products (MGDA reference) or batch-summed first (LibMTL)"),
+                    OptionSpec("initialisation", .choice(MinNormSolver.Initialisation.allCases.map(\.rawValue)), default: .text("uniform"),
+                               "Frank–Wolfe start: uniform (paper) or bestPair (reference code)"),
+                ])) { options, _ in
+                MGDA(level: MGDA.Level(rawValue: options.text("level")!)!, normalisation: MGDA.Normalisation(rawValue: options.text("normalisation")!)!,
+                     innerProduct: MGDA.InnerProduct(rawValue: options.text("inner_product")!)!,
+                     initialisation: MinNormSolver.Initialisation(rawValue: options.text("initialisation")!)!)
+            },
+            StrategyEntry(description: ComponentDescription(
+                name: "ial", kind: .strategy,
+                summary: "Impartial auxiliary learning: uncertainty-weighted heads; at z, auxiliary gradients rescaled to the primary's norm and weighted by f(σ) = min(1, g(1 − σ)).",
+                reference: "Li et al., arXiv 2412.19547 (2024); STRATEGIES.md §12",
+                options: [
+                    OptionSpec("g", .choice(ImpartialAuxiliaryLearning.Shape.allCases.map(\.rawValue)), default: .text("linear"),
+                               "g: linear max(0, y), scaled max(0, κy), exponential max(0, e^y − 1)"),
+                    OptionSpec("kappa", .number(0...100), default: .number(2), "κ of the scaled g"),
+                    OptionSpec("sigma", .choice(ImpartialAuxiliaryLearning.SigmaMeaning.allCases.map(\.rawValue)), default: .text("deviation"),
+                               "what σ in f(σ) is: the standard deviation e^{s/2}, the variance e^s, or s"),
+                    OptionSpec("mode", .choice(ImpartialAuxiliaryLearning.Mode.allCases.map(\.rawValue)), default: .text("both"),
+                               "both (IAL); ablations uncertainty-only and norm-only (fixed auxiliary weight)"),
+                    OptionSpec("auxiliary_weight", .number(0...10), default: .number(0.1), "the fixed auxiliary weight of norm-only"),
+                    OptionSpec("initial", .number(-10...10), default: .number(-0.5), "initial log-variance s₀"),
+                ])) { options, context in
+                ImpartialAuxiliaryLearning(tasks: context.tasks, shape: .init(rawValue: options.text("g")!)!, kappa: options.float("kappa")!,
+                                           sigmaMeaning: .init(rawValue: options.text("sigma")!)!, mode: .init(rawValue: options.text("mode")!)!,
+                                           fixedAuxiliaryWeight: options.float("auxiliary_weight")!, initialLogVariance: options.float("initial")!)
+            },
         ]
     }
 }

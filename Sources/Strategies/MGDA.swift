@@ -1,0 +1,89 @@
+import Foundation
+import TandemCore
+
+/// MGDA-UB (Sener & Koltun, NeurIPS 2018), STRATEGIES.md §6: α = argmin_{α∈Δ} ‖Σ_t α_t v_t/n_t‖²
+/// with v_t the task gradients at the representation z (MGDA-UB: one encoder backward, the
+/// default) or at the shared parameters (MGDA), and normaliser n_t = 1 (`none`, LibMTL's default,
+/// ours), ‖v_t‖ (`l2`), L_t (`loss`) or L_t‖v_t‖ (`loss+`, the MGDA reference config). α weights the
+/// raw losses: L = Σ_t α_t L_t for heads and encoder (one backward, as the reference code).
+/// Inner products at z are over the full tensor (`full`) or after summing over the batch
+/// (`batchSummed`, LibMTL's rep-grad convention).
+public final class MGDA: GradientCombiner, DecoderStage, EncoderStage {
+    public enum Level: String, CaseIterable, Sendable { case representation, parameters }
+    public enum Normalisation: String, CaseIterable, Sendable { case none, l2, loss, lossPlus = "loss+" }
+    public enum InnerProduct: String, CaseIterable, Sendable { case full, batchSummed = "batch-summed" }
+
+    public let name: String
+    public let level: Level
+    public let normalisation: Normalisation
+    public let innerProduct: InnerProduct
+    public let initialisation: MinNormSolver.Initialisation
+    public var ownParameters = Parameters()
+    public var decoder: any DecoderStage { self }
+    public var encoder: any EncoderStage { self }
+    public var requirements: CombinerRequirements { level == .representation ? .representationGradients : .sharedParameterGradients }
+    private var cachedWeights: (context: Int, weights: [String: Float])?
+
+    public init(level: Level = .representation, normalisation: Normalisation = .none, innerProduct: InnerProduct = .full,
+                initialisation: MinNormSolver.Initialisation = .uniform, name: String = "mgda-ub") {
+        self.level = level
+        self.normalisation = normalisation
+        self.innerProduct = innerProduct
+        self.initialisation = initialisation
+        self.name = name
+    }
+
+    /// α from per-task gradient rows and losses.
+    public static func weights(rows: [[Float]], losses: [Float], normalisation: Normalisation,
+                               initialisation: MinNormSolver.Initialisation = .uniform) -> [Double] {
+        let gram = VectorMath.gram(rows)
+        let norms = (0..<rows.count).map { gram[$0][$0].squareRoot() }
+        let normalisers: [Double] = (0..<rows.count).map { t in
+            switch normalisation {
+            case .none: return 1
+            case .l2: return norms[t]
+            case .loss: return Double(losses[t])
+            case .lossPlus: return Double(losses[t]) * norms[t]
+            }
+        }.map { $0 > 0 ? $0 : 1 }
+        let normalised = (0..<rows.count).map { i in (0..<rows.count).map { j in gram[i][j] / (normalisers[i] * normalisers[j]) } }
+        return MinNormSolver.solve(gram: normalised, initialisation: initialisation)
+    }
+
+    /// Rows for the inner products: full tensors, or summed over the batch axis.
+    func rows(_ gradients: [Tensor]) -> [[Float]] {
+        switch innerProduct {
+        case .full: return gradients.map(\.scalars)
+        case .batchSummed: return gradients.map { $0.sum(axes: [0]).scalars }
+        }
+    }
+
+    func weights(_ context: StepContext) -> [String: Float] {
+        if let cached = cachedWeights, cached.context == context.identifier { return cached.weights }
+        let names = context.taskNames
+        let gradientRows: [[Float]]
+        switch level {
+        case .representation:
+            let h = context.representationGradients()
+            gradientRows = rows(names.map { h[$0]! })
+        case .parameters:
+            let g = context.sharedParameterGradients()
+            gradientRows = names.map { g[$0]!.flattened().scalars }
+        }
+        let alpha = MGDA.weights(rows: gradientRows, losses: names.map { context.losses[$0]! }, normalisation: normalisation,
+                                 initialisation: initialisation)
+        let result = Dictionary(uniqueKeysWithValues: zip(names, alpha.map(Float.init)))
+        for (name, value) in result { context.report("alpha.\(name)", Double(value)) }
+        cachedWeights = (context.identifier, result)
+        return result
+    }
+
+    public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
+        let alpha = weights(context)
+        return context.taskNames.map { losses[$0]! * alpha[$0]! }.reduce(Tensor(0), +)
+    }
+
+    public func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
+        .lossWeights(weights(context))
+    }
+}
