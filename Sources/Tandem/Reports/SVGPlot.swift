@@ -1,0 +1,122 @@
+import Foundation
+
+/// A line chart written as self-contained SVG text (no dependencies): a title, axes with
+/// round-numbered ticks and grid lines, axis labels, one polyline per series and a legend.
+public struct SVGPlot {
+    /// One line of the chart.
+    public struct Series {
+        public var name: String
+        public var points: [(x: Double, y: Double)]
+        /// Drawn dashed (e.g. encoder weights beside solid decoder weights, or a baseline).
+        public var dashed: Bool
+        /// Index into the palette; series sharing a colour index share a colour.
+        public var colorIndex: Int
+
+        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, colorIndex: Int) {
+            self.name = name
+            self.points = points
+            self.dashed = dashed
+            self.colorIndex = colorIndex
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+
+    public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+    }
+
+    /// Tableau 10, distinguishable and readable on white.
+    static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+
+    /// Round tick positions covering `low...high`: the finest step of 1, 2 or 5 × 10ᵏ that needs at
+    /// most `limit` intervals, the axis bounds the ticks span, and the digits after the point their
+    /// labels need.
+    static func ticks(low: Double, high: Double, limit: Int = 7) -> (values: [Double], low: Double, high: Double, decimals: Int) {
+        var low = low, high = high
+        if !(high > low) {
+            let pad = low == 0 ? 1 : low.magnitude * 0.1
+            low -= pad
+            high += pad
+        }
+        var magnitude = pow(10, (log10((high - low) / Double(limit))).rounded(.down))
+        var step = magnitude
+        search: while true {
+            for multiple in [1.0, 2, 5] {
+                step = multiple * magnitude
+                if (high / step).rounded(.up) - (low / step).rounded(.down) <= Double(limit) { break search }
+            }
+            magnitude *= 10
+        }
+        let first = (low / step).rounded(.down), last = (high / step).rounded(.up)
+        let values = stride(from: first, through: last, by: 1).map { $0 * step }
+        return (values, first * step, last * step, max(0, Int(-(log10(step)).rounded(.down))))
+    }
+
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func number(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// The chart as an SVG document.
+    public func svg() -> String {
+        let finite = series.map { line in line.points.filter { $0.x.isFinite && $0.y.isFinite } }
+        let all = finite.flatMap { $0 }
+        let longestName = series.map(\.name.count).max() ?? 0
+        let legendWidth = Double(min(260, max(110, 36 + 7 * longestName)))
+        let width = 760.0
+        let height = max(380.0, 90 + 18 * Double(series.count))
+        let left = 72.0, top = 40.0, right = width - legendWidth - 16, bottom = height - 52
+        let x = SVGPlot.ticks(low: all.map(\.x).min() ?? 0, high: all.map(\.x).max() ?? 1)
+        let y = SVGPlot.ticks(low: all.map(\.y).min() ?? 0, high: all.map(\.y).max() ?? 1)
+        func px(_ value: Double) -> Double { left + (value - x.low) / (x.high - x.low) * (right - left) }
+        func py(_ value: Double) -> Double { bottom - (value - y.low) / (y.high - y.low) * (bottom - top) }
+        let n = SVGPlot.number
+
+        var out = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">"]
+        out.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
+        out.append("<text x=\"\(n((left + right) / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(SVGPlot.escaped(title))</text>")
+        for value in x.values {
+            out.append("<line x1=\"\(n(px(value)))\" y1=\"\(n(top))\" x2=\"\(n(px(value)))\" y2=\"\(n(bottom))\" stroke=\"#e6e6e6\"/>")
+            out.append("<text x=\"\(n(px(value)))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(String(format: "%.\(x.decimals)f", value))</text>")
+        }
+        for value in y.values {
+            out.append("<line x1=\"\(n(left))\" y1=\"\(n(py(value)))\" x2=\"\(n(right))\" y2=\"\(n(py(value)))\" stroke=\"#e6e6e6\"/>")
+            out.append("<text x=\"\(n(left - 6))\" y=\"\(n(py(value) + 4))\" text-anchor=\"end\">\(String(format: "%.\(y.decimals)f", value))</text>")
+        }
+        out.append("<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(right - left))\" height=\"\(n(bottom - top))\" fill=\"none\" stroke=\"#333333\"/>")
+        out.append("<text x=\"\(n((left + right) / 2))\" y=\"\(n(height - 14))\" text-anchor=\"middle\">\(SVGPlot.escaped(xLabel))</text>")
+        out.append("<text transform=\"translate(18 \(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(SVGPlot.escaped(yLabel))</text>")
+        if all.isEmpty {
+            out.append("<text x=\"\(n((left + right) / 2))\" y=\"\(n((top + bottom) / 2))\" text-anchor=\"middle\" fill=\"#888888\">no data</text>")
+        }
+        for (line, points) in zip(series, finite) {
+            let color = SVGPlot.palette[line.colorIndex % SVGPlot.palette.count]
+            let dash = line.dashed ? " stroke-dasharray=\"6 3\"" : ""
+            if points.count == 1 {
+                out.append("<circle cx=\"\(n(px(points[0].x)))\" cy=\"\(n(py(points[0].y)))\" r=\"3\" fill=\"\(color)\"/>")
+            } else if points.count > 1 {
+                let coordinates = points.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " ")
+                out.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(dash) points=\"\(coordinates)\"/>")
+            }
+        }
+        let legendLeft = right + 14
+        for (index, line) in series.enumerated() {
+            let color = SVGPlot.palette[line.colorIndex % SVGPlot.palette.count]
+            let dash = line.dashed ? " stroke-dasharray=\"6 3\"" : ""
+            let rowY = top + 8 + 18 * Double(index)
+            out.append("<line x1=\"\(n(legendLeft))\" y1=\"\(n(rowY))\" x2=\"\(n(legendLeft + 24))\" y2=\"\(n(rowY))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>")
+            out.append("<text x=\"\(n(legendLeft + 30))\" y=\"\(n(rowY + 4))\">\(SVGPlot.escaped(line.name))</text>")
+        }
+        out.append("</svg>")
+        return out.joined(separator: "\n") + "\n"
+    }
+}

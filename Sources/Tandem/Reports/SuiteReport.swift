@@ -1,0 +1,143 @@
+import Foundation
+
+/// The report of a suite, built from one or more output folders (e.g. the shards of one suite):
+/// the comparison table, machine-readable results and a Markdown report with SVG plots.
+///
+/// ```swift
+/// let report = try SuiteReport(folders: [URL(fileURLWithPath: "runs/quickstart")])
+/// print(report.table())
+/// try report.write(to: URL(fileURLWithPath: "runs/quickstart"))
+/// ```
+///
+/// The cells are the union of every `FOLDER/cells/*/` holding a `cell.json`; those with a
+/// `result.json` are finished, the others are listed as not finished. A cell found in two folders
+/// must have equal results in both.
+public struct SuiteReport {
+    public let suiteName: String
+    /// The finished cells, in table order (matrix groups, then baselines; seeds in order).
+    public let cells: [ReportCell]
+    /// Identifiers of cells with a `cell.json` but no `result.json` in any folder.
+    public let unfinished: [String]
+    public let groups: [CellGroup]
+    public let comparison: ComparisonTable
+    public let plots: [ReportPlot]
+    /// What was left out (folders without `cell.json`, runs without records), for the report.
+    public let notes: [String]
+
+    /// Reads and merges `folders`. Throws, naming the file, when a `cell.json` or `result.json`
+    /// cannot be read, when a cell appears twice with different results, when the folders hold
+    /// cells of different suites, or when they hold no cells at all.
+    public init(folders: [URL]) throws {
+        var finished: [String: ReportCell] = [:]
+        var described: [String: URL] = [:]
+        var suites: [String: URL] = [:]
+        var notes: [String] = []
+        let decoder = JSONDecoder()
+        for folder in folders {
+            let cellsFolder = folder.appendingPathComponent("cells")
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: cellsFolder.path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CommandError("\(folder.path) is not a suite output folder: it has no cells/ folder")
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: cellsFolder.path).sorted()
+            for name in names {
+                let cellFolder = cellsFolder.appendingPathComponent(name)
+                let descriptionURL = cellFolder.appendingPathComponent("cell.json")
+                let resultURL = cellFolder.appendingPathComponent("result.json")
+                let hasResult = FileManager.default.fileExists(atPath: resultURL.path)
+                guard FileManager.default.fileExists(atPath: descriptionURL.path) else {
+                    if hasResult { notes.append("\(cellFolder.path) has a result.json but no cell.json; it is left out.") }
+                    continue
+                }
+                let description: CellDescription = try SuiteReport.decode(descriptionURL, decoder)
+                if let other = suites[description.suite], other != folder {} else { suites[description.suite] = folder }
+                if described[description.identifier] == nil { described[description.identifier] = descriptionURL }
+                guard hasResult else { continue }
+                let cell = ReportCell(description: description, result: try SuiteReport.decode(resultURL, decoder), folder: cellFolder)
+                if let existing = finished[description.identifier] {
+                    guard existing.result == cell.result else {
+                        throw CommandError("cell \(description.identifier) has different results in \(existing.folder.appendingPathComponent("result.json").path) and \(resultURL.path)")
+                    }
+                    continue
+                }
+                finished[description.identifier] = cell
+            }
+        }
+        guard !described.isEmpty else {
+            throw CommandError("no suite cells found: none of \(folders.map { $0.appendingPathComponent("cells").path }.joined(separator: ", ")) holds a */cell.json")
+        }
+        guard suites.count == 1, let suiteName = suites.keys.first else {
+            throw CommandError("the folders hold cells of different suites: " + suites.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.path))" }.joined(separator: ", "))
+        }
+        self.suiteName = suiteName
+        groups = CellGroup.groups(of: Array(finished.values))
+        cells = groups.flatMap(\.cells)
+        unfinished = described.keys.filter { finished[$0] == nil }.sorted()
+        comparison = ComparisonTable(groups: groups)
+        let figures = try ReportPlots.make(groups: groups, columns: comparison.taskColumns)
+        plots = figures.plots
+        self.notes = notes + figures.notes
+    }
+
+    static func decode<Value: Decodable>(_ url: URL, _ decoder: JSONDecoder) throws -> Value {
+        let data: Data
+        do { data = try Data(contentsOf: url) }
+        catch { throw CommandError("cannot read \(url.path): \(error.localizedDescription)") }
+        do { return try decoder.decode(Value.self, from: data) }
+        catch { throw CommandError("\(url.path) is not a valid \(url.lastPathComponent): \(ReportPlots.describe(error))") }
+    }
+
+    /// Every coordinate name, in the order the cells' identifiers list them (`baseline` after the matrix axes).
+    public var axes: [String] { CellGroup.axisOrder(of: cells) }
+
+    /// The comparison table as plain text for the terminal, with the cells not yet finished.
+    public func table() -> String {
+        var text = "Suite \(suiteName): \(cells.count) finished cells\(unfinished.isEmpty ? "" : ", \(unfinished.count) not finished")\n\n"
+        text += comparison.text()
+        if !unfinished.isEmpty { text += "Not finished: \(unfinished.joined(separator: "; "))\n" }
+        return text
+    }
+
+    /// `report.md`: the table, then the plots (as written by `write(to:)` under `plots/`).
+    public func markdown() -> String {
+        var lines = ["# Suite \(suiteName)", "",
+                     "\(cells.count) finished cells\(unfinished.isEmpty ? "" : ", \(unfinished.count) not finished"). "
+                     + "Machine-readable results: [results.jsonl](results.jsonl) (one line per cell), [results.csv](results.csv) (one row per cell, split, task and metric).",
+                     "", "## Comparison", "", comparison.markdown()]
+        if !unfinished.isEmpty {
+            lines += ["Not finished (no result.json yet):", ""] + unfinished.map { "- `\($0)`" } + [""]
+        }
+        let sections: [(ReportPlot.Kind, String, String)] = [
+            (.validationCurve, "Validation curves", "Each task's headline validation metric, mean over the seeds of each row; dashed: the single-task baseline."),
+            (.taskWeights, "Task weights over time", "Each task's weight in the decoder loss (solid) and in the encoder's combination when the strategy reports a different one (dashed), smoothed with a moving average over about a fiftieth of the steps; lowest seed of each row."),
+            (.gradientNorm, "Shared-gradient norm", "The norm of the combined shared gradient, smoothed likewise; lowest seed of each row."),
+        ]
+        lines += ["## Plots", ""]
+        for (kind, title, explanation) in sections {
+            let figures = plots.filter { $0.kind == kind }
+            guard !figures.isEmpty else { continue }
+            lines += ["### \(title)", "", explanation, ""]
+            for figure in figures { lines += ["![\(figure.plot.title)](plots/\(figure.fileName))", ""] }
+        }
+        if !notes.isEmpty { lines += ["## Left out", ""] + notes.map { "- " + $0 } + [""] }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Writes `results.jsonl`, `results.csv`, `report.md` and `plots/*.svg` into `folder`.
+    public func write(to folder: URL) throws {
+        let plotsFolder = folder.appendingPathComponent("plots")
+        do {
+            try FileManager.default.createDirectory(at: plotsFolder, withIntermediateDirectories: true)
+            try ResultFiles.jsonLines(cells).write(to: folder.appendingPathComponent("results.jsonl"), atomically: true, encoding: .utf8)
+            try ResultFiles.csv(cells, axes: axes).write(to: folder.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+            for figure in plots {
+                try figure.plot.svg().write(to: plotsFolder.appendingPathComponent(figure.fileName), atomically: true, encoding: .utf8)
+            }
+            try markdown().write(to: folder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        } catch let error as CommandError {
+            throw error
+        } catch {
+            throw CommandError("cannot write the report into \(folder.path): \(error.localizedDescription)")
+        }
+    }
+}
