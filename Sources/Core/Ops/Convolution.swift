@@ -79,7 +79,7 @@ enum ConvolutionKernels {
     /// write the N×C×H×W tensors in place (no reordering copies); small planes are grouped so the
     /// GEMM stays large, with the column buffer kept under ~64 MB.
     static func chunkSize(_ g: ConvolutionGeometry) -> Int {
-        if g.outputPlane >= 512 { return 1 }
+        if g.outputChannels * g.outputPlane * g.patchSize >= 1 << 22 { return 1 }
         return max(1, min(g.batch, (16 << 20) / max(1, g.patchSize * g.outputPlane)))
     }
 
@@ -102,10 +102,13 @@ enum ConvolutionKernels {
             Gemm.multiply(w.pointer, false, columns.pointer, false, into: product.pointer,
                           m: g.outputChannels, n: width, k: g.patchSize, leadingA: g.patchSize, leadingB: width)
             // product is O × (images·plane); the output wants images × O × plane.
-            for b in 0..<count {
-                for o in 0..<g.outputChannels {
-                    (out.pointer + ((start + b) * g.outputChannels + o) * g.outputPlane)
-                        .update(from: product.pointer + o * width + b * g.outputPlane, count: g.outputPlane)
+            let first = start
+            Parallel.forEachChunk(count, minimumPerChunk: max(1, 16_384 / max(1, g.outputChannels * g.outputPlane))) { images in
+                for b in images {
+                    for o in 0..<g.outputChannels {
+                        (out.pointer + ((first + b) * g.outputChannels + o) * g.outputPlane)
+                            .update(from: product.pointer + o * width + b * g.outputPlane, count: g.outputPlane)
+                    }
                 }
             }
             start += count
@@ -156,10 +159,13 @@ enum ConvolutionKernels {
     static func gatherOutputs(_ dy: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, images: Range<Int>,
                               into target: UnsafeMutablePointer<Float>) {
         let width = images.count * g.outputPlane
-        for (b, n) in images.enumerated() {
-            for o in 0..<g.outputChannels {
-                (target + o * width + b * g.outputPlane).update(from: dy + (n * g.outputChannels + o) * g.outputPlane,
-                                                               count: g.outputPlane)
+        Parallel.forEachChunk(images.count, minimumPerChunk: max(1, 16_384 / max(1, g.outputChannels * g.outputPlane))) { chunk in
+            for b in chunk {
+                let n = images.lowerBound + b
+                for o in 0..<g.outputChannels {
+                    (target + o * width + b * g.outputPlane).update(from: dy + (n * g.outputChannels + o) * g.outputPlane,
+                                                                   count: g.outputPlane)
+                }
             }
         }
     }

@@ -58,7 +58,39 @@ extension Registry {
                 let splits = try DatasetSplits.random(count: pairs.count, trainCount: train, validationCount: validation, testCount: test, seed: seed)
                 return DatasetBundle(dataset: pairs, splits: splits)
             },
+            denseNpy(name: "nyuv2", summary: "NYUv2 in the preprocessed MTAN / Auto-λ layout ROOT/{train,val}/{image,label,depth,normal}/N.npy. Tasks: segmentation (13 classes), depth, normals.",
+                     layouts: { _ in .nyuv2 }),
+            denseNpy(name: "cityscapes", summary: "CityScapes in the preprocessed MTAN layout ROOT/{train,val}/{image,label_7 or label_19,depth}/N.npy (or Auto-λ's seg/part_seg/disp). Tasks: segmentation, depth (+ part segmentation in the Auto-λ layout).",
+                     layouts: { options in options.text("layout") == "auto-lambda" ? .cityscapesAutoLambda : .cityscapes(classCount: options.integer("classes")!) },
+                     extra: [OptionSpec("classes", .integer(7...19), default: .integer(7), "semantic classes (MTAN label_7 or label_19)"),
+                             OptionSpec("layout", .choice(["mtan", "auto-lambda"]), default: .text("mtan"), "folder layout")]),
         ]
+    }
+
+    /// A preprocessed per-sample .npy dataset: `train` folder for training; the `val` folder split
+    /// as in the TMT paper (validation = even indices, test = odd), or used whole for both.
+    static func denseNpy(name: String, summary: String, layouts: @escaping (Options) -> DenseNpyLayout, extra: [OptionSpec] = []) -> DatasetEntry {
+        DatasetEntry(description: ComponentDescription(
+            name: name, kind: .dataset, summary: summary, reference: "docs/datasets.md",
+            options: [
+                OptionSpec("root", .text, default: nil, "the dataset folder (holding train/ and val/), relative to the recipe", required: true),
+                OptionSpec("validation", .choice(["even-odd", "whole"]), default: .text("even-odd"),
+                           "even-odd: validation = even indices of val/, test = odd (TMT paper); whole: val/ is both"),
+                OptionSpec("limit", .integer(0...10_000_000), default: .integer(0), "use only the first N training images (0: all)"),
+            ] + extra)) { options, folder in
+            let text = options.text("root")!
+            let root = URL(fileURLWithPath: text.hasPrefix("/") ? text : (folder as NSString).appendingPathComponent(text))
+            let layout = layouts(options)
+            let train = try DenseNpyDataset(root: root, split: "train", layout: layout)
+            let evaluation = try DenseNpyDataset(root: root, split: "val", layout: layout)
+            let limit = options.integer("limit")!
+            let trainIndices = Array(0..<(limit > 0 ? min(limit, train.count) : train.count))
+            let all = Array(0..<evaluation.count)
+            let evenOdd = options.text("validation") == "even-odd"
+            return DatasetBundle(training: train, trainingIndices: trainIndices,
+                                 validation: evaluation, validationIndices: evenOdd ? all.filter { $0 % 2 == 0 } : all,
+                                 test: evaluation, testIndices: evenOdd ? all.filter { $0 % 2 == 1 } : all)
+        }
     }
 }
 
