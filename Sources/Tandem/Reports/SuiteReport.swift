@@ -50,7 +50,7 @@ public struct SuiteReport {
                     continue
                 }
                 let description: CellDescription = try SuiteReport.decode(descriptionURL, decoder)
-                if let other = suites[description.suite], other != folder {} else { suites[description.suite] = folder }
+                if suites[description.suite] == nil { suites[description.suite] = folder }
                 if described[description.identifier] == nil { described[description.identifier] = descriptionURL }
                 guard hasResult else { continue }
                 let cell = ReportCell(description: description, result: try SuiteReport.decode(resultURL, decoder), folder: cellFolder)
