@@ -93,7 +93,7 @@ public struct Suite {
             for task in base.tasks {
                 for seed in seeds {
                     cells.append(Cell(identifier: "baseline=\(task.name),seed=\(seed)",
-                                      overrides: ["tasks=[{name: \(task.name), role: primary}]", "strategy=ew", "seed=\(seed)"],
+                                      overrides: ["tasks=[{name: \(task.name), role: primary}]", "strategy=ew", "seed=\(seed)", "evaluation.criterion=loss"],
                                       baselineTask: task.name, coordinates: ["baseline": task.name, "seed": seed]))
                 }
             }
