@@ -14,8 +14,26 @@ public final class Experiment {
     public var checkpointURL: URL { outputFolder.appendingPathComponent("checkpoint.tandem") }
     public var resultURL: URL { outputFolder.appendingPathComponent("result.json") }
 
+    /// Checks a recipe's component names and options against `registry` without building anything
+    /// (suites check every cell this way before the first one runs).
+    public static func check(_ recipe: Recipe, registry: Registry = .standard) throws {
+        guard let datasetEntry = registry.datasets[recipe.dataset.name] else {
+            throw RecipeError(location: recipe.dataset.location, message: NameSuggestion.unknown("dataset", recipe.dataset.name, valid: registry.datasetNames))
+        }
+        guard let modelEntry = registry.models[recipe.model.name] else {
+            throw RecipeError(location: recipe.model.location, message: NameSuggestion.unknown("model", recipe.model.name, valid: registry.modelNames))
+        }
+        guard let strategyEntry = registry.strategies[recipe.strategy.name] else {
+            throw RecipeError(location: recipe.strategy.location, message: NameSuggestion.unknown("strategy", recipe.strategy.name, valid: registry.strategyNames))
+        }
+        _ = try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name)
+        _ = try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name)
+        _ = try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name)
+    }
+
     public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil) throws {
         self.recipe = recipe
+        try Experiment.check(recipe, registry: registry)
         let recipeFolder = URL(fileURLWithPath: recipe.file).deletingLastPathComponent().path
 
         guard let datasetEntry = registry.datasets[recipe.dataset.name] else {

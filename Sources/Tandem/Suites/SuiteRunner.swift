@@ -23,8 +23,7 @@ public struct SuiteRunner {
     /// Checks every cell's recipe before anything runs (a bad matrix value fails fast).
     public func validate(_ cells: [Suite.Cell]) throws {
         for cell in cells {
-            let recipe = try Recipe.load(suite.recipePath, overrides: suite.overrides + cell.overrides)
-            _ = recipe
+            try Experiment.check(try Recipe.load(suite.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
         }
     }
 
