@@ -1,4 +1,3 @@
-import Foundation
 import TandemCore
 
 /// Dynamic Weight Average (Liu, Johns & Davison, CVPR 2019, MTAN), STRATEGIES.md §3.
@@ -24,17 +23,9 @@ public final class DynamicWeightAverage: GradientCombiner, DecoderStage, Encoder
     /// λ for the given tasks from the stored history (1 each until two epochs are complete).
     public func weights(for tasks: [String]) -> [String: Float] {
         guard tasks.allSatisfy({ history[$0]?.count == 2 }) else { return Dictionary(uniqueKeysWithValues: tasks.map { ($0, 1) }) }
-        let ratios = tasks.map { history[$0]![1] / history[$0]![0] }
-        return Dictionary(uniqueKeysWithValues: zip(tasks, DynamicWeightAverage.weights(ratios: ratios, temperature: temperature)))
-    }
-
-    /// T·softmax(r/τ).
-    public static func weights(ratios: [Float], temperature: Float) -> [Float] {
-        let scaled = ratios.map { Double($0 / temperature) }
-        let maximum = scaled.max() ?? 0
-        let exponentials = scaled.map { Foundation.exp($0 - maximum) }
-        let total = exponentials.reduce(0, +)
-        return exponentials.map { Float(Double(ratios.count) * $0 / total) }
+        let ratios = tasks.map { Double(history[$0]![1] / history[$0]![0]) }
+        let weights = (try? DynamicWeightAverageWeights.weights(ratios: ratios, temperature: Double(temperature))) ?? ratios.map { _ in 1 }
+        return Dictionary(uniqueKeysWithValues: zip(tasks, weights.map(Float.init)))
     }
 
     public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {

@@ -30,25 +30,18 @@ public final class GradNorm: GradientCombiner, DecoderStage, EncoderStage {
         self.clip = clip
     }
 
-    /// One GradNorm update of `weights` (pure; STRATEGIES.md §4 test vectors).
+    /// One GradNorm update of `weights` (STRATEGIES.md §4): the L1 gradient, an SGD step, optional
+    /// clipping to [0.1, 10], renormalisation to Σw = T.
     public static func updatedWeights(weights: [Float], norms: [Float], losses: [Float], initialLosses: [Float],
-                                      alpha: Float, learningRate: Float, clip: Bool = false) -> [Float] {
-        let t = Float(weights.count)
-        let g = zip(weights, norms).map { $0 * $1 }
-        let meanG = g.reduce(0, +) / t
-        let inverse = zip(losses, initialLosses).map { $0 / $1 }
-        let meanInverse = inverse.reduce(0, +) / t
-        let targets = inverse.map { meanG * Float(Foundation.pow(Double($0 / meanInverse), Double(alpha))) }
-        var updated = (0..<weights.count).map { i -> Float in
-            let sign: Float = g[i] > targets[i] ? 1 : (g[i] < targets[i] ? -1 : 0)
-            return weights[i] - learningRate * sign * norms[i]
-        }
-        if clip { updated = updated.map { min(max($0, 0.1), 10) } }
-        let total = updated.reduce(0, +)
-        return total > 0 ? updated.map { t * $0 / total } : [Float](repeating: 1, count: weights.count)
+                                      alpha: Float, learningRate: Float, clip: Bool = false) throws -> [Float] {
+        let evaluation = try GradNormWeightUpdate.evaluate(weights: weights.map(Double.init), gradientNorms: norms.map(Double.init),
+                                                           initialLosses: initialLosses.map(Double.init), losses: losses.map(Double.init),
+                                                           asymmetry: Double(alpha))
+        return try GradNormWeightUpdate.sgdStep(weights: weights.map(Double.init), gradient: evaluation.weightGradient,
+                                                learningRate: Double(learningRate), clipRange: clip ? 0.1...10 : nil).map(Float.init)
     }
 
-    func currentWeights(_ context: StepContext) -> [String: Float] {
+    func currentWeights(_ context: StepContext) throws -> [String: Float] {
         if let cached = stepWeights, cached.context == context.identifier { return cached.weights }
         let names = context.taskNames
         let before = Dictionary(uniqueKeysWithValues: names.map { ($0, weights[$0] ?? 1) })
@@ -66,7 +59,7 @@ public final class GradNorm: GradientCombiner, DecoderStage, EncoderStage {
             let g = context.sharedParameterGradients(restrictedTo: [last])
             norms = names.map { g[$0]![last].norm().scalar }
         }
-        let updated = GradNorm.updatedWeights(weights: names.map { before[$0]! }, norms: norms, losses: names.map { context.losses[$0]! },
+        let updated = try GradNorm.updatedWeights(weights: names.map { before[$0]! }, norms: norms, losses: names.map { context.losses[$0]! },
                                               initialLosses: names.map { initialLosses[$0]! }, alpha: alpha,
                                               learningRate: context.learningRates["strategy"] ?? 0.025, clip: clip)
         for (name, value) in zip(names, updated) {
@@ -78,11 +71,12 @@ public final class GradNorm: GradientCombiner, DecoderStage, EncoderStage {
     }
 
     public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
-        let w = currentWeights(context)
+        // The decoder loss cannot throw; a malformed problem surfaces from the encoder stage.
+        let w = (try? currentWeights(context)) ?? Dictionary(uniqueKeysWithValues: context.taskNames.map { ($0, weights[$0] ?? 1) })
         return context.taskNames.map { losses[$0]! * w[$0]! }.reduce(Tensor(0), +)
     }
 
-    public func encoderGradient(_ context: StepContext) throws -> EncoderGradient { .lossWeights(currentWeights(context)) }
+    public func encoderGradient(_ context: StepContext) throws -> EncoderGradient { .lossWeights(try currentWeights(context)) }
 
     public func saveState() -> StrategyState {
         var numbers: [String: [Double]] = [:]

@@ -40,17 +40,16 @@ public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, E
             : Parameters(tasks.map { ("logVariance.\($0.name)", Tensor(shape: [1], scalars: [initialLogVariance])) })
     }
 
-    /// f(x) = min(1, g(1 − x)).
-    public func weight(sigma: Float) -> Float {
-        let y = 1 - sigma
-        let g: Float
+    var gate: ImpartialAuxiliaryGradient.Gate {
         switch shape {
-        case .linear: g = max(0, y)
-        case .scaled: g = max(0, kappa * y)
-        case .exponential: g = max(0, Foundation.exp(y) - 1)
+        case .linear: return .rectified
+        case .scaled: return .scaledRectified(slope: Double(kappa))
+        case .exponential: return .exponential
         }
-        return min(1, g)
     }
+
+    /// f(σ) = min(1, g(1 − σ)).
+    public func weight(sigma: Float) -> Float { Float(gate.weight(uncertainty: Double(sigma))) }
 
     public func sigma(logVariance s: Float) -> Float {
         switch sigmaMeaning {
@@ -58,17 +57,6 @@ public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, E
         case .variance: return Foundation.exp(s)
         case .logVariance: return s
         }
-    }
-
-    /// ∇_z from the primary gradient, the auxiliary gradients and their aux weights (pure; §12 vectors).
-    public static func combine(primary: [Float], auxiliary: [[Float]], weights: [Float]) -> [Float] {
-        var result = primary
-        let primaryNorm = VectorMath.norm(primary)
-        for (h, w) in zip(auxiliary, weights) {
-            let n = VectorMath.norm(h)
-            if n > 0 && w != 0 { VectorMath.addScaled(&result, h, w * primaryNorm / n) }
-        }
-        return result
     }
 
     public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
@@ -86,15 +74,19 @@ public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, E
         let shape = h[names[0]]!.shape
         let primaries = names.filter { roles[$0] != .auxiliary }
         let auxiliaries = names.filter { roles[$0] == .auxiliary }
-        var primary = [Float](repeating: 0, count: h[names[0]]!.count)
-        for name in primaries { VectorMath.addScaled(&primary, h[name]!.scalars, 1) }
-        let weights = auxiliaries.map { name -> Float in
-            let w = mode == .normOnly ? fixedAuxiliaryWeight
-                : weight(sigma: sigma(logVariance: ownParameters["logVariance.\(name)"].scalar))
-            context.report("auxiliaryWeight.\(name)", Double(w))
-            return w
+        let primary = primaries.map { h[$0]! }.reduce(Tensor.zeros(shape), +).scalars
+        let auxiliary = auxiliaries.map { h[$0]!.scalars }
+        let combined: [Float]
+        if mode == .normOnly {
+            // A fixed weight w: σ chosen with f(σ) = w under the linear gate, i.e. σ = 1 − w.
+            combined = try ImpartialAuxiliaryGradient.combine(primary: primary, auxiliaries: auxiliary,
+                                                              uncertainties: auxiliaries.map { _ in Double(1 - fixedAuxiliaryWeight) }).combined
+        } else {
+            let sigmas = auxiliaries.map { Double(sigma(logVariance: ownParameters["logVariance.\($0)"].scalar)) }
+            let result = try ImpartialAuxiliaryGradient.combine(primary: primary, auxiliaries: auxiliary, uncertainties: sigmas, gate: gate)
+            for (name, w) in zip(auxiliaries, result.gateWeights) { context.report("auxiliaryWeight.\(name)", w) }
+            combined = result.combined
         }
-        let combined = ImpartialAuxiliaryLearning.combine(primary: primary, auxiliary: auxiliaries.map { h[$0]!.scalars }, weights: weights)
         return .representation(Tensor(shape: shape, scalars: combined))
     }
 }

@@ -10,22 +10,21 @@ import TandemCore
 /// (`batchSummed`, LibMTL's rep-grad convention).
 public final class MGDA: GradientCombiner, DecoderStage, EncoderStage {
     public enum Level: String, CaseIterable, Sendable { case representation, parameters }
-    public enum Normalisation: String, CaseIterable, Sendable { case none, l2, loss, lossPlus = "loss+" }
     public enum InnerProduct: String, CaseIterable, Sendable { case full, batchSummed = "batch-summed" }
 
     public let name: String
     public let level: Level
-    public let normalisation: Normalisation
+    public let normalisation: GradientNormalization
     public let innerProduct: InnerProduct
-    public let initialisation: MinNormSolver.Initialisation
+    public let initialisation: MinimumNormSolver.Initialisation
     public var ownParameters = Parameters()
     public var decoder: any DecoderStage { self }
     public var encoder: any EncoderStage { self }
     public var requirements: CombinerRequirements { level == .representation ? .representationGradients : .sharedParameterGradients }
     private var cachedWeights: (context: Int, weights: [String: Float])?
 
-    public init(level: Level = .representation, normalisation: Normalisation = .none, innerProduct: InnerProduct = .full,
-                initialisation: MinNormSolver.Initialisation = .uniform, name: String = "mgda-ub") {
+    public init(level: Level = .representation, normalisation: GradientNormalization = .none, innerProduct: InnerProduct = .full,
+                initialisation: MinimumNormSolver.Initialisation = .uniform, name: String = "mgda-ub") {
         self.level = level
         self.normalisation = normalisation
         self.innerProduct = innerProduct
@@ -33,21 +32,15 @@ public final class MGDA: GradientCombiner, DecoderStage, EncoderStage {
         self.name = name
     }
 
-    /// α from per-task gradient rows and losses.
-    public static func weights(rows: [[Float]], losses: [Float], normalisation: Normalisation,
-                               initialisation: MinNormSolver.Initialisation = .uniform) -> [Double] {
-        let gram = VectorMath.gram(rows)
-        let norms = (0..<rows.count).map { gram[$0][$0].squareRoot() }
-        let normalisers: [Double] = (0..<rows.count).map { t in
-            switch normalisation {
-            case .none: return 1
-            case .l2: return norms[t]
-            case .loss: return Double(losses[t])
-            case .lossPlus: return Double(losses[t]) * norms[t]
-            }
-        }.map { $0 > 0 ? $0 : 1 }
-        let normalised = (0..<rows.count).map { i in (0..<rows.count).map { j in gram[i][j] / (normalisers[i] * normalisers[j]) } }
-        return MinNormSolver.solve(gram: normalised, initialisation: initialisation)
+    /// α from per-task gradient rows and losses (a zero gradient's normaliser falls back to 1).
+    public static func weights(rows: [[Float]], losses: [Float], normalisation: GradientNormalization,
+                               initialisation: MinimumNormSolver.Initialisation = .uniform) throws -> [Double] {
+        let matrix = try TaskGradientMatrix(rows: rows)
+        let gram = matrix.gram()
+        let norms = matrix.rowNorms()
+        let normalisers = try normalisation.normalizers(rowNorms: norms.map { $0 > 0 ? $0 : 1 }, losses: losses.map(Double.init))
+        let normalised = try GradientNormalization.normalize(gram: gram, by: normalisers)
+        return try MinimumNormSolver.frankWolfe(gram: normalised, initialisation: initialisation).weights
     }
 
     /// Rows for the inner products: full tensors, or summed over the batch axis.
@@ -58,7 +51,7 @@ public final class MGDA: GradientCombiner, DecoderStage, EncoderStage {
         }
     }
 
-    func weights(_ context: StepContext) -> [String: Float] {
+    func weights(_ context: StepContext) throws -> [String: Float] {
         if let cached = cachedWeights, cached.context == context.identifier { return cached.weights }
         let names = context.taskNames
         let gradientRows: [[Float]]
@@ -70,7 +63,7 @@ public final class MGDA: GradientCombiner, DecoderStage, EncoderStage {
             let g = context.sharedParameterGradients()
             gradientRows = names.map { g[$0]!.flattened().scalars }
         }
-        let alpha = MGDA.weights(rows: gradientRows, losses: names.map { context.losses[$0]! }, normalisation: normalisation,
+        let alpha = try MGDA.weights(rows: gradientRows, losses: names.map { context.losses[$0]! }, normalisation: normalisation,
                                  initialisation: initialisation)
         let result = Dictionary(uniqueKeysWithValues: zip(names, alpha.map(Float.init)))
         for (name, value) in result { context.report("alpha.\(name)", Double(value)) }
@@ -79,11 +72,12 @@ public final class MGDA: GradientCombiner, DecoderStage, EncoderStage {
     }
 
     public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
-        let alpha = weights(context)
+        // The decoder loss cannot throw; a malformed problem surfaces from the encoder stage.
+        let alpha = (try? weights(context)) ?? Dictionary(uniqueKeysWithValues: context.taskNames.map { ($0, 1 / Float(context.taskNames.count)) })
         return context.taskNames.map { losses[$0]! * alpha[$0]! }.reduce(Tensor(0), +)
     }
 
     public func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
-        .lossWeights(weights(context))
+        .lossWeights(try weights(context))
     }
 }

@@ -28,86 +28,32 @@ public final class PCGrad: GradientCombiner, DecoderStage, EncoderStage {
         generator = SeededGenerator(seed: seed)
     }
 
-    /// The projected gradients p_i for explicit orders (`orders[i]` lists the tasks j ≠ i).
-    public static func project(_ gradients: [[Float]], orders: [[Int]]) -> [[Float]] {
-        let squaredNorms = gradients.map { VectorMath.dot($0, $0) }
-        return gradients.indices.map { i in
-            var p = gradients[i]
-            for j in orders[i] where j != i {
-                let product = VectorMath.dot(p, gradients[j])
-                if product < 0 && squaredNorms[j] > 0 { VectorMath.addScaled(&p, gradients[j], -product / squaredNorms[j]) }
-            }
-            return p
-        }
-    }
-
     public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
         context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +)
     }
 
     public func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
         let names = context.taskNames
-        var orders: [[Int]] = []
-        for i in names.indices {
-            var others = names.indices.filter { $0 != i }
-            others.shuffle(using: &generator)
-            orders.append(others)
-        }
+        let orders = PCGradProjection.randomOrders(taskCount: names.count, using: &generator)
         let weights = names.map { context.decoderWeights[$0] ?? 1 }
-        let scale: Float = reduction == .sum ? 1 : 1 / Float(names.count)
+        func surgery(_ rows: [[Float]]) throws -> [Float] {
+            let matrix = try TaskGradientMatrix(rows: zip(rows, weights).map { row, w in row.map { $0 * w } })
+            return try matrix.combine(weights: PCGradProjection.directionWeights(gram: matrix.gram(), orders: orders,
+                                                                                 reduction: reduction == .sum ? .sum : .mean))
+        }
         switch level {
         case .parameters:
             let perTask = context.sharedParameterGradients()
             let template = perTask[names[0]]!
-            let rows = zip(names, weights).map { name, w in perTask[name]!.flattened().scalars.map { $0 * w } }
-            let projected = PCGrad.project(rows, orders: orders)
-            let combined = VectorMath.sum(projected).map { $0 * scale }
+            let combined = try surgery(names.map { perTask[$0]!.flattened().scalars })
             return .sharedParameters(Parameters(unflattening: Tensor(shape: [combined.count], scalars: combined), like: template))
         case .representation:
             let perTask = context.representationGradients()
-            let shape = perTask[names[0]]!.shape
-            let rows = zip(names, weights).map { name, w in perTask[name]!.scalars.map { $0 * w } }
-            let combined = VectorMath.sum(PCGrad.project(rows, orders: orders)).map { $0 * scale }
-            return .representation(Tensor(shape: shape, scalars: combined))
+            let combined = try surgery(names.map { perTask[$0]!.scalars })
+            return .representation(Tensor(shape: perTask[names[0]]!.shape, scalars: combined))
         }
     }
 
     public func saveState() -> StrategyState { StrategyState(words: ["generator": generator.state]) }
     public func restoreState(_ state: StrategyState) throws { generator = try state.generator("generator") }
-}
-
-/// Dense vector helpers (Double accumulation) shared by the gradient-level strategies.
-public enum VectorMath {
-    public static func dot(_ a: [Float], _ b: [Float]) -> Float {
-        precondition(a.count == b.count, "vectors of lengths \(a.count) and \(b.count)")
-        var total = 0.0
-        a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in
-            for i in 0..<x.count { total += Double(x[i]) * Double(y[i]) }
-        } }
-        return Float(total)
-    }
-
-    public static func norm(_ a: [Float]) -> Float { dot(a, a).squareRoot() }
-
-    /// a += s·b.
-    public static func addScaled(_ a: inout [Float], _ b: [Float], _ s: Float) {
-        a.withUnsafeMutableBufferPointer { x in b.withUnsafeBufferPointer { y in
-            for i in 0..<x.count { x[i] += s * y[i] }
-        } }
-    }
-
-    public static func sum(_ rows: [[Float]]) -> [Float] {
-        var total = [Float](repeating: 0, count: rows.first?.count ?? 0)
-        for row in rows { addScaled(&total, row, 1) }
-        return total
-    }
-
-    /// The Gram matrix of `rows` in Double.
-    public static func gram(_ rows: [[Float]]) -> [[Double]] {
-        rows.map { a in rows.map { b in
-            var total = 0.0
-            a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in for i in 0..<x.count { total += Double(x[i]) * Double(y[i]) } } }
-            return total
-        } }
-    }
 }

@@ -72,16 +72,16 @@ extension Registry {
                 options: [
                     OptionSpec("level", .choice(MGDA.Level.allCases.map(\.rawValue)), default: .text("representation"),
                                "representation: MGDA-UB (one encoder backward); parameters: MGDA on the shared parameters"),
-                    OptionSpec("normalisation", .choice(MGDA.Normalisation.allCases.map(\.rawValue)), default: .text("none"),
+                    OptionSpec("normalisation", .choice(GradientNormalization.allCases.map(\.rawValue)), default: .text("none"),
                                "gradient normaliser for the solver: none (LibMTL), l2, loss, loss+ (MGDA reference config)"),
                     OptionSpec("inner_product", .choice(MGDA.InnerProduct.allCases.map(\.rawValue)), default: .text("full"),
                                "at z: full-tensor inner products (MGDA reference) or batch-summed first (LibMTL)"),
-                    OptionSpec("initialisation", .choice(MinNormSolver.Initialisation.allCases.map(\.rawValue)), default: .text("uniform"),
+                    OptionSpec("initialisation", .choice(MinimumNormSolver.Initialisation.allCases.map(\.rawValue)), default: .text("uniform"),
                                "Frank–Wolfe start: uniform (paper) or bestPair (reference code)"),
                 ])) { options, _ in
-                MGDA(level: MGDA.Level(rawValue: options.text("level")!)!, normalisation: MGDA.Normalisation(rawValue: options.text("normalisation")!)!,
+                MGDA(level: MGDA.Level(rawValue: options.text("level")!)!, normalisation: GradientNormalization(rawValue: options.text("normalisation")!)!,
                      innerProduct: MGDA.InnerProduct(rawValue: options.text("inner_product")!)!,
-                     initialisation: MinNormSolver.Initialisation(rawValue: options.text("initialisation")!)!)
+                     initialisation: MinimumNormSolver.Initialisation(rawValue: options.text("initialisation")!)!)
             },
             StrategyEntry(description: ComponentDescription(
                 name: "ial", kind: .strategy,
@@ -95,7 +95,7 @@ extension Registry {
                                "what σ in f(σ) is: the standard deviation e^{s/2}, the variance e^s, or s"),
                     OptionSpec("mode", .choice(ImpartialAuxiliaryLearning.Mode.allCases.map(\.rawValue)), default: .text("both"),
                                "both (IAL); ablations uncertainty-only and norm-only (fixed auxiliary weight)"),
-                    OptionSpec("auxiliary_weight", .number(0...10), default: .number(0.1), "the fixed auxiliary weight of norm-only"),
+                    OptionSpec("auxiliary_weight", .number(0...1), default: .number(0.1), "the fixed auxiliary weight of norm-only"),
                     OptionSpec("initial", .number(-10...10), default: .number(-0.5), "initial log-variance s₀"),
                 ])) { options, context in
                 ImpartialAuxiliaryLearning(tasks: context.tasks, shape: .init(rawValue: options.text("g")!)!, kappa: options.float("kappa")!,
