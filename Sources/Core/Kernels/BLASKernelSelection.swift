@@ -7,8 +7,9 @@ import Foundation
 /// does not know recent Xeons (e.g. family 6 model 207) and falls back to the generic `Prescott`
 /// (SSE3) kernels, about 5× slower than the machine can do. The core type can only be chosen
 /// through `OPENBLAS_CORETYPE` before the library loads, so a command that wants the fast
-/// kernels re-executes itself once with it set. Only the AVX2/FMA `Haswell` kernels are chosen
-/// (a subset of what such CPUs execute); an `OPENBLAS_CORETYPE` set by the user is never changed.
+/// kernels re-executes itself once with it set: `SkylakeX` (AVX-512 F/BW/DQ/VL) where the CPU has
+/// those instructions, else `Haswell` (AVX2/FMA). The whole test suite passes with both; an
+/// `OPENBLAS_CORETYPE` set by the user is never changed.
 public enum BLASKernelSelection {
     /// The kernel family OpenBLAS is using.
     public static var coreName: String { String(cString: openblas_get_corename()) }
@@ -23,6 +24,7 @@ public enum BLASKernelSelection {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
         let set = Set(flags.split(separator: " ").map(String.init))
+        if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(set.contains) { return "SkylakeX" }
         return set.contains("avx2") && set.contains("fma") ? "Haswell" : nil
     }
 
