@@ -16,7 +16,8 @@ public final class Experiment {
 
     /// Checks a recipe's component names and options against `registry` without building anything
     /// (suites check every cell this way before the first one runs).
-    public static func check(_ recipe: Recipe, registry: Registry = .standard) throws {
+    @discardableResult
+    public static func check(_ recipe: Recipe, registry: Registry = .standard) throws -> (dataset: Options, model: Options, strategy: Options) {
         guard let datasetEntry = registry.datasets[recipe.dataset.name] else {
             throw RecipeError(location: recipe.dataset.location, message: NameSuggestion.unknown("dataset", recipe.dataset.name, valid: registry.datasetNames))
         }
@@ -26,28 +27,18 @@ public final class Experiment {
         guard let strategyEntry = registry.strategies[recipe.strategy.name] else {
             throw RecipeError(location: recipe.strategy.location, message: NameSuggestion.unknown("strategy", recipe.strategy.name, valid: registry.strategyNames))
         }
-        _ = try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name)
-        _ = try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name)
-        _ = try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name)
+        return (try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name),
+                try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name),
+                try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name))
     }
 
     public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil) throws {
         self.recipe = recipe
-        try Experiment.check(recipe, registry: registry)
+        let (datasetOptions, modelOptions, strategyOptions) = try Experiment.check(recipe, registry: registry)
         let recipeFolder = URL(fileURLWithPath: recipe.file).deletingLastPathComponent().path
-
-        guard let datasetEntry = registry.datasets[recipe.dataset.name] else {
-            throw RecipeError(location: recipe.dataset.location, message: NameSuggestion.unknown("dataset", recipe.dataset.name, valid: registry.datasetNames))
-        }
-        guard let modelEntry = registry.models[recipe.model.name] else {
-            throw RecipeError(location: recipe.model.location, message: NameSuggestion.unknown("model", recipe.model.name, valid: registry.modelNames))
-        }
-        guard let strategyEntry = registry.strategies[recipe.strategy.name] else {
-            throw RecipeError(location: recipe.strategy.location, message: NameSuggestion.unknown("strategy", recipe.strategy.name, valid: registry.strategyNames))
-        }
-        let datasetOptions = try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name)
-        let modelOptions = try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name)
-        let strategyOptions = try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name)
+        // `check` has verified that the names exist.
+        let datasetEntry = registry.datasets[recipe.dataset.name]!, modelEntry = registry.models[recipe.model.name]!
+        let strategyEntry = registry.strategies[recipe.strategy.name]!
 
         let bundle: DatasetBundle
         do { bundle = try datasetEntry.make(datasetOptions, recipeFolder) }
