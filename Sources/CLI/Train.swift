@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
         } catch let error as CommandError {
             throw inputError(error.message)
         }
-        let total = experiment.recipe.steps
+        let total = experiment.trainer.configuration.steps
         let bar = ProgressLine(total: total, enabled: !quiet)
         let result = try experiment.run(resume: resume) { record in bar.update(record) }
         bar.finish()

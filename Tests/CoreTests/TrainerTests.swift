@@ -161,6 +161,30 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(trainer.optimizerStates["shared"]!.buffers["momentum"]!["shared.w"].scalars, stateBefore)
     }
 
+    func testStepContextDrawsParallelAndSecondBatchesAndEvaluatesAtOtherParameters() throws {
+        let strategy = SummingStrategy()
+        let data = TinyData(seed: 2)
+        let trainer = makeTrainer(steps: 2, schedule: .alternating(every: 10), strategy: strategy, data: data)
+        var checked = false
+        strategy.inspect = { context in
+            XCTAssertEqual(context.taskNames, ["b"], "an auxiliary-only batch labels only the auxiliary task")
+            let parallel = context.parallelBatch()!
+            XCTAssertTrue(parallel.hasLabels(for: "a") && parallel.hasLabels(for: "b"))
+            XCTAssertEqual(Array(data.drawn.suffix(1)), [.parallel])
+            let second = context.secondBatch()!
+            XCTAssertEqual(second.input.shape, [8, 4])
+            // Losses at substituted parameters equal a forward pass at those parameters.
+            let moved = Parameters([("heads.b.w", context.parameters["heads.b.w"] * 2)])
+            let viaContext = context.losses(at: moved)["b"]!.scalar
+            let direct = context.losses(at: Parameters())["b"]!.scalar
+            XCTAssertNotEqual(viaContext, direct)
+            XCTAssertEqual(direct, context.losses["b"]!, accuracy: 1e-6)
+            checked = true
+        }
+        _ = try trainer.trainStep()
+        XCTAssertTrue(checked)
+    }
+
     func testConsecutiveWindowSelection() {
         // Validation errors with the lowest 3-window mean at steps 4…6 (not the single best at 9).
         let errors: [Double] = [5, 4, 3, 2.5, 1.2, 1.1, 1.3, 3, 4, 0.5, 6]

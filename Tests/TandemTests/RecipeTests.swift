@@ -42,7 +42,8 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(recipe.model.name, "splitvgg")
         XCTAssertEqual(recipe.tasks.map(\.role), [.primary, .auxiliary])
         XCTAssertEqual(recipe.optimizer.momentum, 0.9)
-        XCTAssertEqual(recipe.optimizer.schedule, .halfAtMidpoint(totalSteps: 20))
+        XCTAssertEqual(recipe.optimizer.schedule(totalSteps: recipe.steps), .halfAtMidpoint(totalSteps: 20))
+        XCTAssertNil(recipe.epochs)
         XCTAssertEqual(recipe.selection, .consecutiveWindow(2))
     }
 
@@ -76,6 +77,14 @@ final class RecipeTests: XCTestCase {
 
     func testYAMLSyntaxErrorsHaveLocations() throws {
         try assertError("dataset: [unclosed\nmodel: x\n", line: 2, column: 6, contains: "YAML")
+    }
+
+    func testEpochBudget() throws {
+        let recipe = try Recipe.load(write("e.yaml", valid), overrides: ["budget={epochs: 3, batch_size: 4}"])
+        XCTAssertEqual(recipe.epochs, 3)
+        XCTAssertThrowsError(try Recipe.load(write("b.yaml", valid), overrides: ["budget.epochs=3"])) { error in
+            XCTAssertTrue("\(error)".contains("not both"), "\(error)")
+        }
     }
 
     func testOverrides() throws {

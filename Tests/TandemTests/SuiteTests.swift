@@ -81,6 +81,20 @@ final class SuiteTests: XCTestCase {
         }
     }
 
+    func testEpochBudgetBecomesSteps() throws {
+        guard FileManager.default.fileExists(atPath: KillAndResumeTests.sharedData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
+            throw XCTSkip("../shared/data is not beside the repository")
+        }
+        let recipe = try Recipe.load(folder.appendingPathComponent("base.yaml").path,
+                                     overrides: ["budget={epochs: 2, batch_size: 32}", "optimizer.schedule=half_at_midpoint"])
+        let experiment = try Experiment(recipe: recipe, outputFolder: folder.appendingPathComponent("epochs"))
+        XCTAssertEqual(experiment.trainer.data.stepsPerEpoch, 512 / 32)
+        XCTAssertEqual(experiment.trainer.configuration.steps, 32)
+        XCTAssertEqual(experiment.trainer.optimizers.shared.schedule, .halfAtMidpoint(totalSteps: 32))
+        let result = try experiment.run()
+        XCTAssertEqual(result.steps, 32)
+    }
+
     func testBadMatrixValueFailsBeforeAnythingRuns() throws {
         try """
         name: bad

@@ -76,11 +76,13 @@ public final class Experiment {
                                              evaluationBatchSize: recipe.evaluationBatchSize, seed: recipe.seed)
         let criterion = try Experiment.criterion(recipe.criterion, tasks: tasks, recipe: recipe)
         self.outputFolder = outputFolder ?? URL(fileURLWithPath: recipe.output)
-        let configuration = TrainerConfiguration(steps: recipe.steps, labelSchedule: schedule, evaluateEvery: recipe.evaluateEvery,
+        let totalSteps = recipe.epochs.map { $0 * data.stepsPerEpoch } ?? recipe.steps
+        let configuration = TrainerConfiguration(steps: totalSteps, labelSchedule: schedule, evaluateEvery: recipe.evaluateEvery,
                                                  selection: recipe.selection, selectionCriterion: criterion,
                                                  recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"))
-        let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(), heads: recipe.headsOptimizer.setting(),
-                                         strategy: recipe.strategyOptimizer.setting())
+        let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps),
+                                         heads: recipe.headsOptimizer.setting(totalSteps: totalSteps),
+                                         strategy: recipe.strategyOptimizer.setting(totalSteps: totalSteps))
         trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: optimizers, configuration: configuration,
                           data: data, metrics: StandardMetrics.accumulator(for:), seed: recipe.seed)
     }

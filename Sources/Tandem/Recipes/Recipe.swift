@@ -27,11 +27,26 @@ public struct OptimizerChoice: Equatable {
     public var nesterov = false
     public var weightDecay: Double = 0
     public var beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
-    public var schedule: LearningRateSchedule = .constant
+    /// The schedule as written; the total step count is filled in when the budget is known.
+    public var scheduleSpecification: ScheduleSpecification = .constant
+
+    /// A learning-rate schedule before the run's length is known (budgets may be in epochs).
+    public enum ScheduleSpecification: Equatable {
+        case constant, halfAtMidpoint, cosine(minimum: Float), stepwise(milestones: [Int], factor: Float)
+    }
+
+    public func schedule(totalSteps: Int) -> LearningRateSchedule {
+        switch scheduleSpecification {
+        case .constant: return .constant
+        case .halfAtMidpoint: return .halfAtMidpoint(totalSteps: totalSteps)
+        case let .cosine(minimum): return .cosine(totalSteps: totalSteps, minimum: minimum)
+        case let .stepwise(milestones, factor): return .stepwise(milestones: milestones, factor: factor)
+        }
+    }
 
     static let scheduleNames = ["constant", "half_at_midpoint", "cosine", "stepwise"]
 
-    static func read(_ node: YAMLNode, section: String, steps: Int, inheriting base: OptimizerChoice? = nil) throws -> OptimizerChoice {
+    static func read(_ node: YAMLNode, section: String, inheriting base: OptimizerChoice? = nil) throws -> OptimizerChoice {
         let reader = try MappingReader(node, section: section)
         var choice = base ?? OptimizerChoice()
         if let n = reader.optional("name") { choice.kind = Kind(rawValue: try MappingReader.choice(n, what: "\(section).name", from: Kind.allCases.map(\.rawValue)))! }
@@ -45,11 +60,11 @@ public struct OptimizerChoice: Equatable {
         let milestonesNode = reader.optional("milestones"), factorNode = reader.optional("factor"), minimumNode = reader.optional("minimum")
         if let n = reader.optional("schedule") {
             switch try MappingReader.choice(n, what: "\(section).schedule", from: scheduleNames) {
-            case "constant": choice.schedule = .constant
-            case "half_at_midpoint": choice.schedule = .halfAtMidpoint(totalSteps: steps)
+            case "constant": choice.scheduleSpecification = .constant
+            case "half_at_midpoint": choice.scheduleSpecification = .halfAtMidpoint
             case "cosine":
                 let minimum = try minimumNode.map { try MappingReader.number($0, what: "\(section).minimum", range: 0...100) } ?? 0
-                choice.schedule = .cosine(totalSteps: steps, minimum: Float(minimum))
+                choice.scheduleSpecification = .cosine(minimum: Float(minimum))
             default:
                 guard let milestonesNode else {
                     throw RecipeError(location: n.location, message: "\(section).schedule stepwise needs `milestones:` (a list of steps)")
@@ -58,7 +73,7 @@ public struct OptimizerChoice: Equatable {
                     try MappingReader.integer($0, what: "\(section).milestones", range: 1...Int.max)
                 }
                 let factor = try factorNode.map { try MappingReader.number($0, what: "\(section).factor", range: 0...1) } ?? 0.5
-                choice.schedule = .stepwise(milestones: milestones, factor: Float(factor))
+                choice.scheduleSpecification = .stepwise(milestones: milestones, factor: Float(factor))
             }
         }
         if choice.nesterov && choice.momentum == 0 {
@@ -68,14 +83,14 @@ public struct OptimizerChoice: Equatable {
         return choice
     }
 
-    public func setting() -> OptimizerSetting {
+    public func setting(totalSteps: Int) -> OptimizerSetting {
         let optimizer: any Optimizer
         switch kind {
         case .sgd: optimizer = SGD(momentum: Float(momentum), nesterov: nesterov, weightDecay: Float(weightDecay))
         case .adam, .adamw: optimizer = Adam(beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon),
                                             weightDecay: Float(weightDecay), decoupled: kind == .adamw)
         }
-        return OptimizerSetting(optimizer: optimizer, learningRate: Float(learningRate), schedule: schedule)
+        return OptimizerSetting(optimizer: optimizer, learningRate: Float(learningRate), schedule: schedule(totalSteps: totalSteps))
     }
 }
 
@@ -100,7 +115,10 @@ public struct Recipe {
     public var optimizer: OptimizerChoice
     public var headsOptimizer: OptimizerChoice
     public var strategyOptimizer: OptimizerChoice
+    /// Training steps; with an `epochs` budget, 0 until the data set fixes the epoch length.
     public var steps: Int
+    /// The budget in epochs, when the recipe gives `budget.epochs` instead of `budget.steps`.
+    public var epochs: Int?
     public var batchSize: Int
     public var parallelFraction: Double?
     public var alternateEvery: Int?
@@ -129,9 +147,20 @@ public struct Recipe {
         model = try ComponentChoice.read(try root.required("model", expected: "the model, e.g. `model: {name: splitvgg, split: 3}`"), section: "model")
         strategy = try ComponentChoice.read(try root.required("strategy", expected: "the strategy, e.g. `strategy: pcgrad`"), section: "strategy")
 
-        let budget = try MappingReader(try root.required("budget", expected: "`steps:` and `batch_size:`"), section: "budget")
-        let totalSteps = try MappingReader.integer(try budget.required("steps", expected: "number of training steps"), what: "budget.steps", range: 1...100_000_000)
-        steps = totalSteps
+        let budget = try MappingReader(try root.required("budget", expected: "`steps:` (or `epochs:`) and `batch_size:`"), section: "budget")
+        let stepsNode = budget.optional("steps"), epochsNode = budget.optional("epochs")
+        switch (stepsNode, epochsNode) {
+        case let (stepsNode?, nil):
+            steps = try MappingReader.integer(stepsNode, what: "budget.steps", range: 1...100_000_000)
+            epochs = nil
+        case let (nil, epochsNode?):
+            steps = 0
+            epochs = try MappingReader.integer(epochsNode, what: "budget.epochs", range: 1...1_000_000)
+        case (_?, _?):
+            throw RecipeError(location: budget.location, message: "budget takes `steps:` or `epochs:`, not both")
+        case (nil, nil):
+            throw RecipeError(location: budget.location, message: "budget needs `steps:` (training steps) or `epochs:` (passes over the training split)")
+        }
         batchSize = try MappingReader.integer(try budget.required("batch_size", expected: "training batch size"), what: "budget.batch_size", range: 1...100_000)
         try budget.finish()
 
@@ -154,10 +183,10 @@ public struct Recipe {
             throw RecipeError(location: tasksNode.location, message: "at least one task must have role primary")
         }
 
-        let main = try root.optional("optimizer").map { try OptimizerChoice.read($0, section: "optimizer", steps: totalSteps) } ?? OptimizerChoice()
+        let main = try root.optional("optimizer").map { try OptimizerChoice.read($0, section: "optimizer") } ?? OptimizerChoice()
         optimizer = main
-        headsOptimizer = try root.optional("heads_optimizer").map { try OptimizerChoice.read($0, section: "heads_optimizer", steps: totalSteps, inheriting: main) } ?? main
-        strategyOptimizer = try root.optional("strategy_optimizer").map { try OptimizerChoice.read($0, section: "strategy_optimizer", steps: totalSteps, inheriting: main) } ?? main
+        headsOptimizer = try root.optional("heads_optimizer").map { try OptimizerChoice.read($0, section: "heads_optimizer", inheriting: main) } ?? main
+        strategyOptimizer = try root.optional("strategy_optimizer").map { try OptimizerChoice.read($0, section: "strategy_optimizer", inheriting: main) } ?? main
 
         if let labelsNode = root.optional("labels") {
             let labels = try MappingReader(labelsNode, section: "labels")
