@@ -1,40 +1,39 @@
 import TandemCore
 
-/// A dense-prediction output of a split model: a task name and the channels its head predicts.
-public struct DenseTaskHead: Equatable, Sendable {
-    public var task: String
-    public var channels: Int
-
-    public init(task: String, channels: Int) {
-        self.task = task
-        self.channels = channels
-    }
-}
-
-/// The shared skeleton of SplitVGG-x and SplitRes-x: an encoder, five up-sampling decoder blocks,
-/// of which the first 5 − x are shared and the last x (plus a prediction layer) are copied per
-/// task. z is the output of the shared part.
+/// The skeleton SplitVGG-x and SplitRes-x share: an encoder to 1/32 of the input resolution, and
+/// five up-sampling decoder blocks of which the first 5 − x are shared and the last x (plus a
+/// prediction layer) are copied per task.
+///
+/// z, the output of the shared part, is the encoder output for x = 5 and the output of decoder
+/// block 4 − x otherwise: at 1/2ˣ of the input resolution. Parameter names: `shared.encoder.…`,
+/// `shared.decoder.blockJ.…` (J < 5 − x), `heads.TASK.decoder.blockJ.…` (J ≥ 5 − x) and
+/// `heads.TASK.prediction.conv.…`.
 struct DenseSplitModel {
     let encoder: Sequential
+    let encoderOutputChannels: Int
     let decoder: UpsamplingDecoder
     let split: Int
     let heads: [DenseTaskHead]
     let sharedDecoder: [Sequential]
     let taskLayers: [String: Sequential]
 
-    init(encoder: Sequential, decoder: UpsamplingDecoder, split: Int, heads: [DenseTaskHead]) {
+    init(encoder: Sequential, encoderOutputChannels: Int, decoder: UpsamplingDecoder, split: Int, heads: [DenseTaskHead]) {
         precondition((1...5).contains(split), "the split x must be 1…5, got \(split)")
         precondition(!heads.isEmpty, "a split model needs at least one task head")
+        precondition(Set(heads.map(\.task)).count == heads.count, "task names must be distinct, got \(heads.map(\.task))")
+        precondition(decoder.inputChannels == encoderOutputChannels, "the decoder must read the encoder's output")
         self.encoder = encoder
+        self.encoderOutputChannels = encoderOutputChannels
         self.decoder = decoder
         self.split = split
         self.heads = heads
-        sharedDecoder = (0..<(5 - split)).map { decoder.block($0, prefix: "shared.decoder.block\($0)") }
+        let firstTaskBlock = 5 - split
+        sharedDecoder = (0..<firstTaskBlock).map { decoder.block($0, prefix: "shared.decoder.block\($0)") }
         var layers: [String: Sequential] = [:]
         for head in heads {
-            var blocks: [any Layer] = ((5 - split)..<5).map { decoder.block($0, prefix: "heads.\(head.task).decoder.block\($0)") }
-            blocks.append(PredictionLayer(name: "heads.\(head.task).prediction", inputChannels: decoder.blocks[4].output,
-                                          outputChannels: head.channels))
+            var blocks: [any Layer] = (firstTaskBlock..<5).map { decoder.block($0, prefix: "heads.\(head.task).decoder.block\($0)") }
+            blocks.append(PredictionLayer(name: "heads.\(head.task).prediction", inputChannels: decoder.blocks[4].outputChannels,
+                                          outputChannels: head.channels, output: head.output))
             layers[head.task] = Sequential(blocks)
         }
         taskLayers = layers
@@ -42,28 +41,42 @@ struct DenseSplitModel {
 
     var taskNames: [String] { heads.map(\.task) }
 
+    /// Channels of z.
+    var representationChannels: Int { split == 5 ? encoderOutputChannels : decoder.blocks[4 - split].outputChannels }
+
+    /// The shape of z for an N×C×H×W input.
+    func representationShape(inputShape: [Int]) -> [Int] {
+        validate(inputShape: inputShape)
+        let factor = 1 << split
+        return [inputShape[0], representationChannels, inputShape[2] / factor, inputShape[3] / factor]
+    }
+
     func initialParameters(generator: inout SeededGenerator) -> Parameters {
-        var p = encoder.initialParameters(generator: &generator)
-        for block in sharedDecoder { p = p.merging(block.initialParameters(generator: &generator)) }
-        for head in heads { p = p.merging(taskLayers[head.task]!.initialParameters(generator: &generator)) }
-        return p
+        var parameters = encoder.initialParameters(generator: &generator)
+        for block in sharedDecoder { parameters = parameters.merging(block.initialParameters(generator: &generator)) }
+        for head in heads { parameters = parameters.merging(taskLayers[head.task]!.initialParameters(generator: &generator)) }
+        return parameters
     }
 
     func initialBuffers() -> Parameters {
-        var b = encoder.initialBuffers()
-        for block in sharedDecoder { b = b.merging(block.initialBuffers()) }
-        for head in heads { b = b.merging(taskLayers[head.task]!.initialBuffers()) }
-        return b
+        var buffers = encoder.initialBuffers()
+        for block in sharedDecoder { buffers = buffers.merging(block.initialBuffers()) }
+        for head in heads { buffers = buffers.merging(taskLayers[head.task]!.initialBuffers()) }
+        return buffers
     }
 
     func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        precondition(input.rank == 4 && input.shape[2] % 32 == 0 && input.shape[3] % 32 == 0,
-                     "split models need N×C×H×W input with H and W divisible by 32, got \(input.shape)")
+        validate(inputShape: input.shape)
         return sharedDecoder.reduce(encoder(input, context)) { $1($0, context) }
     }
 
     func head(_ task: String, _ representation: Tensor, _ context: ForwardContext) -> Tensor {
         guard let layers = taskLayers[task] else { preconditionFailure("no head '\(task)'; tasks: \(taskNames)") }
         return layers(representation, context)
+    }
+
+    private func validate(inputShape: [Int]) {
+        precondition(inputShape.count == 4 && inputShape[2] % 32 == 0 && inputShape[3] % 32 == 0 && inputShape[2] > 0 && inputShape[3] > 0,
+                     "split models need N×C×H×W input with H and W positive multiples of 32, got \(inputShape)")
     }
 }

@@ -1,97 +1,88 @@
 import TandemCore
 
-/// SplitRes-x (TMT paper supplement; the paper leaves details open — the choices are listed here).
+/// SplitRes-x (TMT paper supplement): a ResNet-18-topology encoder and an up-sampling decoder like
+/// SplitVGG's, whose last x blocks are copied per task. The paper leaves details open; the choices
+/// made here are marked *choice*.
 ///
-/// Encoder, ResNet-18 topology at channels 32, 32, 64, 128, 256: a stem (bias-free conv7×7,
-/// stride 2, 32 channels, BN, ReLU, 2×2 max-pool) and 4 stages of 2 basic blocks (conv3×3–BN–ReLU–
-/// conv3×3–BN plus shortcut, ReLU) at 32, 64, 128, 256 channels; stages 2–4 start with stride 2 and
-/// a 1×1 conv–BN shortcut. Output at 1/32 of the input.
+/// * Encoder, ResNet-18 topology at channels 32, 32, 64, 128, 256: a stem (bias-free conv7×7,
+///   stride 2, padding 3, 32 channels → BN → ReLU → 2×2 max-pool) and 4 stages of 2
+///   `BasicResidualBlock`s at 32, 64, 128, 256 channels. Stages 2–4 start with stride 2 and a
+///   1×1 conv–BN projection shortcut. Output at 1/32 of the input resolution. *Choice*: a 2×2
+///   max-pool (not ResNet's 3×3, stride 2, padding 1 one) so every resolution halves exactly.
+/// * Decoder, 5 blocks of bias-free Conv–BN–ReLU layers like SplitVGG's (the first a stride-2
+///   transposed conv3×3 that doubles the resolution, the last mapping to the block's output width)
+///   outputting 128, 128, 64, 32, 32 channels. *Choice*: each block works at its input width (256,
+///   128, 128, 64, 32), and the blocks have 4, 3, 3, 2, 2 layers — one more in the first block than
+///   SplitVGG's pattern, because with 3, 3, 3, 2, 2 layers the one-head count would be 5.16 M
+///   (−8 % from the paper's 5.62 M) and with 4, 3, 3, 2, 2 it is 5.75 M (+2.3 %).
+/// * Per task a prediction layer: 1×1 convolution with bias, 32 → the task's channels, then the
+///   head's output kind.
+/// * Split x ∈ 1…5 as in SplitVGG-x: z is at 1/2ˣ of the input resolution with 32, 64, 128, 128,
+///   256 channels for x = 1 … 5 (SplitRes-5: the encoder output).
 ///
-/// Decoder, 5 up-sampling blocks like SplitVGG's: block j starts with a stride-2 transposed
-/// conv3×3 and works at its input width (256, 128, 128, 64, 32), its last layer maps to 128, 128,
-/// 64, 32, 32 channels; blocks have 4, 3, 3, 2, 2 layers. Choice: the first block has one layer
-/// more than SplitVGG's pattern so that the one-head count, 5.75 M, is within 3 % of the paper's
-/// 5.62 M (with 3, 3, 3, 2, 2 it would be 5.16 M, −8 %). Then a 1×1 prediction convolution per task.
-/// The last x decoder blocks (+ prediction) are per task, as in SplitVGG-x.
+/// At width 1 with one 13-channel head: 5,751,949 parameters (convolution weights, batch-norm
+/// scale and shift, prediction bias). `width` multiplies every channel count (rounded, at least
+/// 1). Inputs: N×`inputChannels`×H×W with H and W multiples of 32.
 public struct SplitRes: MultiTaskModel {
     public let split: Int
     public let width: Double
+    public let inputChannels: Int
+    public var heads: [DenseTaskHead] { skeleton.heads }
     let skeleton: DenseSplitModel
 
+    /// Channels of the stem and of the four stages at width 1.
+    static let stemChannels = 32
+    static let stageChannels = [32, 64, 128, 256]
+    /// Decoder blocks at width 1.
+    static let decoderBlocks = [
+        DecoderBlockSpecification(layers: 4, workingChannels: 256, outputChannels: 128),
+        DecoderBlockSpecification(layers: 3, workingChannels: 128, outputChannels: 128),
+        DecoderBlockSpecification(layers: 3, workingChannels: 128, outputChannels: 64),
+        DecoderBlockSpecification(layers: 2, workingChannels: 64, outputChannels: 32),
+        DecoderBlockSpecification(layers: 2, workingChannels: 32, outputChannels: 32),
+    ]
+
+    /// - Parameters:
+    ///   - split: x, how many decoder blocks (from the end) each task gets its own copy of, 1…5.
+    ///   - heads: the tasks, in order; their names must be distinct.
+    ///   - width: channel multiplier (1 is the paper's model; 0.25 for quick runs).
+    ///   - inputChannels: channels of the input images (3 for RGB).
     public init(split: Int, heads: [DenseTaskHead], width: Double = 1, inputChannels: Int = 3) {
-        precondition(width > 0, "width must be positive")
+        precondition(width > 0, "width must be positive, got \(width)")
         self.split = split
         self.width = width
-        let stem = scaled(32, width)
+        self.inputChannels = inputChannels
+        let stem = scaledChannels(SplitRes.stemChannels, width: width)
         var layers: [any Layer] = [
-            Conv2D(name: "shared.encoder.stem.conv", inputChannels: inputChannels, outputChannels: stem, kernelSize: 7, stride: 2, padding: 3, bias: false),
+            Conv2D(name: "shared.encoder.stem.conv", inputChannels: inputChannels, outputChannels: stem, kernelSize: 7,
+                   stride: 2, padding: 3, bias: false),
             BatchNorm2D(name: "shared.encoder.stem.bn", channels: stem), ReLU(), MaxPool2D(size: 2),
         ]
         var channels = stem
-        for (stage, base) in [32, 64, 128, 256].enumerated() {
-            let out = scaled(base, width)
+        for (stage, stageChannels) in SplitRes.stageChannels.enumerated() {
+            let output = scaledChannels(stageChannels, width: width)
             for block in 0..<2 {
-                let stride = (stage > 0 && block == 0) ? 2 : 1
                 layers.append(BasicResidualBlock(name: "shared.encoder.stage\(stage).block\(block)", inputChannels: channels,
-                                                 outputChannels: out, stride: stride))
-                channels = out
+                                                 outputChannels: output, stride: stage > 0 && block == 0 ? 2 : 1))
+                channels = output
             }
         }
-        let inputs = [256, 128, 128, 64, 32]
         let decoder = UpsamplingDecoder(
-            blocks: zip(zip([4, 3, 3, 2, 2], inputs), [128, 128, 64, 32, 32]).map {
-                (layers: $0.0, working: scaled($0.1, width), output: scaled($1, width))
-            },
+            blocks: SplitRes.decoderBlocks.map { $0.scaled(width: width) },
             inputChannels: channels)
-        skeleton = DenseSplitModel(encoder: Sequential(layers), decoder: decoder, split: split, heads: heads)
+        skeleton = DenseSplitModel(encoder: Sequential(layers), encoderOutputChannels: channels, decoder: decoder,
+                                   split: split, heads: heads)
     }
 
     public var taskNames: [String] { skeleton.taskNames }
+
+    /// The shape of z for an N×C×H×W input: N × (32, 64, 128, 128, 256 for x = 1…5, scaled) × H/2ˣ × W/2ˣ.
+    public func representationShape(inputShape: [Int]) -> [Int] { skeleton.representationShape(inputShape: inputShape) }
+
     public func initialParameters(generator: inout SeededGenerator) -> Parameters { skeleton.initialParameters(generator: &generator) }
     public func initialBuffers() -> Parameters { skeleton.initialBuffers() }
     public func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor { skeleton.encode(input, context) }
     public func head(_ task: String, _ representation: Tensor, _ context: ForwardContext) -> Tensor {
         skeleton.head(task, representation, context)
-    }
-}
-
-/// ResNet's basic block: relu(BN(conv3×3(relu(BN(conv3×3(x))))) + shortcut(x)), the shortcut a
-/// 1×1 conv–BN when the stride or width changes.
-struct BasicResidualBlock: Layer {
-    let first: Conv2D, firstNorm: BatchNorm2D, second: Conv2D, secondNorm: BatchNorm2D
-    let shortcut: (Conv2D, BatchNorm2D)?
-
-    init(name: String, inputChannels: Int, outputChannels: Int, stride: Int) {
-        first = Conv2D(name: "\(name).conv0", inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3,
-                       stride: stride, padding: 1, bias: false)
-        firstNorm = BatchNorm2D(name: "\(name).bn0", channels: outputChannels)
-        second = Conv2D(name: "\(name).conv1", inputChannels: outputChannels, outputChannels: outputChannels, kernelSize: 3,
-                        padding: 1, bias: false)
-        secondNorm = BatchNorm2D(name: "\(name).bn1", channels: outputChannels)
-        shortcut = (stride != 1 || inputChannels != outputChannels)
-            ? (Conv2D(name: "\(name).shortcut.conv", inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1,
-                      stride: stride, bias: false), BatchNorm2D(name: "\(name).shortcut.bn", channels: outputChannels))
-            : nil
-    }
-
-    func initialParameters(generator: inout SeededGenerator) -> Parameters {
-        var p = first.initialParameters(generator: &generator).merging(firstNorm.initialParameters(generator: &generator))
-        p = p.merging(second.initialParameters(generator: &generator)).merging(secondNorm.initialParameters(generator: &generator))
-        if let (conv, norm) = shortcut {
-            p = p.merging(conv.initialParameters(generator: &generator)).merging(norm.initialParameters(generator: &generator))
-        }
-        return p
-    }
-
-    func initialBuffers() -> Parameters {
-        var b = firstNorm.initialBuffers().merging(secondNorm.initialBuffers())
-        if let (_, norm) = shortcut { b = b.merging(norm.initialBuffers()) }
-        return b
-    }
-
-    func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        let inner = secondNorm(second(relu(firstNorm(first(input, context), context)), context), context)
-        let skip = shortcut.map { $0.1($0.0(input, context), context) } ?? input
-        return relu(inner + skip)
     }
 }

@@ -1,45 +1,84 @@
 import TandemCore
 
-/// SplitVGG-x (TMT paper supplement): a VGG-16-topology encoder at half width — blocks of 2, 2,
-/// 3, 3, 3 bias-free conv3×3–BN–ReLU layers with 32, 64, 128, 256, 256 channels, each followed by
-/// 2×2 max-pooling — and a mirrored decoder of 5 blocks of 3, 3, 3, 2, 2 layers working at 256,
-/// 256, 128, 64, 32 channels whose first layer is a stride-2 transposed conv3×3 (up-sampling) and
-/// whose last maps to the next block's width (outputs 256, 128, 64, 32, 32), then a 1×1
-/// prediction convolution per task.
+/// SplitVGG-x (TMT paper supplement): a VGG-16-topology encoder at half width and a mirrored
+/// up-sampling decoder whose last x blocks are copied per task.
 ///
-/// The last x decoder blocks (and the prediction layer) are copied per task; the encoder and the
-/// first 5 − x decoder blocks are shared. SplitVGG-3 splits at a 128-channel tensor at 1/8 of the
-/// input resolution; SplitVGG-5 right after the encoder. Width 1 with one head: 7.37 M parameters
-/// (the paper: 7.34 M). `width` scales every channel count (e.g. 0.25 for quick runs). Inputs:
-/// 3×H×W with H and W divisible by 32.
+/// * Encoder: blocks of 2, 2, 3, 3, 3 layers with 32, 64, 128, 256, 256 channels, each layer a
+///   bias-free conv3×3 (padding 1) → batch norm → ReLU, each block followed by 2×2 max-pooling;
+///   output at 1/32 of the input resolution.
+/// * Decoder: 5 blocks of 3, 3, 3, 2, 2 layers working at 256, 256, 128, 64, 32 channels. A
+///   block's first layer is a bias-free transposed conv3×3 (stride 2, padding 1, output padding 1)
+///   that doubles the resolution, its last maps to the next block's width: the blocks output 256,
+///   128, 64, 32, 32 channels.
+/// * Per task a prediction layer: 1×1 convolution with bias, 32 → the task's channels, then the
+///   head's output kind (unit normalisation for normals).
+/// * Split x ∈ 1…5: the encoder and decoder blocks 0 … 4 − x are shared; blocks 5 − x … 4 and
+///   the prediction layer are per task. z is at 1/2ˣ of the input resolution, with 32, 64, 128,
+///   256, 256 channels for x = 1 … 5 (SplitVGG-3: 128 channels at 1/8; SplitVGG-5: the encoder
+///   output).
+///
+/// At width 1 with one 13-channel head: 7,372,877 parameters (convolution weights, batch-norm
+/// scale and shift, prediction bias; the paper: 7.34 M). `width` multiplies every channel count
+/// (rounded, at least 1). Inputs: N×`inputChannels`×H×W with H and W multiples of 32.
+///
+/// SplitVGG-3 for the NYUv2 task triple:
+/// ```swift
+/// let model = SplitVGG(split: 3, heads: [
+///     DenseTaskHead(task: "segmentation", channels: 13),
+///     DenseTaskHead(task: "depth", channels: 1),
+///     DenseTaskHead(task: "normals", channels: 3, output: .unitNormalised)])
+/// ```
 public struct SplitVGG: MultiTaskModel {
     public let split: Int
     public let width: Double
+    public let inputChannels: Int
+    public var heads: [DenseTaskHead] { skeleton.heads }
     let skeleton: DenseSplitModel
 
+    /// Encoder blocks: (layers, channels) at width 1.
+    static let encoderBlocks: [(layers: Int, channels: Int)] = [(2, 32), (2, 64), (3, 128), (3, 256), (3, 256)]
+    /// Decoder blocks at width 1.
+    static let decoderBlocks = [
+        DecoderBlockSpecification(layers: 3, workingChannels: 256, outputChannels: 256),
+        DecoderBlockSpecification(layers: 3, workingChannels: 256, outputChannels: 128),
+        DecoderBlockSpecification(layers: 3, workingChannels: 128, outputChannels: 64),
+        DecoderBlockSpecification(layers: 2, workingChannels: 64, outputChannels: 32),
+        DecoderBlockSpecification(layers: 2, workingChannels: 32, outputChannels: 32),
+    ]
+
+    /// - Parameters:
+    ///   - split: x, how many decoder blocks (from the end) each task gets its own copy of, 1…5.
+    ///   - heads: the tasks, in order; their names must be distinct.
+    ///   - width: channel multiplier (1 is the paper's model; 0.25 for quick runs).
+    ///   - inputChannels: channels of the input images (3 for RGB).
     public init(split: Int, heads: [DenseTaskHead], width: Double = 1, inputChannels: Int = 3) {
-        precondition(width > 0, "width must be positive")
+        precondition(width > 0, "width must be positive, got \(width)")
         self.split = split
         self.width = width
+        self.inputChannels = inputChannels
         var layers: [any Layer] = []
         var channels = inputChannels
-        for (block, (count, base)) in [(2, 32), (2, 64), (3, 128), (3, 256), (3, 256)].enumerated() {
-            for layer in 0..<count {
-                let out = scaled(base, width)
-                layers.append(ConvBatchNormReLU(name: "shared.encoder.block\(block).layer\(layer)", inputChannels: channels, outputChannels: out))
-                channels = out
+        for (block, specification) in SplitVGG.encoderBlocks.enumerated() {
+            let output = scaledChannels(specification.channels, width: width)
+            for layer in 0..<specification.layers {
+                layers.append(ConvBatchNormReLU(name: "shared.encoder.block\(block).layer\(layer)",
+                                                inputChannels: channels, outputChannels: output))
+                channels = output
             }
             layers.append(MaxPool2D(size: 2))
         }
         let decoder = UpsamplingDecoder(
-            blocks: zip(zip([3, 3, 3, 2, 2], [256, 256, 128, 64, 32]), [256, 128, 64, 32, 32]).map {
-                (layers: $0.0, working: scaled($0.1, width), output: scaled($1, width))
-            },
+            blocks: SplitVGG.decoderBlocks.map { $0.scaled(width: width) },
             inputChannels: channels)
-        skeleton = DenseSplitModel(encoder: Sequential(layers), decoder: decoder, split: split, heads: heads)
+        skeleton = DenseSplitModel(encoder: Sequential(layers), encoderOutputChannels: channels, decoder: decoder,
+                                   split: split, heads: heads)
     }
 
     public var taskNames: [String] { skeleton.taskNames }
+
+    /// The shape of z for an N×C×H×W input: N × (32, 64, 128, 256, 256 for x = 1…5, scaled) × H/2ˣ × W/2ˣ.
+    public func representationShape(inputShape: [Int]) -> [Int] { skeleton.representationShape(inputShape: inputShape) }
+
     public func initialParameters(generator: inout SeededGenerator) -> Parameters { skeleton.initialParameters(generator: &generator) }
     public func initialBuffers() -> Parameters { skeleton.initialBuffers() }
     public func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor { skeleton.encode(input, context) }
