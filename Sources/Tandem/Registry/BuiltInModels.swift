@@ -53,11 +53,12 @@ extension Registry {
             guard inputShape.count == 3, inputShape[1] % 32 == 0, inputShape[2] % 32 == 0 else {
                 throw CommandError("\(name) needs C×H×W inputs with H and W divisible by 32, the dataset gives \(inputShape)")
             }
+            // Normals heads end unit-normalised (as in MTAN); other dense heads are raw.
             let heads = try tasks.map { task -> DenseTaskHead in
-                switch task.kind {
-                case .segmentation, .depth, .normals: return DenseTaskHead(task: task.name, channels: task.kind.outputChannels)
-                default: throw CommandError("\(name) predicts per-pixel outputs; task \(task.name) is not a dense task")
+                guard let head = DenseTaskHead(task: task.name, kind: task.kind) else {
+                    throw CommandError("\(name) predicts per-pixel outputs; task \(task.name) is not a dense task")
                 }
+                return head
             }
             return make(options.integer("split")!, heads, options.number("width")!, inputShape[0])
         }
