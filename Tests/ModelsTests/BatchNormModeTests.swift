@@ -52,8 +52,8 @@ final class BatchNormModeTests: XCTestCase {
             let recorded = sink.batchStatistics.mapValues { $0.mean.scalars + $0.variance.scalars }
             // A lookahead: other parameters and another batch, training mode, no sink.
             let lookahead = parameters.map { $1 * 1.1 }
-            var sinkless = context.with(parameters: lookahead)
-            sinkless.statistics = nil
+            let sinkless = context.with(parameters: lookahead)
+            XCTAssertNil(sinkless.statistics, "a lookahead context carries no sink")
             let lookaheadOutputs = model(input(seed: 3), sinkless)
             XCTAssertNotEqual(lookaheadOutputs["depth"]!.scalars, withSink["depth"]!.scalars)
             XCTAssertEqual(sink.batchStatistics.mapValues { $0.mean.scalars + $0.variance.scalars }, recorded,

@@ -17,10 +17,12 @@ public struct ForwardContext {
         self.statistics = statistics
     }
 
-    /// The same context with other parameters (e.g. a lookahead Θ′).
+    /// The same context at other parameters (a lookahead Θ′) and without a statistics sink, so the
+    /// extra pass can never reach the batch-norm running statistics.
     public func with(parameters: Parameters) -> ForwardContext {
         var copy = self
         copy.parameters = parameters
+        copy.statistics = nil
         return copy
     }
 }
