@@ -2,9 +2,11 @@ import CZstd
 import Foundation
 
 /// zstd compression of byte buffers (the system libzstd).
-public enum Zstd {
+/// Internal: the public zstd helpers are `TandemCore.Zstd`; this variant works on byte arrays with
+/// the errors the shard cache reports.
+enum Zstd {
     /// Compresses `bytes` into one zstd frame (with the frame's own content checksum) at `level`.
-    public static func compress(_ bytes: [UInt8], level: Int32 = 3) throws -> [UInt8] {
+    static func compress(_ bytes: [UInt8], level: Int32 = 3) throws -> [UInt8] {
         guard let context = ZSTD_createCCtx() else { throw DatasetError.invalidArgument("zstd: cannot create a compression context") }
         defer { ZSTD_freeCCtx(context) }
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
@@ -24,7 +26,7 @@ public enum Zstd {
 
     /// Decompresses one zstd frame that must expand to exactly `expectedSize` bytes.
     /// - Parameter path: named in errors.
-    public static func decompress(_ bytes: ArraySlice<UInt8>, expectedSize: Int, path: String) throws -> [UInt8] {
+    static func decompress(_ bytes: ArraySlice<UInt8>, expectedSize: Int, path: String) throws -> [UInt8] {
         var output = [UInt8](repeating: 0, count: expectedSize)
         let written = output.withUnsafeMutableBytes { out in
             bytes.withUnsafeBytes { input in
