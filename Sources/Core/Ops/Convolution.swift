@@ -125,8 +125,7 @@ enum ConvolutionKernels {
         while start < g.batch {
             let count = min(chunk, g.batch - start)
             let width = count * g.outputPlane
-            let source = count == 1 ? dy.pointer + start * g.outputChannels * g.outputPlane : gathered.pointer
-            if count > 1 { gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer) }
+            let source = outputColumns(dy.pointer, g, images: start..<(start + count), buffer: gathered.pointer)
             Gemm.multiply(w.pointer, true, source, false, into: columns.pointer,
                           m: g.patchSize, n: width, k: g.outputChannels, leadingA: g.patchSize, leadingB: width)
             col2im(columns.pointer, g, images: start..<(start + count), into: out.pointer)
@@ -145,14 +144,22 @@ enum ConvolutionKernels {
             let count = min(chunk, g.batch - start)
             let width = count * g.outputPlane
             im2col(x.pointer, g, images: start..<(start + count), into: columns.pointer)
-            let source = count == 1 ? dy.pointer + start * g.outputChannels * g.outputPlane : gathered.pointer
-            if count > 1 { gatherOutputs(dy.pointer, g, images: start..<(start + count), into: gathered.pointer) }
+            let source = outputColumns(dy.pointer, g, images: start..<(start + count), buffer: gathered.pointer)
             Gemm.multiply(source, false, columns.pointer, true, into: out.pointer,
                           m: g.outputChannels, n: g.patchSize, k: width, leadingA: width, leadingB: width,
                           accumulate: start > 0)
             start += count
         }
         return out
+    }
+
+    /// dy of `images` as an O × (images·plane) matrix: read in place for one image, else gathered
+    /// into `buffer`.
+    static func outputColumns(_ dy: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry, images: Range<Int>,
+                              buffer: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+        if images.count == 1 { return dy + images.lowerBound * g.outputChannels * g.outputPlane }
+        gatherOutputs(dy, g, images: images, into: buffer)
+        return buffer
     }
 
     /// dy (images × O × plane) → O × (images·plane).
