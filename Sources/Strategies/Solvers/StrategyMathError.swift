@@ -1,6 +1,6 @@
 /// Why a pure strategy-mathematics function rejected its input.
 ///
-/// Every function in `Sources/Strategies/Math` validates its arguments and throws one of these
+/// Every function in `Sources/Strategies` validates its arguments and throws one of these
 /// instead of trapping, so a recipe with, say, mismatched task lists fails with a message.
 public enum StrategyMathError: Error, Equatable, CustomStringConvertible {
     /// The function needs at least one task (T ≥ 1), or at least `minimum` tasks.
