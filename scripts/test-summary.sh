@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Prints the XCTest totals of a `swift test` log as one closing line: "N passed, M failed".
+# Prints the totals of a `swift test` log — XCTest's and Swift Testing's together — as one closing
+# line: "N passed, M failed".
 log="$1"
+passed=0; failed=0
 line=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1)
-if [ -z "$line" ]; then echo "0 passed, 0 failed"; exit 0; fi
-total=$(echo "$line" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
-failed=$(echo "$line" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
-echo "$((total - failed)) passed, $failed failed"
+if [ -n "$line" ]; then
+    total=$(echo "$line" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
+    failures=$(echo "$line" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
+    passed=$((total - failures)); failed=$failures
+fi
+# Swift Testing: "Test run with N tests in S suites passed|failed …"; failed tests end "✘ Test … failed after".
+run=$(grep -E "Test run with [0-9]+ tests?" "$log" | tail -n 1)
+if [ -n "$run" ]; then
+    tests=$(echo "$run" | sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/')
+    bad=$(grep -cE "^✘ Test .* failed after" "$log")
+    passed=$((passed + tests - bad)); failed=$((failed + bad))
+fi
+echo "$passed passed, $failed failed"

@@ -67,16 +67,36 @@ final class SummingStrategy: GradientCombiner, DecoderStage, EncoderStage {
     var ownParameters = Parameters()
     var decoder: any DecoderStage { self }
     var encoder: any EncoderStage { self }
-    var requirements: CombinerRequirements { .losses }
-    var inspect: ((StepContext) -> Void)?
+    var requirements: CombinerRequirements = .losses
+    var inspect: ((StepContext) throws -> Void)?
 
     func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
         context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +)
     }
     func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
-        inspect?(context)
+        try inspect?(context)
         return .lossWeights(Dictionary(uniqueKeysWithValues: context.taskNames.map { ($0, 1) }))
     }
+}
+
+/// A strategy with one meta-parameter m stepped along gradient 1 every step (and a post-step hook
+/// that reads the losses after the update).
+final class MetaCounting: GradientCombiner, DecoderStage, EncoderStage {
+    let name = "meta-counting"
+    var metaParameters = Parameters([("m", Tensor(shape: [1], scalars: [1]))])
+    var decoder: any DecoderStage { self }
+    var encoder: any EncoderStage { self }
+    var requirements: CombinerRequirements { .lossesAfterUpdate }
+    var lossesAfter: [String: Float] = [:]
+
+    func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) throws -> Tensor {
+        context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +)
+    }
+    func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
+        metaParameters = try context.stepMetaParameters(metaParameters, gradients: Parameters([("m", Tensor(shape: [1], scalars: [1]))]))
+        return .lossWeights(context.decoderWeights)
+    }
+    func stepFinished(_ context: StepContext) throws { lossesAfter = try context.lossesAfterUpdate() }
 }
 
 final class TrainerTests: XCTestCase {
@@ -137,13 +157,14 @@ final class TrainerTests: XCTestCase {
         for _ in 0..<2 { _ = try trainer.trainStep() }   // non-trivial momentum state
         var simulated: Parameters?
         var gradients: Parameters?
+        strategy.requirements = [.sharedParameterGradients, .extraForwardPasses]
         strategy.inspect = { context in
-            let perTask = context.sharedParameterGradients()
+            let perTask = try context.sharedParameterGradients()
             let shared = perTask["a"]! + perTask["b"]!
             // heads get their own gradients under equal weights
             var all = shared
             let tracked = context.parameters.tracked()
-            let losses = context.losses(at: tracked)
+            let losses = try context.losses(at: tracked)
             let headGradients = grad(of: losses["a"]! + losses["b"]!, wrt: tracked.filter(prefix: "heads."))
             all = all.merging(headGradients)
             gradients = all
@@ -166,23 +187,61 @@ final class TrainerTests: XCTestCase {
         let data = TinyData(seed: 2)
         let trainer = makeTrainer(steps: 2, schedule: .alternating(every: 10), strategy: strategy, data: data)
         var checked = false
+        strategy.requirements = [.parallelMetaSteps, .secondBatch, .extraForwardPasses]
         strategy.inspect = { context in
             XCTAssertEqual(context.taskNames, ["b"], "an auxiliary-only batch labels only the auxiliary task")
-            let parallel = context.parallelBatch()!
+            let parallel = try context.parallelBatch()
             XCTAssertTrue(parallel.hasLabels(for: "a") && parallel.hasLabels(for: "b"))
             XCTAssertEqual(Array(data.drawn.suffix(1)), [.parallel])
-            let second = context.secondBatch()!
+            let second = try context.secondBatch()
             XCTAssertEqual(second.input.shape, [8, 4])
             // Losses at substituted parameters equal a forward pass at those parameters.
             let moved = Parameters([("heads.b.w", context.parameters["heads.b.w"] * 2)])
-            let viaContext = context.losses(at: moved)["b"]!.scalar
-            let direct = context.losses(at: Parameters())["b"]!.scalar
+            let viaContext = try context.losses(at: moved)["b"]!.scalar
+            let direct = try context.losses(at: Parameters())["b"]!.scalar
             XCTAssertNotEqual(viaContext, direct)
             XCTAssertEqual(direct, context.losses["b"]!, accuracy: 1e-6)
             checked = true
         }
         _ = try trainer.trainStep()
         XCTAssertTrue(checked)
+    }
+
+    func testAskingForAnUndeclaredQuantityIsAContractErrorNamingTheStepAndStrategy() {
+        let asks: [(CombinerRequirements, (StepContext) throws -> Void, String)] = [
+            (.losses, { _ = try $0.representationGradients() }, "representationGradients"),
+            (.representationGradients, { _ = try $0.sharedParameterGradients() }, "sharedParameterGradients"),
+            (.sharedParameterGradients, { _ = try $0.losses(at: Parameters()) }, "extraForwardPasses"),
+            (.losses, { _ = try $0.secondBatch() }, "secondBatch"),
+            (.losses, { _ = try $0.parallelBatch() }, "parallelMetaSteps"),
+            (.losses, { _ = try $0.encoderVectorJacobianProduct(Tensor.zeros([8, 3]), createGraph: true) }, "secondOrderGradients"),
+        ]
+        for (declared, ask, missing) in asks {
+            let strategy = SummingStrategy()
+            strategy.requirements = declared
+            strategy.inspect = ask
+            XCTAssertThrowsError(try makeTrainer(steps: 3, strategy: strategy).trainStep()) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("step 0") && text.contains("'summing'") && text.contains(missing), text)
+            }
+        }
+    }
+
+    func testMetaParametersStepWithTheStrategyOptimiserAndSurviveACheckpoint() throws {
+        let strategy = MetaCounting()
+        let trainer = makeTrainer(steps: 4, strategy: strategy)
+        for _ in 0..<2 { _ = try trainer.trainStep() }
+        // SGD with momentum 0.9 (the shared group's optimiser is also the strategy group's), lr 0.05, gradient 1:
+        // buffer 1 then 1.9; m = 1 − 0.05 − 0.05·1.9.
+        XCTAssertEqual(strategy.metaParameters["m"].scalar, 1 - 0.05 - 0.095, accuracy: 1e-6)
+        let checkpoint = try trainer.checkpoint()
+        let resumed = makeTrainer(steps: 4, strategy: MetaCounting())
+        try resumed.restore(from: checkpoint)
+        _ = try trainer.trainStep()
+        _ = try resumed.trainStep()
+        XCTAssertEqual((resumed.strategy as! MetaCounting).metaParameters["m"].scalars, strategy.metaParameters["m"].scalars)
+        XCTAssertEqual(resumed.optimizerStates["meta"]!.buffers["momentum"]!["m"].scalars, trainer.optimizerStates["meta"]!.buffers["momentum"]!["m"].scalars)
+        XCTAssertFalse(strategy.lossesAfter.isEmpty, "the post-step hook saw the losses after the update")
     }
 
     func testConsecutiveWindowSelection() {

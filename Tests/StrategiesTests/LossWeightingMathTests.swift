@@ -80,7 +80,7 @@ final class LossWeightingMathTests: XCTestCase {
         assertClose(first.gradNormLoss, 2.41369, "L_grad")
         assertClose(first.weightGradient, [2, -0.5, -1], "∂L/∂w")
         assertClose(zip([1.0, 1, 1], first.weightGradient).map { $0 - 0.1 * $1 }, [0.8, 1.05, 1.1], "after SGD")
-        assertClose(try GradNormWeightUpdate.sgdStep(weights: [1, 1, 1], gradient: first.weightGradient, learningRate: 0.1),
+        assertClose(try GradNormWeightUpdate.renormalized(weights: zip([1.0, 1, 1], first.weightGradient).map { $0 - 0.1 * $1 }),
                     [0.813559, 1.0678, 1.11864], "after renorm")
 
         let second = try GradNormWeightUpdate.evaluate(weights: [1.2, 0.8, 1.0], gradientNorms: norms, initialLosses: initial, losses: losses)
@@ -89,7 +89,7 @@ final class LossWeightingMathTests: XCTestCase {
         assertClose(second.targets, [0.888523, 1.79824, 1.16799], "C")
         assertClose(second.gradNormLoss, 3.07772, "L_grad")
         assertClose(zip([1.2, 0.8, 1.0], second.weightGradient).map { $0 - 0.1 * $1 }, [1, 0.85, 1.1], "after SGD")
-        assertClose(try GradNormWeightUpdate.sgdStep(weights: [1.2, 0.8, 1.0], gradient: second.weightGradient, learningRate: 0.1),
+        assertClose(try GradNormWeightUpdate.renormalized(weights: zip([1.2, 0.8, 1.0], second.weightGradient).map { $0 - 0.1 * $1 }),
                     [1.01695, 0.864407, 1.11864], "after renorm")
 
         // TAG clipping to [0.1, 10] before renormalising; α = 0 targets equal norms.

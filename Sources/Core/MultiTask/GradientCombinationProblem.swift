@@ -1,11 +1,12 @@
-/// Runs a strategy on given per-task gradients, without a model: the playground behind
-/// `tandem combine`, and the harness of the strategy property tests.
+/// Runs a strategy on given per-task gradients, without a real model: the playground behind
+/// `tandem combine`, and the harness of the strategy tests. It runs the trainer's own step
+/// (`Trainer.runStep`), so what is tested is what trains.
 ///
 /// The problem is the linear surrogate whose gradients are exactly the given ones: shared
 /// parameters θ ∈ R^P at 0, the encoder is the identity (z = θ, so J = I and gradients at z equal
-/// gradients at θ), and task t's loss is L_t(z) = ℓ_t + g_t·z, with value ℓ_t and gradient g_t.
-/// Lookahead losses are evaluated on the same surrogate; simulated steps use plain SGD at
-/// `learningRate`.
+/// gradients at θ), heads have no parameters, and task t's loss is L_t(z) = ℓ_t + g_t·z, with value
+/// ℓ_t and gradient g_t. Lookahead losses are evaluated on the same surrogate; every parameter
+/// group (and the strategy's meta-parameters) steps with plain SGD at `learningRate`.
 public struct GradientCombinationProblem {
     public var gradients: [[Float]]
     public var losses: [Float]
@@ -15,15 +16,21 @@ public struct GradientCombinationProblem {
     public var step: Int
 
     public init(gradients: [[Float]], losses: [Float]? = nil, taskNames: [String]? = nil, roles: [TaskRole]? = nil,
-                learningRate: Float = 0.1, step: Int = 0) {
-        precondition(!gradients.isEmpty, "a combination problem needs at least one task gradient")
-        let width = gradients[0].count
-        precondition(gradients.allSatisfy { $0.count == width }, "all task gradients need the same length")
+                learningRate: Float = 0.1, step: Int = 0) throws {
+        guard let width = gradients.first?.count, width > 0 else {
+            throw TrainingError("a combination problem needs at least one task gradient with at least one value")
+        }
+        if let row = gradients.firstIndex(where: { $0.count != width }) {
+            throw TrainingError("task gradient \(row) has \(gradients[row].count) values, the first has \(width); all need the same length")
+        }
         self.gradients = gradients
         self.losses = losses ?? [Float](repeating: 1, count: gradients.count)
-        precondition(self.losses.count == gradients.count, "one loss per task gradient")
         self.taskNames = taskNames ?? (0..<gradients.count).map { "task\($0)" }
         self.roles = roles ?? [TaskRole](repeating: .primary, count: gradients.count)
+        guard self.losses.count == gradients.count, self.taskNames.count == gradients.count, self.roles.count == gradients.count else {
+            throw TrainingError("a combination problem needs one loss, name and role per task gradient (\(gradients.count) gradients, \(self.losses.count) losses, \(self.taskNames.count) names, \(self.roles.count) roles)")
+        }
+        guard Set(self.taskNames).count == self.taskNames.count else { throw TrainingError("task names repeat: \(self.taskNames)") }
         self.learningRate = learningRate
         self.step = step
     }
@@ -41,58 +48,64 @@ public struct GradientCombinationProblem {
         /// Gradients of the strategy's own parameters from the decoder loss.
         public var ownParameterGradients: Parameters
         public var reports: [String: Double]
+        /// The task losses after the SGD step on the surrogate (ℓ_t − lr·g_t·d).
+        public var lossesAfterUpdate: [String: Float]
     }
 
-    /// Applies `strategy`'s decoder and encoder stages once (its state may change, as in training).
+    /// Applies one training step of `strategy` (its state, own and meta-parameters change, as in training).
     public func combine(with strategy: any GradientCombiner) throws -> Outcome {
-        let width = gradients[0].count
-        let rows = gradients.map { Tensor(shape: [1, width], scalars: $0) }
         let tasks = zip(taskNames, roles).map { TaskSpec(name: $0, kind: .regression(outputs: 1), role: $1) }
-        let theta = Tensor.zeros([width]).tracked()
-        let z = theta.reshaped([1, width])
-        let zLeaf = z.detached.tracked()
-        var lossTensors: [String: Tensor] = [:]
-        for (index, name) in taskNames.enumerated() {
-            lossTensors[name] = dot(zLeaf, rows[index]) + losses[index]
-        }
-        func surrogateLosses(_ shift: Tensor) -> [String: Tensor] {
-            var result: [String: Tensor] = [:]
-            for (index, name) in taskNames.enumerated() { result[name] = dot(shift.reshaped([1, width]), rows[index]) + losses[index] }
-            return result
-        }
-        let names = taskNames
-        let engine = StepEngine(
-            representation: zLeaf,
-            representationGradients: { Dictionary(uniqueKeysWithValues: zip(names, rows)) },
-            sharedGradients: { _ in Dictionary(uniqueKeysWithValues: zip(names, rows.map { Parameters([("shared.theta", $0.reshaped([width]))]) })) },
-            encoderVJP: { seed, _ in Parameters([("shared.theta", seed.reshaped([width]))]) },
-            losses: { substituted, _ in surrogateLosses(substituted.contains("shared.theta") ? substituted["shared.theta"] : Tensor.zeros([width])) },
-            representationAt: { substituted, _ in (substituted.contains("shared.theta") ? substituted["shared.theta"] : Tensor.zeros([width])).reshaped([1, width]) },
-            simulatedStep: { [learningRate] gradients in gradients.map { -$1 * learningRate } },
-            parallelBatch: { nil },
-            secondBatch: { nil })
-        let context = StepContext(step: step, epoch: 0, tasks: tasks, losses: Dictionary(uniqueKeysWithValues: zip(names, losses)),
-                                  learningRates: ["shared": learningRate, "heads": learningRate, "strategy": learningRate],
-                                  parameters: Parameters([("shared.theta", theta.detached)]), engine: engine)
-        let own = strategy.decoder.ownParameters.tracked()
-        let decoderLoss = strategy.decoder.decoderLoss(lossTensors, ownParameters: own, context: context)
-        let partials = grad(of: decoderLoss, wrt: names.map { lossTensors[$0]! } + own.tensorsInOrder, retainGraph: true)
-        var decoderWeights: [String: Float] = [:]
-        for (index, name) in names.enumerated() { decoderWeights[name] = partials[index].scalar }
-        context.decoderWeights = decoderWeights
-        let ownGradients = Parameters(zip(own.names, partials.dropFirst(names.count)).map { ($0, $1) })
-        var encoderWeights: [String: Float]? = nil
-        let direction: Tensor
-        switch try strategy.encoder.encoderGradient(context) {
-        case let .lossWeights(weights):
-            encoderWeights = weights
-            direction = zip(names, rows).map { $1 * (weights[$0] ?? 0) }.reduce(Tensor.zeros([1, width]), +)
-        case let .representation(h):
-            direction = h
-        case let .sharedParameters(g):
-            direction = g["shared.theta"]
-        }
-        return Outcome(direction: direction.scalars, decoderLoss: decoderLoss.scalar, decoderWeights: decoderWeights, encoderWeights: encoderWeights,
-                       ownParameterGradients: ownGradients, reports: engine.reports)
+        let model = LinearSurrogateModel(gradients: Dictionary(uniqueKeysWithValues: zip(taskNames, gradients)),
+                                         losses: Dictionary(uniqueKeysWithValues: zip(taskNames, losses)), taskNames: taskNames)
+        let sgd = OptimizerSetting(optimizer: SGD(), learningRate: learningRate)
+        let trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: OptimizerGroups(shared: sgd),
+                              configuration: TrainerConfiguration(steps: step + 1), data: SurrogateData(tasks: taskNames),
+                              taskLoss: { _, prediction, _ in prediction }, seed: 0)
+        trainer.step = step
+        let outcome = try trainer.runStep()
+        let direction = outcome.sharedGradients[LinearSurrogateModel.parameterName]
+        let after = Tape.withoutRecording { trainer.losses(at: Parameters(), batch: SurrogateData.batch(taskNames)).mapValues { $0.scalar } }
+        return Outcome(direction: direction.scalars, decoderLoss: outcome.decoderLoss,
+                       decoderWeights: outcome.record.decoderWeights.mapValues(Float.init),
+                       encoderWeights: outcome.record.encoderWeights?.mapValues(Float.init),
+                       ownParameterGradients: outcome.ownParameterGradients, reports: outcome.record.reports, lossesAfterUpdate: after)
     }
+}
+
+/// The surrogate of `GradientCombinationProblem`: z = θ, prediction (= loss) of task t: ℓ_t + g_t·z.
+struct LinearSurrogateModel: MultiTaskModel {
+    static let parameterName = "shared.theta"
+    let gradients: [String: [Float]]
+    let losses: [String: Float]
+    let taskNames: [String]
+
+    var width: Int { gradients.values.first!.count }
+
+    func initialParameters(generator: inout SeededGenerator) -> Parameters { Parameters([(Self.parameterName, Tensor.zeros([width]))]) }
+    func initialBuffers() -> Parameters { Parameters() }
+
+    func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        context.parameters[Self.parameterName].reshaped([1, width])
+    }
+
+    func head(_ task: String, _ representation: Tensor, _ context: ForwardContext) -> Tensor {
+        dot(representation, Tensor(shape: [1, width], scalars: gradients[task]!)) + losses[task]!
+    }
+}
+
+/// One fixed batch labelling every task, forever; epochs never end (strategies see epoch ends only
+/// when a test calls `notifyEpochEnded`).
+final class SurrogateData: TrainingDataSource {
+    let tasks: [String]
+    init(tasks: [String]) { self.tasks = tasks }
+
+    static func batch(_ tasks: [String]) -> Batch {
+        Batch(input: Tensor.zeros([1, 1]), targets: Dictionary(uniqueKeysWithValues: tasks.map { ($0, Tensor.zeros([1])) }))
+    }
+
+    var stepsPerEpoch: Int { Int.max }
+    func nextBatch(_ kind: BatchKind) -> Batch { SurrogateData.batch(tasks) }
+    func evaluationBatches(_ split: EvaluationSplit) -> [Batch] { [] }
+    func saveState() -> StrategyState { StrategyState() }
+    func restoreState(_ state: StrategyState) throws {}
 }

@@ -1,79 +1,53 @@
-/// What a strategy needs the trainer to compute. The trainer computes only what the strategy
-/// asks for through the `StepContext` (per-task gradients are produced lazily on first request);
-/// these declarations document the cost up front and let the trainer plan (e.g. load a second
-/// batch, keep the loss history).
-public struct CombinerRequirements: OptionSet, Sendable, CustomStringConvertible {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-
-    /// Task losses only (weighting methods): one backward pass.
-    public static let losses = CombinerRequirements([])
-    /// Per-task gradients at the representation z (T head backwards + one encoder backward).
-    public static let representationGradients = CombinerRequirements(rawValue: 1 << 0)
-    /// Per-task gradients at the shared parameters (T encoder backwards).
-    public static let sharedParameterGradients = CombinerRequirements(rawValue: 1 << 1)
-    /// Mean task losses of each finished epoch.
-    public static let epochLossHistory = CombinerRequirements(rawValue: 1 << 2)
-    /// Extra forward passes at other parameters (lookaheads).
-    public static let extraForwardPasses = CombinerRequirements(rawValue: 1 << 3)
-    /// A second, independently drawn batch.
-    public static let secondBatch = CombinerRequirements(rawValue: 1 << 4)
-    /// Periodic meta steps on the parallel-labelled set.
-    public static let parallelMetaSteps = CombinerRequirements(rawValue: 1 << 5)
-    /// Gradients of gradients.
-    public static let secondOrderGradients = CombinerRequirements(rawValue: 1 << 6)
-
-    public var description: String {
-        let names: [(CombinerRequirements, String)] = [
-            (.representationGradients, "per-task gradients at z"), (.sharedParameterGradients, "per-task gradients at θ_s"),
-            (.epochLossHistory, "epoch loss history"), (.extraForwardPasses, "extra forward passes"),
-            (.secondBatch, "a second batch"), (.parallelMetaSteps, "meta steps on the parallel set"),
-            (.secondOrderGradients, "second-order gradients"),
-        ]
-        let present = names.filter { contains($0.0) }.map(\.1)
-        return present.isEmpty ? "losses only" : present.joined(separator: ", ")
-    }
+/// What every strategy stage can have: declared needs, state to checkpoint, meta-parameters it
+/// trains itself, an end-of-epoch hook and a post-step hook.
+public protocol StrategyStage: AnyObject {
+    /// What this stage asks the step context for (enforced: asking for more is an error).
+    var requirements: CombinerRequirements { get }
+    /// Strategy-owned meta-parameters (GradNorm's w, Auto-λ's λ, TMT's φ, FAMO's ξ): trained with
+    /// gradients the stage computes itself, stepped by the recipe's `strategy_optimizer` group via
+    /// `StepContext.stepMetaParameters(_:gradients:)`, saved in checkpoints.
+    var metaParameters: Parameters { get set }
+    /// State to checkpoint besides parameters (loss history, counters, RNG…).
+    func saveState() -> StrategyState
+    func restoreState(_ state: StrategyState) throws
+    /// Called when an epoch ends, with each task's mean training loss over it.
+    func epochEnded(meanLosses: [String: Float])
+    /// Called after the optimisers stepped (FAMO reads `context.lossesAfterUpdate()` here).
+    func stepFinished(_ context: StepContext) throws
 }
 
-/// The gradient the shared encoder receives, as the encoder stage chooses to express it.
-public enum EncoderGradient {
-    /// Backpropagate Σ_t w_t L_t through the encoder (weighting methods).
-    case lossWeights([String: Float])
-    /// This gradient at the representation z, backpropagated once through the encoder.
-    case representation(Tensor)
-    /// This gradient for the shared parameters directly.
-    case sharedParameters(Parameters)
+extension StrategyStage {
+    public var requirements: CombinerRequirements { .losses }
+    public var metaParameters: Parameters {
+        get { Parameters() }
+        set { precondition(newValue.isEmpty, "\(type(of: self)) has no meta-parameters; declare a stored `metaParameters`") }
+    }
+    public func saveState() -> StrategyState { StrategyState() }
+    public func restoreState(_ state: StrategyState) throws {}
+    public func epochEnded(meanLosses: [String: Float]) {}
+    public func stepFinished(_ context: StepContext) throws {}
 }
 
 /// The decoder stage of a strategy: the loss that trains each task head and the strategy's own
 /// parameters (e.g. the log-variances of uncertainty weighting). It must be a function of the
 /// task losses (and the strategy's parameters) only; head t then receives (∂D/∂L_t)·∇_{θ_t} L_t.
-/// What every strategy stage can have: state to checkpoint, and an end-of-epoch hook.
-public protocol StrategyStage: AnyObject {
-    /// State to checkpoint besides trainable parameters (loss history, counters, RNG…).
-    func saveState() -> StrategyState
-    func restoreState(_ state: StrategyState) throws
-    /// Called when an epoch ends, with each task's mean training loss over it.
-    func epochEnded(meanLosses: [String: Float])
-}
-
-extension StrategyStage {
-    public func saveState() -> StrategyState { StrategyState() }
-    public func restoreState(_ state: StrategyState) throws {}
-    public func epochEnded(meanLosses: [String: Float]) {}
-}
-
 public protocol DecoderStage: StrategyStage {
-    /// The strategy's own trainable parameters (may be empty), trained with the decoder loss.
+    /// The strategy's own parameters trained through the decoder loss (may be empty).
     var ownParameters: Parameters { get set }
     /// The decoder loss D(L, own). `losses` and `ownParameters` are tracked; D must be differentiable in both.
-    func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor
+    func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) throws -> Tensor
+}
+
+extension DecoderStage {
+    public var ownParameters: Parameters {
+        get { Parameters() }
+        set { precondition(newValue.isEmpty, "\(type(of: self)) has no own parameters; declare a stored `ownParameters`") }
+    }
 }
 
 /// The encoder stage of a strategy: how per-task gradients at the shared level become the one
 /// gradient the encoder receives.
 public protocol EncoderStage: StrategyStage {
-    var requirements: CombinerRequirements { get }
     func encoderGradient(_ context: StepContext) throws -> EncoderGradient
 }
 
@@ -88,25 +62,41 @@ public protocol GradientCombiner: AnyObject {
 }
 
 extension GradientCombiner {
-    public var requirements: CombinerRequirements { encoder.requirements }
+    /// What both stages ask for.
+    public var declaredRequirements: CombinerRequirements { decoder.requirements.union(encoder.requirements) }
 
     var stagesAreOneObject: Bool { (encoder as AnyObject) === (decoder as AnyObject) }
 
-    /// Both stages' state, under `decoder.` and `encoder.` prefixes (once when one object is both).
+    /// The stages, each once.
+    var stages: [any StrategyStage] { stagesAreOneObject ? [decoder] : [decoder, encoder] }
+
+    /// Both stages' state and meta-parameters, under `decoder.` and `encoder.` prefixes (once
+    /// when one object is both).
     public func saveStrategyState() -> StrategyState {
-        StrategyState.merging(decoder: decoder.saveState(), encoder: stagesAreOneObject ? StrategyState() : encoder.saveState())
+        func withMeta(_ stage: any StrategyStage) -> StrategyState {
+            var state = stage.saveState()
+            state.storeMetaParameters(stage.metaParameters)
+            return state
+        }
+        return StrategyState.merging(decoder: withMeta(decoder), encoder: stagesAreOneObject ? StrategyState() : withMeta(encoder))
     }
 
     public func restoreStrategyState(_ state: StrategyState) throws {
         let (decoderState, encoderState) = state.splitStages()
-        try decoder.restoreState(decoderState)
-        if !stagesAreOneObject { try encoder.restoreState(encoderState) }
+        for (stage, part) in stagesAreOneObject ? [(decoder as any StrategyStage, decoderState)] : [(decoder, decoderState), (encoder, encoderState)] {
+            try stage.restoreState(part)
+            if !stage.metaParameters.isEmpty { stage.metaParameters = try part.metaParameters(like: stage.metaParameters) }
+        }
     }
 
     /// Tells both stages (once when one object is both) that an epoch ended.
     public func notifyEpochEnded(meanLosses: [String: Float]) {
-        decoder.epochEnded(meanLosses: meanLosses)
-        if !stagesAreOneObject { encoder.epochEnded(meanLosses: meanLosses) }
+        for stage in stages { stage.epochEnded(meanLosses: meanLosses) }
+    }
+
+    /// Runs both stages' post-step hooks (once when one object is both).
+    func notifyStepFinished(_ context: StepContext) throws {
+        for stage in stages { try stage.stepFinished(context) }
     }
 }
 

@@ -1,13 +1,17 @@
 /// What a strategy can see and ask for during one training step.
 ///
 /// The trainer builds one context per step. Expensive quantities are computed on first request
-/// and cached, so the trainer does exactly the work the strategy asks for:
+/// and cached, so the trainer does exactly the work the strategy asks for — and only what the
+/// strategy declared in its `requirements` (anything else is a `StrategyContractError`):
 /// * `representationGradients()` — h_t = ∂L_t/∂z for every task (T head backwards);
 /// * `sharedParameterGradients()` — g_t = ∇_{θ_s} L_t (T encoder backwards on top of h_t);
 /// * `losses(at:batch:)` — task losses with substituted parameters (a lookahead forward pass);
 /// * `simulatedStep(gradients:)` — the parameters the real optimisers would produce, without
 ///   touching their state;
-/// * `parallelBatch()` / `secondBatch()` — more data from the trainer's samplers.
+/// * `parallelBatch()` / `secondBatch()` — more data from the trainer's samplers;
+/// * `stepMetaParameters(_:gradients:)` — one step of the strategy's meta-parameters with the
+///   recipe's `strategy_optimizer` group;
+/// * `lossesAfterUpdate()` — in `stepFinished`, the step's batch losses at the updated parameters.
 public final class StepContext {
     nonisolated(unsafe) private static var created = 0
     /// Unique for every context ever made (a cache key for per-step work; step numbers can repeat,
@@ -24,6 +28,9 @@ public final class StepContext {
     public let learningRates: [String: Float]
     /// The parameters the step started from (shared and heads).
     public let parameters: Parameters
+    /// The strategy this step runs (named in errors), and what it declared it needs.
+    public let strategyName: String
+    public let requirements: CombinerRequirements
     /// ∂D/∂L_t of the decoder stage: the weight each task's loss has in the decoder loss.
     /// Set by the trainer after the decoder stage ran.
     public internal(set) var decoderWeights: [String: Float] = [:]
@@ -31,7 +38,7 @@ public final class StepContext {
     let engine: StepEngine
 
     init(step: Int, epoch: Int, tasks: [TaskSpec], losses: [String: Float], learningRates: [String: Float],
-         parameters: Parameters, engine: StepEngine) {
+         parameters: Parameters, strategyName: String, requirements: CombinerRequirements, engine: StepEngine) {
         StepContext.created += 1
         identifier = StepContext.created
         self.step = step
@@ -40,6 +47,8 @@ public final class StepContext {
         self.losses = losses
         self.learningRates = learningRates
         self.parameters = parameters
+        self.strategyName = strategyName
+        self.requirements = requirements
         self.engine = engine
     }
 
@@ -47,49 +56,94 @@ public final class StepContext {
     public var primaryTasks: [String] { tasks.filter { $0.role == .primary }.map(\.name) }
     public var auxiliaryTasks: [String] { tasks.filter { $0.role == .auxiliary }.map(\.name) }
 
+    func require(_ requirement: CombinerRequirements, _ name: String, for quantity: String) throws {
+        guard requirements.contains(requirement) else { throw StrategyContractError.undeclared(strategyName, quantity, requirement: name) }
+    }
+
     /// The shared representation z of this batch (a constant).
     public var representation: Tensor { engine.representation.detached }
 
     /// h_t = ∂L_t/∂z for each task (unweighted by the decoder stage).
-    public func representationGradients() -> [String: Tensor] { engine.representationGradients() }
+    public func representationGradients() throws -> [String: Tensor] {
+        try require(.representationGradients, "representationGradients", for: "per-task gradients at z")
+        return engine.representationGradients()
+    }
 
     /// g_t = ∇_{θ_s} L_t for each task (unweighted), over all shared parameters.
-    public func sharedParameterGradients() -> [String: Parameters] { engine.sharedParameterGradients() }
+    public func sharedParameterGradients() throws -> [String: Parameters] {
+        try require(.sharedParameterGradients, "sharedParameterGradients", for: "per-task gradients at the shared parameters")
+        return engine.sharedParameterGradients()
+    }
 
     /// ∇ L_t with respect to only the shared parameters named in `names` (e.g. GradNorm's last
     /// shared layer); cheaper than all of them since the backward stops there.
-    public func sharedParameterGradients(restrictedTo names: [String]) -> [String: Parameters] {
-        engine.sharedParameterGradients(restrictedTo: names)
+    public func sharedParameterGradients(restrictedTo names: [String]) throws -> [String: Parameters] {
+        try require(.sharedParameterGradients, "sharedParameterGradients", for: "per-task gradients at shared parameters")
+        return engine.sharedParameterGradients(restrictedTo: names)
     }
 
     /// Jᵀ·seed: backpropagates a gradient at z through the encoder to the shared parameters.
     /// With `createGraph` the result is differentiable in `seed` (TMT's Θ⁺(φ)).
-    public func encoderVectorJacobianProduct(_ seed: Tensor, createGraph: Bool = false) -> Parameters {
-        engine.encoderVJP(seed, createGraph: createGraph)
+    public func encoderVectorJacobianProduct(_ seed: Tensor, createGraph: Bool = false) throws -> Parameters {
+        if createGraph { try require(.secondOrderGradients, "secondOrderGradients", for: "a differentiable encoder vector-Jacobian product") }
+        return engine.encoderVJP(seed, createGraph: createGraph)
     }
 
     /// Task losses of `batch` (default: this step's batch) with the model run at `parameters`
     /// (any subset of shared and head parameters; the rest stay at this step's values). Runs in
     /// training mode without touching batch-norm statistics. The results are differentiable in
     /// the given parameters when they are tracked.
-    public func losses(at parameters: Parameters, batch: Batch? = nil) -> [String: Tensor] {
-        engine.losses(at: parameters, batch: batch)
+    public func losses(at parameters: Parameters, batch: Batch? = nil) throws -> [String: Tensor] {
+        try require(.extraForwardPasses, "extraForwardPasses", for: "losses at other parameters")
+        return engine.losses(at: parameters, batch: batch)
     }
 
     /// The shared representation of `batch` (default: this step's) at `parameters`, differentiable.
-    public func representation(at parameters: Parameters, batch: Batch? = nil) -> Tensor {
-        engine.representation(at: parameters, batch: batch)
+    public func representation(at parameters: Parameters, batch: Batch? = nil) throws -> Tensor {
+        try require(.extraForwardPasses, "extraForwardPasses", for: "the representation at other parameters")
+        return engine.representation(at: parameters, batch: batch)
     }
 
     /// The parameters the real optimisers would produce from `gradients` (shared and/or head
     /// parameters), read from — never written to — their current state.
     public func simulatedStep(gradients: Parameters) -> Parameters { engine.simulatedStep(gradients) }
 
-    /// A batch from the parallel-labelled set (TMT), or nil when the run has none.
-    public func parallelBatch() -> Batch? { engine.drawParallelBatch() }
+    /// A batch from the parallel-labelled set (TMT); an error when the run has none.
+    public func parallelBatch() throws -> Batch {
+        try require(.parallelMetaSteps, "parallelMetaSteps", for: "a parallel-labelled batch")
+        guard let batch = engine.drawParallelBatch() else {
+            throw StrategyContractError(strategy: strategyName, problem: "needs a parallel-labelled set, but this run has none (set `labels.parallel_fraction`)")
+        }
+        return batch
+    }
 
     /// A second, independently drawn training batch (Auto-λ's "validation" batch).
-    public func secondBatch() -> Batch? { engine.drawSecondBatch() }
+    public func secondBatch() throws -> Batch {
+        try require(.secondBatch, "secondBatch", for: "a second batch")
+        guard let batch = engine.drawSecondBatch() else {
+            throw StrategyContractError(strategy: strategyName, problem: "needs a second training batch, but this run cannot draw one")
+        }
+        return batch
+    }
+
+    /// One step of meta-parameters `current` along `gradients` with the strategy optimiser group
+    /// (its state kept by the trainer and checkpointed); the caller stores the result.
+    public func stepMetaParameters(_ current: Parameters, gradients: Parameters) throws -> Parameters {
+        guard Set(gradients.names).isSubset(of: Set(current.names)) else {
+            throw StrategyContractError(strategy: strategyName, problem: "meta-parameter gradients name \(gradients.names) but the parameters are \(current.names)")
+        }
+        return engine.stepMetaParameters(current, gradients)
+    }
+
+    /// The task losses of this step's batch at the parameters after the update (one forward pass
+    /// without a graph). Only in `stepFinished`.
+    public func lossesAfterUpdate() throws -> [String: Float] {
+        try require(.lossesAfterUpdate, "lossesAfterUpdate", for: "the losses after the update")
+        guard let losses = engine.lossesAfterUpdate?() else {
+            throw StrategyContractError(strategy: strategyName, problem: "asked for the losses after the update before the update (only in stepFinished)")
+        }
+        return losses
+    }
 
     /// Extra numbers a strategy wants in the step record (task weights, norms, chosen candidate).
     public func report(_ key: String, _ value: Double) { engine.reports[key] = value }
@@ -105,8 +159,11 @@ final class StepEngine {
     private let computeLosses: (Parameters, Batch?) -> [String: Tensor]
     private let computeRepresentation: (Parameters, Batch?) -> Tensor
     private let computeSimulatedStep: (Parameters) -> Parameters
+    let stepMetaParameters: (Parameters, Parameters) -> Parameters
     let drawParallelBatch: () -> Batch?
     let drawSecondBatch: () -> Batch?
+    /// Set by the trainer once the parameters are updated.
+    var lossesAfterUpdate: (() -> [String: Float])?
     private(set) var cachedRepresentationGradients: [String: Tensor]?
     private(set) var cachedSharedGradients: [String: Parameters]?
 
@@ -117,6 +174,7 @@ final class StepEngine {
          losses: @escaping (Parameters, Batch?) -> [String: Tensor],
          representationAt: @escaping (Parameters, Batch?) -> Tensor,
          simulatedStep: @escaping (Parameters) -> Parameters,
+         stepMetaParameters: @escaping (Parameters, Parameters) -> Parameters,
          parallelBatch: @escaping () -> Batch?,
          secondBatch: @escaping () -> Batch?) {
         self.representation = representation
@@ -126,6 +184,7 @@ final class StepEngine {
         computeLosses = losses
         computeRepresentation = representationAt
         computeSimulatedStep = simulatedStep
+        self.stepMetaParameters = stepMetaParameters
         drawParallelBatch = parallelBatch
         drawSecondBatch = secondBatch
     }

@@ -27,6 +27,22 @@ public struct StrategyState: Codable, Equatable, Sendable {
         return SeededGenerator(state: state)
     }
 
+    /// Stores meta-parameter values under `meta.NAME` (Double, so Float values round-trip exactly).
+    public mutating func storeMetaParameters(_ parameters: Parameters) {
+        for (name, tensor) in parameters { numbers["meta.\(name)"] = tensor.scalars.map(Double.init) }
+    }
+
+    /// The meta-parameters stored by `storeMetaParameters`, shaped like `template`; an error names
+    /// a missing entry or a wrong length.
+    public func metaParameters(like template: Parameters) throws -> Parameters {
+        var result = Parameters()
+        for (name, tensor) in template {
+            let values = try numbers("meta.\(name)", count: tensor.count)
+            result[name] = Tensor(shape: tensor.shape, scalars: values.map(Float.init))
+        }
+        return result
+    }
+
     static func merging(decoder: StrategyState, encoder: StrategyState) -> StrategyState {
         var result = StrategyState()
         for (k, v) in decoder.numbers { result.numbers["decoder.\(k)"] = v }

@@ -16,6 +16,8 @@ public final class Trainer {
     public let configuration: TrainerConfiguration
     public let data: any TrainingDataSource
     public let metrics: TaskMetricFactory
+    /// A task's training loss from its head's prediction and target (default: the task kind's loss).
+    public let taskLoss: TaskLoss
 
     public internal(set) var parameters: Parameters
     public internal(set) var buffers: Parameters
@@ -28,9 +30,13 @@ public final class Trainer {
 
     public init(model: any MultiTaskModel, tasks: [TaskSpec], strategy: any GradientCombiner,
                 optimizers: OptimizerGroups, configuration: TrainerConfiguration, data: any TrainingDataSource,
-                metrics: @escaping TaskMetricFactory = { _ in nil }, seed: UInt64) {
+                metrics: @escaping TaskMetricFactory = { _ in nil }, taskLoss: @escaping TaskLoss = { task, prediction, target in
+                    task.kind.loss(prediction: prediction, target: target)
+                }, seed: UInt64) {
         precondition(Set(tasks.map(\.name)).isSubset(of: Set(model.taskNames)),
                      "tasks \(tasks.map(\.name)) are not all heads of the model (\(model.taskNames))")
+        let metaNames = strategy.stages.flatMap { $0.metaParameters.names }
+        precondition(Set(metaNames).count == metaNames.count, "strategy \(strategy.name): two stages name the same meta-parameter (\(metaNames))")
         self.model = model
         self.tasks = tasks
         self.strategy = strategy
@@ -38,6 +44,7 @@ public final class Trainer {
         self.configuration = configuration
         self.data = data
         self.metrics = metrics
+        self.taskLoss = taskLoss
         var generator = SeededGenerator(seed: seed)
         parameters = model.initialParameters(generator: &generator)
         buffers = model.initialBuffers()
@@ -45,6 +52,7 @@ public final class Trainer {
             "shared": optimizers.shared.optimizer.initialState(for: parameters.shared),
             "heads": optimizers.heads.optimizer.initialState(for: parameters.filter(prefix: "heads.")),
             "strategy": optimizers.strategy.optimizer.initialState(for: strategy.decoder.ownParameters),
+            "meta": optimizers.strategy.optimizer.initialState(for: strategy.stages.reduce(Parameters()) { $0.merging($1.metaParameters) }),
         ]
     }
 
@@ -88,13 +96,24 @@ public final class Trainer {
         history.append(EvaluationPoint(step: step, validationError: error, metrics: all))
     }
 
-    /// One training step.
-    public func trainStep() throws -> StepRecord {
+    /// One training step (the record written to `records.jsonl`).
+    public func trainStep() throws -> StepRecord { try runStep().record }
+
+    /// One training step, with everything the strategy made of it: the one step both training
+    /// and `GradientCombinationProblem` (`tandem combine`, the strategy tests) run.
+    ///
+    /// Forward: the encoder once, the heads on a detached leaf ẑ. The decoder stage's loss D(L)
+    /// trains the heads (head t gets ∂D/∂L_t·∇L_t) and the strategy's own parameters; the encoder
+    /// stage turns what it asked the context for into one gradient for the encoder. Then each
+    /// parameter group steps with its optimiser and the strategy's post-step hook runs.
+    func runStep() throws -> StepOutcome {
         let started = Date()
         let kind = configuration.labelSchedule.kind(at: step)
         let batch = data.nextBatch(kind)
         let labelled = tasks.filter { batch.hasLabels(for: $0.name) }
-        guard !labelled.isEmpty else { preconditionFailure("step \(step): the \(kind.rawValue) batch labels none of the tasks \(tasks.map(\.name))") }
+        guard !labelled.isEmpty else {
+            throw TrainingError("step \(step): the \(kind.rawValue) batch labels none of the tasks \(tasks.map(\.name).joined(separator: ", "))")
+        }
         let rates = optimizers.learningRates(at: step)
         let sink = BatchNormStatisticsSink()
         let tracked = parameters.tracked()
@@ -106,8 +125,7 @@ public final class Trainer {
         let zLeaf = z.detached.tracked()
         var losses: [String: Tensor] = [:]
         for task in labelled {
-            let prediction = model.head(task.name, zLeaf, forward)
-            let loss = task.kind.loss(prediction: prediction, target: batch.targets[task.name]!)
+            let loss = taskLoss(task, model.head(task.name, zLeaf, forward), batch.targets[task.name]!)
             guard loss.scalar.isFinite else { throw NonFiniteValueError(step: step, task: task.name, quantity: "training loss") }
             losses[task.name] = loss
         }
@@ -127,11 +145,12 @@ public final class Trainer {
             rawHeadGradients = heads
             return result
         }
-        let engine = StepEngine(
+        var engine: StepEngine!
+        engine = StepEngine(
             representation: zLeaf,
             representationGradients: representationGradients,
-            sharedGradients: { [unowned self] restriction in
-                let hs = self.currentEngine!.representationGradients()
+            sharedGradients: { restriction in
+                let hs = engine.representationGradients()
                 let targets = restriction.map { r in shared.filter { r.contains($0) } } ?? shared
                 var result: [String: Parameters] = [:]
                 for name in names { result[name] = grad(of: z, wrt: targets, seed: hs[name]!, retainGraph: true) }
@@ -144,16 +163,16 @@ public final class Trainer {
                 return self.model.encode((other ?? batch).input, context)
             },
             simulatedStep: { [unowned self] gradients in self.simulatedStep(gradients, rates: rates) },
+            stepMetaParameters: { [unowned self] current, gradients in self.stepMetaParameters(current, gradients: gradients, rate: rates["strategy"]!) },
             parallelBatch: { [unowned self] in self.data.nextBatch(.parallel) },
             secondBatch: { [unowned self] in self.data.nextBatch(.full) })
-        currentEngine = engine
-        defer { currentEngine = nil }
         let context = StepContext(step: step, epoch: epoch, tasks: labelled, losses: losses.mapValues { $0.scalar },
-                                  learningRates: rates, parameters: parameters, engine: engine)
+                                  learningRates: rates, parameters: parameters, strategyName: strategy.name,
+                                  requirements: strategy.declaredRequirements, engine: engine)
 
         // Decoder stage: D(L, own); its partials ∂D/∂L_t weight the heads.
         let own = strategy.decoder.ownParameters.tracked()
-        let decoderLoss = strategy.decoder.decoderLoss(losses, ownParameters: own, context: context)
+        let decoderLoss = try strategyStage("decoder stage") { try strategy.decoder.decoderLoss(losses, ownParameters: own, context: context) }
         let partials = grad(of: decoderLoss, wrt: names.map { losses[$0]! } + own.tensorsInOrder, retainGraph: true)
         var decoderWeights: [String: Float] = [:]
         for (index, name) in names.enumerated() { decoderWeights[name] = partials[index].scalar }
@@ -161,7 +180,7 @@ public final class Trainer {
         context.decoderWeights = decoderWeights
 
         // Encoder stage.
-        let encoderGradient = try strategy.encoder.encoderGradient(context)
+        let encoderGradient = try strategyStage("encoder stage") { try strategy.encoder.encoderGradient(context) }
         var headGradients = Parameters()
         var sharedGradients: Parameters
         var encoderWeights: [String: Float]? = nil
@@ -177,28 +196,39 @@ public final class Trainer {
         switch encoderGradient {
         case let .lossWeights(weights):
             encoderWeights = weights
-            let h: Tensor
-            if let hs = engine.cachedRepresentationGradients {
+            if let gs = engine.cachedSharedGradients {
+                // The per-task gradients at θ_s exist already: one combination pass, no backward.
                 weightedHeads()
-                h = names.map { hs[$0]! * (weights[$0] ?? 0) }.reduce(Tensor.zeros(zLeaf.shape), +)
-            } else if names.allSatisfy({ weights[$0] == decoderWeights[$0] }) {
-                // One backward gives the heads and z together.
-                let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
-                let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
-                let gradients = grad(of: weighted, wrt: all.tensorsInOrder + [zLeaf], retainGraph: true)
-                headGradients = Parameters(zip(all.names, gradients.dropLast()).map { ($0, $1) })
-                h = gradients.last!
+                sharedGradients = names.dropFirst().reduce(gs[names[0]]! * (weights[names[0]] ?? 0)) { $0 + gs[$1]! * (weights[$1] ?? 0) }
             } else {
-                weightedHeads()
-                let encoderLoss = names.map { losses[$0]! * (weights[$0] ?? 0) }.reduce(Tensor(0), +)
-                h = grad(of: encoderLoss, wrt: [zLeaf], retainGraph: true)[0]
+                let h: Tensor
+                if let hs = engine.cachedRepresentationGradients {
+                    weightedHeads()
+                    h = names.map { hs[$0]! * (weights[$0] ?? 0) }.reduce(Tensor.zeros(zLeaf.shape), +)
+                } else if names.allSatisfy({ weights[$0] == decoderWeights[$0] }) {
+                    // One backward gives the heads and z together.
+                    let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
+                    let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
+                    let gradients = grad(of: weighted, wrt: all.tensorsInOrder + [zLeaf], retainGraph: true)
+                    headGradients = Parameters(zip(all.names, gradients.dropLast()).map { ($0, $1) })
+                    h = gradients.last!
+                } else {
+                    weightedHeads()
+                    let encoderLoss = names.map { losses[$0]! * (weights[$0] ?? 0) }.reduce(Tensor(0), +)
+                    h = grad(of: encoderLoss, wrt: [zLeaf], retainGraph: true)[0]
+                }
+                sharedGradients = grad(of: z, wrt: shared, seed: h)
             }
-            sharedGradients = grad(of: z, wrt: shared, seed: h)
         case let .representation(h):
-            precondition(h.shape == zLeaf.shape, "encoder stage returned a gradient of shape \(h.shape) for z of shape \(zLeaf.shape)")
+            guard h.shape == zLeaf.shape else {
+                throw StrategyContractError(strategy: strategy.name, problem: "the encoder stage returned a gradient of shape \(h.shape) for z of shape \(zLeaf.shape)")
+            }
             weightedHeads()
             sharedGradients = grad(of: z, wrt: shared, seed: h)
         case let .sharedParameters(g):
+            guard g.names == shared.names, zip(g.tensorsInOrder, shared.tensorsInOrder).allSatisfy({ $0.shape == $1.shape }) else {
+                throw StrategyContractError(strategy: strategy.name, problem: "the encoder stage returned gradients for \(g.count) shared tensors, the model has \(shared.count) (names and shapes must match)")
+            }
             weightedHeads()
             sharedGradients = g
         }
@@ -207,24 +237,48 @@ public final class Trainer {
         try checkFinite(ownGradients, what: "strategy-parameter gradient")
 
         // Optimiser steps, one per group; heads of tasks absent from the batch are left alone.
+        let sharedNorm = Double(Tape.withoutRecording { sharedGradients.norm().scalar })
+        applyUpdates(shared: sharedGradients, heads: headGradients, own: ownGradients, rates: rates)
+        buffers = sink.updatedBuffers(buffers, momentum: configuration.batchNormMomentum)
+        engine.lossesAfterUpdate = { [unowned self] in
+            Tape.withoutRecording { self.losses(at: Parameters(), batch: batch).mapValues { $0.scalar } }
+        }
+        try strategyStage("post-step hook") { try strategy.notifyStepFinished(context) }
+        for stage in strategy.stages {
+            try checkFinite(stage.metaParameters, what: "strategy meta-parameter")
+        }
         let record = StepRecord(
             step: step, epoch: epoch, batchKind: kind,
             losses: context.losses.mapValues(Double.init),
             decoderWeights: decoderWeights.mapValues(Double.init),
             encoderWeights: encoderWeights?.mapValues(Double.init),
             representationGradientNorms: engine.cachedRepresentationGradients?.mapValues { Double($0.norm().scalar) },
-            sharedGradientNorm: Double(Tape.withoutRecording { sharedGradients.norm().scalar }),
-            learningRates: rates.mapValues(Double.init), reports: engine.reports, seconds: 0)
-        applyUpdates(shared: sharedGradients, heads: headGradients, own: ownGradients, rates: rates)
-        buffers = sink.updatedBuffers(buffers, momentum: configuration.batchNormMomentum)
+            sharedGradientNorm: sharedNorm,
+            learningRates: rates.mapValues(Double.init), reports: engine.reports, seconds: Date().timeIntervalSince(started))
         accumulateEpoch(context.losses)
         step += 1
-        var finished = record
-        finished.seconds = Date().timeIntervalSince(started)
-        return finished
+        return StepOutcome(record: record, decoderLoss: decoderLoss.scalar, sharedGradients: sharedGradients, headGradients: headGradients,
+                           ownParameterGradients: ownGradients)
     }
 
-    var currentEngine: StepEngine?
+    /// Runs a strategy hook; an error that does not already say so is wrapped to name the step and the strategy.
+    func strategyStage<T>(_ stage: String, _ body: () throws -> T) throws -> T {
+        do { return try body() }
+        catch let error as NonFiniteValueError { throw error }
+        catch let error as StrategyStepError { throw error }
+        catch { throw StrategyStepError(step: step, strategy: strategy.name, stage: stage, underlying: error) }
+    }
+
+    /// One step of a strategy's meta-parameters with the strategy group's optimiser; its state
+    /// lives in `optimizerStates["meta"]` (checkpointed).
+    func stepMetaParameters(_ current: Parameters, gradients: Parameters, rate: Float) -> Parameters {
+        let part = Parameters(gradients.names.map { ($0, current[$0]) })
+        let state = optimizerStates["meta"]!
+        let (updated, partialState) = optimizers.strategy.optimizer.step(parameters: part, gradients: gradients,
+                                                                         state: state.restricted(to: gradients.names), learningRate: rate)
+        optimizerStates["meta"] = state.merging(partialState)
+        return current.merging(updated)
+    }
 
     func losses(at substituted: Parameters, batch: Batch) -> [String: Tensor] {
         let context = ForwardContext(parameters: parameters.merging(substituted), buffers: buffers, isTraining: true)
@@ -232,7 +286,7 @@ public final class Trainer {
         var result: [String: Tensor] = [:]
         for task in tasks {
             guard let target = batch.targets[task.name] else { continue }
-            result[task.name] = task.kind.loss(prediction: model.head(task.name, z, context), target: target)
+            result[task.name] = taskLoss(task, model.head(task.name, z, context), target)
         }
         return result
     }

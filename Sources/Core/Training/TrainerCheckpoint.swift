@@ -4,6 +4,10 @@ import Foundation
 /// buffers, every optimiser's state, the strategy's parameters and state (RNG included), the
 /// data sampler's state, the epoch accumulators and the evaluation history.
 extension Trainer {
+    /// The optimiser states a checkpoint holds: one per parameter group, and the strategy's
+    /// meta-parameters' (stepped with the strategy group's optimiser).
+    static let optimizerStateNames = OptimizerGroups.names + ["meta"]
+
     struct Metadata: Codable {
         var step: Int
         var optimizerSteps: [String: Int]
@@ -20,7 +24,7 @@ extension Trainer {
         for (name, tensor) in parameters { tensors.append(("parameters.\(name)", tensor)) }
         for (name, tensor) in buffers { tensors.append(("buffers.\(name)", tensor)) }
         for (name, tensor) in strategy.decoder.ownParameters { tensors.append(("strategy.\(name)", tensor)) }
-        for group in OptimizerGroups.names {
+        for group in Trainer.optimizerStateNames {
             for (slot, buffer) in optimizerStates[group]!.buffers.sorted(by: { $0.key < $1.key }) {
                 for (name, tensor) in buffer { tensors.append(("optimizer.\(group).\(slot)|\(name)", tensor)) }
             }
@@ -54,7 +58,7 @@ extension Trainer {
         if !strategy.decoder.ownParameters.isEmpty {
             strategy.decoder.ownParameters = Parameters(strategy.decoder.ownParameters.names.map { ($0, own[$0]) })
         }
-        for group in OptimizerGroups.names {
+        for group in Trainer.optimizerStateNames {
             var state = OptimizerState(step: metadata.optimizerSteps[group] ?? 0)
             for (entry, tensor) in checkpoint.tensors where entry.hasPrefix("optimizer.\(group).") {
                 let rest = entry.dropFirst("optimizer.\(group).".count)

@@ -1,28 +1,28 @@
 import TandemCore
 
-/// Equal weighting ("plain MTL"): L_tot = Σ_t w_t L_t with w_t = 1 (`sum`, LibMTL / Auto-λ "equal")
-/// or w_t = 1/T (`mean`). One backward pass; heads get w_t ∇_{θ_t} L_t. STRATEGIES.md §1.
-public final class EqualWeighting: GradientCombiner, DecoderStage, EncoderStage {
+/// Equal weighting ("plain MTL"): L = Σ_t w_t L_t with w_t = 1 (`sum`, LibMTL / Auto-λ "equal")
+/// or w_t = 1/T (`mean`). One backward pass; heads get w_t ∇_{θ_t} L_t.
+public final class EqualWeighting: LossWeighting, RegisteredStrategy {
     public enum Reduction: String, CaseIterable, Sendable { case sum, mean }
 
-    public let name = "ew"
+    public static let description = StrategyDescription(
+        name: "ew", title: "Equal weighting (plain MTL)",
+        formula: "L = Σ_t w_t L_t, w_t = 1 (sum) or 1/T (mean)",
+        paper: "the multi-task baseline; LibMTL `EW`, Auto-λ `equal`",
+        options: [OptionSpec("reduction", .choice(Reduction.allCases.map(\.rawValue)), default: .text("sum"),
+                             "sum: w_t = 1 (LibMTL, Auto-λ); mean: w_t = 1/T")],
+        cost: "one forward and one backward pass (the reference cost of every other strategy)")
+
     public let reduction: Reduction
-    public var ownParameters = Parameters()
-    public var decoder: any DecoderStage { self }
-    public var encoder: any EncoderStage { self }
-    public var requirements: CombinerRequirements { .losses }
 
     public init(reduction: Reduction = .sum) { self.reduction = reduction }
 
-    func weight(taskCount: Int) -> Float { reduction == .sum ? 1 : 1 / Float(taskCount) }
-
-    public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
-        let w = weight(taskCount: losses.count)
-        return context.taskNames.map { losses[$0]! * w }.reduce(Tensor(0), +)
+    public convenience init(options: Options, context: StrategyBuildContext) throws {
+        self.init(reduction: Reduction(rawValue: options.text("reduction")!)!)
     }
 
-    public func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
-        let w = weight(taskCount: context.taskNames.count)
-        return .lossWeights(Dictionary(uniqueKeysWithValues: context.taskNames.map { ($0, w) }))
+    public func lossWeights(_ context: StepContext) throws -> [String: Float] {
+        let w: Float = reduction == .sum ? 1 : 1 / Float(context.taskNames.count)
+        return Dictionary(uniqueKeysWithValues: context.taskNames.map { ($0, w) })
     }
 }

@@ -74,11 +74,4 @@ public enum GradNormWeightUpdate {
         }
         return clipped.map { Double(weights.count) * $0 / total }
     }
-
-    /// One plain-SGD step on w followed by renormalisation: `renormalized(w − lr·∂L_grad/∂w)`.
-    public static func sgdStep(weights: [Double], gradient: [Double], learningRate: Double,
-                               clipRange: ClosedRange<Double>? = nil) throws -> [Double] {
-        try MathValidation.length(gradient, weights.count, argument: "gradient", function: "GradNormWeightUpdate.sgdStep")
-        return try renormalized(weights: zip(weights, gradient).map { $0 - learningRate * $1 }, clipRange: clipRange)
-    }
 }

@@ -11,12 +11,32 @@ import TandemCore
 /// max(0, e^y − 1). σ means the standard deviation e^{s/2} (default), the variance e^s, or s itself.
 /// Ablations: `uncertainty-only` (plain uncertainty weighting) and `norm-only` (equal-weight
 /// decoder, aux gradients aligned to the primary's norm with a fixed weight, 0.1 by default).
-public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, EncoderStage {
+public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, EncoderStage, RegisteredStrategy {
     public enum Shape: String, CaseIterable, Sendable { case linear, scaled, exponential }
     public enum SigmaMeaning: String, CaseIterable, Sendable { case deviation, variance, logVariance = "log-variance" }
     public enum Mode: String, CaseIterable, Sendable { case both, uncertaintyOnly = "uncertainty-only", normOnly = "norm-only" }
 
-    public let name = "ial"
+    public static let description = StrategyDescription(
+        name: "ial", title: "Impartial auxiliary learning",
+        formula: "heads: Σ_t ½e^{−s_t}L_t + ½s_t; at z: ∇_z = h_pri + Σ_aux f(σ_t)·(‖h_pri‖/‖h_t‖)·h_t, f(σ) = min(1, g(1 − σ))",
+        paper: "Li, Feng, Wang, Yang & Zuo, \"Unprejudiced Training Auxiliary Tasks Makes Primary Better\", arXiv 2412.19547 (2024)",
+        options: [
+            OptionSpec("g", .choice(Shape.allCases.map(\.rawValue)), default: .text("linear"),
+                       "g: linear max(0, y), scaled max(0, κy), exponential max(0, e^y − 1)"),
+            OptionSpec("kappa", .number(0...100), default: .number(2), "κ of the scaled g"),
+            OptionSpec("sigma", .choice(SigmaMeaning.allCases.map(\.rawValue)), default: .text("deviation"),
+                       "what σ in f(σ) is: the standard deviation e^{s/2}, the variance e^s, or s"),
+            OptionSpec("mode", .choice(Mode.allCases.map(\.rawValue)), default: .text("both"),
+                       "both (IAL); ablations uncertainty-only and norm-only (fixed auxiliary weight)"),
+            OptionSpec("auxiliary_weight", .number(0...1), default: .number(0.1), "the fixed auxiliary weight of norm-only"),
+            OptionSpec("initial", .number(-10...10), default: .number(-0.5), "initial log-variance s₀"),
+        ],
+        cost: "T head backwards and one encoder backward (as MGDA-UB)",
+        conventions: ["g is named by the paper only by its range; linear is our default",
+                      "σ is the standard deviation e^{s/2}; the primary term has weight 1 (several primaries are summed)",
+                      "a batch with only auxiliary labels gives the encoder no gradient (nothing to align to)"],
+        behaviour: StrategyBehaviour(scaling: .unspecified, roles: .onePrimary))
+
     public let shape: Shape
     public let kappa: Float
     public let sigmaMeaning: SigmaMeaning
@@ -27,6 +47,12 @@ public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, E
     public var decoder: any DecoderStage { self }
     public var encoder: any EncoderStage { self }
     public var requirements: CombinerRequirements { mode == .uncertaintyOnly ? .losses : .representationGradients }
+
+    public convenience init(options: Options, context: StrategyBuildContext) throws {
+        self.init(tasks: context.tasks, shape: Shape(rawValue: options.text("g")!)!, kappa: options.float("kappa")!,
+                  sigmaMeaning: SigmaMeaning(rawValue: options.text("sigma")!)!, mode: Mode(rawValue: options.text("mode")!)!,
+                  fixedAuxiliaryWeight: options.float("auxiliary_weight")!, initialLogVariance: options.float("initial")!)
+    }
 
     public init(tasks: [TaskSpec], shape: Shape = .linear, kappa: Float = 2, sigmaMeaning: SigmaMeaning = .deviation,
                 mode: Mode = .both, fixedAuxiliaryWeight: Float = 0.1, initialLogVariance: Float = -0.5) {
@@ -59,7 +85,7 @@ public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, E
         }
     }
 
-    public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
+    public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) throws -> Tensor {
         if mode == .normOnly { return context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +) }
         return context.taskNames.map { name in
             let s = ownParameters["logVariance.\(name)"].reshaped([])
@@ -70,7 +96,7 @@ public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, E
     public func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
         if mode == .uncertaintyOnly { return .lossWeights(context.decoderWeights) }
         let names = context.taskNames
-        let h = context.representationGradients()
+        let h = try context.representationGradients()
         let shape = h[names[0]]!.shape
         let primaries = names.filter { roles[$0] != .auxiliary }
         let auxiliaries = names.filter { roles[$0] == .auxiliary }

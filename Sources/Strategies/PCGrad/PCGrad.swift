@@ -1,57 +1,49 @@
 import TandemCore
 
-/// PCGrad — gradient surgery (Yu, Kumar, Gupta, Levine, Hausman & Finn, NeurIPS 2020), §5.
+/// PCGrad — gradient surgery (Yu, Kumar, Gupta, Levine, Hausman & Finn, NeurIPS 2020).
 ///
 /// For each task i: p_i ← g_i; for j in a fresh random order of the other tasks: if p_i·g_j < 0,
 /// p_i ← p_i − (p_i·g_j / ‖g_j‖²) g_j (projection onto the normal plane of the *original* g_j).
 /// The encoder receives d = Σ_i p_i (`sum`, the paper) or the mean. Heads get their own gradients.
-/// Level: the concatenated shared parameters (the reference); `representation` applies the same
-/// surgery to the gradients at z — cheaper, not equivalent, labelled as a variant. Task gradients
-/// are those of the decoder-weighted losses (equal weights unless composed with another decoder).
-public final class PCGrad: GradientCombiner, DecoderStage, EncoderStage {
-    public enum Level: String, CaseIterable, Sendable { case parameters, representation }
+/// Every p_i is a combination of the original g_j, so d = Σ_j c_j g_j with c from the Gram matrix.
+public final class PCGrad: GradientAggregator, RegisteredStrategy {
     public enum Reduction: String, CaseIterable, Sendable { case sum, mean }
 
-    public let name: String
-    public let level: Level
+    public static let description = StrategyDescription(
+        name: "pcgrad", title: "PCGrad (gradient surgery)",
+        formula: "p_i ← g_i − Σ_{j in random order, p_i·g_j < 0} (p_i·g_j/‖g_j‖²) g_j;  d = Σ_i p_i",
+        paper: "Yu, Kumar, Gupta, Levine, Hausman & Finn, \"Gradient Surgery for Multi-Task Learning\", NeurIPS 2020",
+        options: [
+            OptionSpec("level", .choice(GradientLevel.allCases.map(\.rawValue)), default: .text("parameters"),
+                       "parameters: on the shared parameters (the reference); representation: at z (a cheaper variant, not equivalent)"),
+            OptionSpec("reduction", .choice(Reduction.allCases.map(\.rawValue)), default: .text("sum"), "sum (paper, LibMTL) or mean (Auto-λ, CAGrad code)"),
+        ],
+        cost: "T encoder backwards (parameter level) and O(T²P) inner products",
+        conventions: ["j = i is excluded from the projections (the paper); LibMTL permutes all tasks including i",
+                      "a fresh seeded permutation per task per step; the order RNG is checkpointed",
+                      "composed with a decoder stage, it acts on the gradients of the decoder-weighted losses"],
+        behaviour: StrategyBehaviour(orderInvariant: false, leavesNonConflictingSum: true))
+
+    public let level: GradientLevel
     public let reduction: Reduction
-    public var ownParameters = Parameters()
-    public var decoder: any DecoderStage { self }
-    public var encoder: any EncoderStage { self }
-    public var requirements: CombinerRequirements { level == .parameters ? .sharedParameterGradients : .representationGradients }
     public private(set) var generator: SeededGenerator
 
-    public init(level: Level = .parameters, reduction: Reduction = .sum, seed: UInt64 = 0, name: String = "pcgrad") {
+    public init(level: GradientLevel = .parameters, reduction: Reduction = .sum, seed: UInt64 = 0) {
         self.level = level
         self.reduction = reduction
-        self.name = name
         generator = SeededGenerator(seed: seed)
     }
 
-    public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
-        context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +)
+    public convenience init(options: Options, context: StrategyBuildContext) throws {
+        self.init(level: GradientLevel(rawValue: options.text("level")!)!, reduction: Reduction(rawValue: options.text("reduction")!)!,
+                  seed: context.seed)
     }
 
-    public func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
-        let names = context.taskNames
-        let orders = PCGradProjection.randomOrders(taskCount: names.count, using: &generator)
-        let weights = names.map { context.decoderWeights[$0] ?? 1 }
-        func surgery(_ rows: [[Float]]) throws -> [Float] {
-            let matrix = try TaskGradientMatrix(rows: zip(rows, weights).map { row, w in row.map { $0 * w } })
-            return try matrix.combine(weights: PCGradProjection.directionWeights(gram: matrix.gram(), orders: orders,
-                                                                                 reduction: reduction == .sum ? .sum : .mean))
-        }
-        switch level {
-        case .parameters:
-            let perTask = context.sharedParameterGradients()
-            let template = perTask[names[0]]!
-            let combined = try surgery(names.map { perTask[$0]!.flattened().scalars })
-            return .sharedParameters(Parameters(unflattening: Tensor(shape: [combined.count], scalars: combined), like: template))
-        case .representation:
-            let perTask = context.representationGradients()
-            let combined = try surgery(names.map { perTask[$0]!.scalars })
-            return .representation(Tensor(shape: perTask[names[0]]!.shape, scalars: combined))
-        }
+    public func aggregate(_ gradients: TaskGradients, context: StepContext) throws -> [Tensor] {
+        let orders = PCGradProjection.randomOrders(taskCount: gradients.taskCount, using: &generator)
+        let weights = try PCGradProjection.directionWeights(gram: gradients.gram(), orders: orders,
+                                                            reduction: reduction == .sum ? .sum : .mean)
+        return gradients.combine(weights)
     }
 
     public func saveState() -> StrategyState { StrategyState(words: ["generator": generator.state]) }

@@ -59,7 +59,7 @@ public final class Experiment {
         catch { throw RecipeError(location: recipe.model.location, message: "model \(recipe.model.name): \(error)") }
 
         let strategy: any GradientCombiner
-        do { strategy = try strategyEntry.make(strategyOptions, StrategyBuildContext(tasks: tasks, seed: recipe.seed)) }
+        do { strategy = try strategyEntry.make(strategyOptions, registry.buildContext(tasks: tasks, seed: recipe.seed)) }
         catch let error as RecipeError { throw error }
         catch { throw RecipeError(location: recipe.strategy.location, message: "strategy \(recipe.strategy.name): \(error)") }
 
@@ -82,9 +82,20 @@ public final class Experiment {
                                                  recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"))
         let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps),
                                          heads: recipe.headsOptimizer.setting(totalSteps: totalSteps),
-                                         strategy: recipe.strategyOptimizer.setting(totalSteps: totalSteps))
+                                         strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps))
         trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: optimizers, configuration: configuration,
                           data: data, metrics: StandardMetrics.accumulator(for:), seed: recipe.seed)
+    }
+
+    /// The recipe's `strategy_optimizer`, or the strategy's documented default when the recipe
+    /// names none (FAMO's, Auto-λ's and TMT's meta-parameters have published optimisers).
+    static func strategyOptimizer(_ recipe: Recipe, _ description: StrategyDescription) -> OptimizerChoice {
+        guard !recipe.strategyOptimizerIsGiven, let preset = description.defaultStrategyOptimizer else { return recipe.strategyOptimizer }
+        var choice = OptimizerChoice()
+        choice.kind = preset.kind == .adam ? .adam : .sgd
+        choice.learningRate = preset.learningRate
+        choice.weightDecay = preset.weightDecay
+        return choice
     }
 
     /// `loss` (mean primary validation loss) or `TASK.METRIC` (direction from the metric's definition).

@@ -55,8 +55,8 @@ public enum CombineGradients {
         let names = (0..<taskCount).map { "task\($0)" }
         let tasks = zip(names, taskRoles).map { TaskSpec(name: $0, kind: .regression(outputs: 1), role: $1) }
         let options = try options(optionWords, specs: entry.description.options, owner: name)
-        let strategy = try entry.make(options, StrategyBuildContext(tasks: tasks, seed: seed))
-        let problem = GradientCombinationProblem(gradients: rows, losses: lossValues, taskNames: names, roles: taskRoles,
+        let strategy = try entry.make(options, registry.buildContext(tasks: tasks, seed: seed))
+        let problem = try GradientCombinationProblem(gradients: rows, losses: lossValues, taskNames: names, roles: taskRoles,
                                                  learningRate: learningRate)
         let outcome = try problem.combine(with: strategy)
         return Result(direction: outcome.direction, outcome: outcome, taskNames: names)

@@ -1,3 +1,4 @@
+import TandemCore
 /// Reads one YAML mapping with strict checking: every key must be read or is an error naming
 /// its location, with the nearest valid key suggested.
 public final class MappingReader {

@@ -115,6 +115,9 @@ public struct Recipe {
     public var optimizer: OptimizerChoice
     public var headsOptimizer: OptimizerChoice
     public var strategyOptimizer: OptimizerChoice
+    /// Whether the recipe names a `strategy_optimizer` (otherwise the strategy's documented
+    /// default applies, or the shared optimiser when it has none).
+    public var strategyOptimizerIsGiven: Bool
     /// Training steps; with an `epochs` budget, 0 until the data set fixes the epoch length.
     public var steps: Int
     /// The budget in epochs, when the recipe gives `budget.epochs` instead of `budget.steps`.
@@ -187,6 +190,7 @@ public struct Recipe {
         optimizer = main
         headsOptimizer = try root.optional("heads_optimizer").map { try OptimizerChoice.read($0, section: "heads_optimizer", inheriting: main) } ?? main
         strategyOptimizer = try root.optional("strategy_optimizer").map { try OptimizerChoice.read($0, section: "strategy_optimizer", inheriting: main) } ?? main
+        strategyOptimizerIsGiven = root.optional("strategy_optimizer") != nil
 
         if let labelsNode = root.optional("labels") {
             let labels = try MappingReader(labelsNode, section: "labels")

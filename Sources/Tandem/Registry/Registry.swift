@@ -1,25 +1,16 @@
 import TandemCore
 import TandemDatasets
 
-/// What building a strategy may depend on.
-public struct StrategyBuildContext {
-    public var tasks: [TaskSpec]
-    public var seed: UInt64
-
-    public init(tasks: [TaskSpec], seed: UInt64) {
-        self.tasks = tasks
-        self.seed = seed
-    }
-}
-
-/// A strategy the registry can build from validated options.
+/// A strategy the registry can build: its description and its type's constructor.
 public struct StrategyEntry {
-    public var description: ComponentDescription
-    public var make: (Options, StrategyBuildContext) throws -> any GradientCombiner
+    public var type: any RegisteredStrategy.Type
+    public var description: StrategyDescription { type.description }
 
-    public init(description: ComponentDescription, make: @escaping (Options, StrategyBuildContext) throws -> any GradientCombiner) {
-        self.description = description
-        self.make = make
+    public init(_ type: any RegisteredStrategy.Type) { self.type = type }
+
+    /// Builds the strategy from validated options.
+    public func make(_ options: Options, _ context: StrategyBuildContext) throws -> any GradientCombiner {
+        try type.init(options: options, context: context)
     }
 }
 
@@ -54,7 +45,8 @@ public struct Registry {
 
     public init() {}
 
-    public mutating func register(_ entry: StrategyEntry) { strategies[entry.description.name] = entry }
+    /// Registers a strategy type under its description's name (replacing one of the same name).
+    public mutating func register(_ strategy: any RegisteredStrategy.Type) { strategies[strategy.description.name] = StrategyEntry(strategy) }
     public mutating func register(_ entry: ModelEntry) { models[entry.description.name] = entry }
     public mutating func register(_ entry: DatasetEntry) { datasets[entry.description.name] = entry }
 
@@ -62,9 +54,21 @@ public struct Registry {
     public var modelNames: [String] { models.keys.sorted() }
     public var datasetNames: [String] { datasets.keys.sorted() }
 
+    /// A build context whose `buildStrategy` builds registered strategies by name (for strategies
+    /// that wrap another, e.g. `it` on `uw`), with options checked against their descriptions.
+    public func buildContext(tasks: [TaskSpec], seed: UInt64) -> StrategyBuildContext {
+        StrategyBuildContext(tasks: tasks, seed: seed) { name, values in
+            guard let entry = self.strategies[name] else {
+                throw OptionError(NameSuggestion.unknown("strategy", name, valid: self.strategyNames))
+            }
+            let options = try Options(validating: values, specs: entry.description.options, owner: name)
+            return try entry.make(options, self.buildContext(tasks: tasks, seed: seed))
+        }
+    }
+
     /// The description of any component called `name`.
     public func describe(_ name: String) -> ComponentDescription? {
-        strategies[name]?.description ?? models[name]?.description ?? datasets[name]?.description
+        strategies[name]?.description.component ?? models[name]?.description ?? datasets[name]?.description
     }
 
     public var allNames: [String] { strategyNames + modelNames + datasetNames }

@@ -1,35 +1,31 @@
 import Tandem
-import TandemCore
 
 /// A strategy written outside Tandem: every task's gradient at the representation is rescaled to
 /// the mean norm of all of them before summing,
 ///     ∇_z = Σ_t (n̄ / ‖h_t‖) · h_t,   n̄ = mean_t ‖h_t‖,
 /// so no task dominates the shared encoder by gradient magnitude alone. Heads train on plain
-/// equal-weighted losses.
-final class NormEqualised: GradientCombiner, DecoderStage, EncoderStage {
-    let name = "norm-equalised"
-    var ownParameters = Parameters()
-    var decoder: any DecoderStage { self }
-    var encoder: any EncoderStage { self }
-    var requirements: CombinerRequirements { .representationGradients }
+/// equal-weighted losses. Written on the `GradientAggregator` adaptor, exactly like the
+/// built-in strategies.
+final class NormEqualised: GradientAggregator, RegisteredStrategy {
+    static let description = StrategyDescription(
+        name: "norm-equalised", title: "Norm-equalised sum (an example from a downstream package)",
+        formula: "∇_z = Σ_t (n̄/‖h_t‖) h_t, n̄ = mean_t ‖h_t‖",
+        paper: "none: an illustration of a strategy as a module",
+        options: [OptionSpec("epsilon", .number(0...1), default: .number(1e-8), "added to each norm")],
+        cost: "T head backwards and one encoder backward")
+
     let epsilon: Float
+    var level: GradientLevel { .representation }
 
-    init(epsilon: Float) { self.epsilon = epsilon }
+    init(options: Options, context: StrategyBuildContext) throws { epsilon = options.float("epsilon")! }
 
-    func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) -> Tensor {
-        context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +)
-    }
-
-    func encoderGradient(_ context: StepContext) throws -> EncoderGradient {
-        let gradients = context.representationGradients()
-        let norms = context.taskNames.map { gradients[$0]!.norm().scalar }
+    func aggregate(_ gradients: TaskGradients, context: StepContext) throws -> [Tensor] {
+        let gram = gradients.gram()
+        let norms = gram.indices.map { Float(gram[$0][$0].squareRoot()) }
         let mean = norms.reduce(0, +) / Float(norms.count)
-        var combined = Tensor.zeros(context.representation.shape)
-        for (name, norm) in zip(context.taskNames, norms) {
-            combined = combined + gradients[name]! * (mean / (norm + epsilon))
-            context.report("scale.\(name)", Double(mean / (norm + epsilon)))
-        }
-        return .representation(combined)
+        let scales = norms.map { mean / ($0 + epsilon) }
+        for (name, scale) in zip(gradients.taskNames, scales) { context.report("scale.\(name)", Double(scale)) }
+        return gradients.combine(scales.map(Double.init))
     }
 }
 
@@ -37,12 +33,7 @@ extension Registry {
     /// Tandem's registry plus this package's strategy.
     static var withNormEqualised: Registry {
         var registry = Registry.standard
-        registry.register(StrategyEntry(description: ComponentDescription(
-            name: "norm-equalised", kind: .strategy,
-            summary: "Rescale each task's gradient at z to the mean norm, then sum (an example strategy from a downstream package).",
-            options: [OptionSpec("epsilon", .number(0...1), default: .number(1e-8), "added to each norm")])) { options, _ in
-            NormEqualised(epsilon: options.float("epsilon")!)
-        })
+        registry.register(NormEqualised.self)
         return registry
     }
 }

@@ -1,0 +1,6 @@
+/// Every strategy's pinned vectors (one array per strategy file in this folder).
+enum PinnedVectors {
+    static let all: [PinnedVector] = [
+        equalWeighting, uncertaintyWeighting, dynamicWeightAverage, gradNorm, pcGrad, mgda, impartialAuxiliaryLearning,
+    ].flatMap { $0 }
+}
