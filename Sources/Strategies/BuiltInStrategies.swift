@@ -11,5 +11,8 @@ public enum BuiltInStrategies {
         PCGrad.self,
         MGDA.self,
         ImpartialAuxiliaryLearning.self,
+        AutoLambda.self,
+        OnlineLearningAuxiliaryWeights.self,
+        GradientCosineSimilarity.self,
     ]
 }

@@ -6,17 +6,19 @@
 /// parameters θ ∈ R^P at 0, the encoder is the identity (z = θ, so J = I and gradients at z equal
 /// gradients at θ), heads have no parameters, and task t's loss is L_t(z) = ℓ_t + g_t·z, with value
 /// ℓ_t and gradient g_t. Lookahead losses are evaluated on the same surrogate; every parameter
-/// group (and the strategy's meta-parameters) steps with plain SGD at `learningRate`.
+/// group steps with plain SGD at `learningRate`, the strategy's own and meta-parameters at
+/// `strategyLearningRate` (default: the same).
 public struct GradientCombinationProblem {
     public var gradients: [[Float]]
     public var losses: [Float]
     public var taskNames: [String]
     public var roles: [TaskRole]
     public var learningRate: Float
+    public var strategyLearningRate: Float?
     public var step: Int
 
     public init(gradients: [[Float]], losses: [Float]? = nil, taskNames: [String]? = nil, roles: [TaskRole]? = nil,
-                learningRate: Float = 0.1, step: Int = 0) throws {
+                learningRate: Float = 0.1, strategyLearningRate: Float? = nil, step: Int = 0) throws {
         guard let width = gradients.first?.count, width > 0 else {
             throw TrainingError("a combination problem needs at least one task gradient with at least one value")
         }
@@ -32,6 +34,7 @@ public struct GradientCombinationProblem {
         }
         guard Set(self.taskNames).count == self.taskNames.count else { throw TrainingError("task names repeat: \(self.taskNames)") }
         self.learningRate = learningRate
+        self.strategyLearningRate = strategyLearningRate
         self.step = step
     }
 
@@ -58,7 +61,9 @@ public struct GradientCombinationProblem {
         let model = LinearSurrogateModel(gradients: Dictionary(uniqueKeysWithValues: zip(taskNames, gradients)),
                                          losses: Dictionary(uniqueKeysWithValues: zip(taskNames, losses)), taskNames: taskNames)
         let sgd = OptimizerSetting(optimizer: SGD(), learningRate: learningRate)
-        let trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: OptimizerGroups(shared: sgd),
+        let strategySGD = OptimizerSetting(optimizer: SGD(), learningRate: strategyLearningRate ?? learningRate)
+        let trainer = Trainer(model: model, tasks: tasks, strategy: strategy,
+                              optimizers: OptimizerGroups(shared: sgd, heads: sgd, strategy: strategySGD),
                               configuration: TrainerConfiguration(steps: step + 1), data: SurrogateData(tasks: taskNames),
                               taskLoss: { _, prediction, _ in prediction }, seed: 0)
         trainer.step = step

@@ -30,8 +30,10 @@ enum Spec {
     }
 
     static func combine(_ strategy: any GradientCombiner, _ gradients: [[Float]], losses: [Float]? = nil, names: [String]? = nil,
-                        roles: [TaskRole]? = nil, learningRate: Float = 0.1, step: Int = 0) throws -> GradientCombinationProblem.Outcome {
+                        roles: [TaskRole]? = nil, learningRate: Float = 0.1, strategyLearningRate: Float? = nil,
+                        step: Int = 0) throws -> GradientCombinationProblem.Outcome {
         try GradientCombinationProblem(gradients: gradients, losses: losses, taskNames: names ?? (0..<gradients.count).map { "t\($0)" },
-                                       roles: roles, learningRate: learningRate, step: step).combine(with: strategy)
+                                       roles: roles, learningRate: learningRate, strategyLearningRate: strategyLearningRate,
+                                       step: step).combine(with: strategy)
     }
 }

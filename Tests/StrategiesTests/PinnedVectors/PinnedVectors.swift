@@ -2,5 +2,6 @@
 enum PinnedVectors {
     static let all: [PinnedVector] = [
         equalWeighting, uncertaintyWeighting, dynamicWeightAverage, gradNorm, pcGrad, mgda, impartialAuxiliaryLearning,
+        autoLambda, onlineAuxiliaryWeights, gradientCosineSimilarity,
     ].flatMap { $0 }
 }
