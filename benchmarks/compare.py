@@ -27,19 +27,20 @@ ROOT = os.path.dirname(HERE)
 THREADS = 2
 
 # One row per shape: the words given to both `tandem-bench SUITE ...` and `peer/SUITE.py ...`.
-# Targets: `throughput` = Tandem GFLOP/s ≥ value × PyTorch's; `time` = Tandem time ≤ value × PyTorch's.
+# Targets (issue 11's goals): `time` = Tandem's median time ≤ value × PyTorch's; `memory_target` =
+# Tandem's peak RSS and ΔRSS ≤ value × PyTorch's.
 CORE_CASES = [
-    dict(name="sgemm 512", words="sgemm m=512 n=512 k=512", target=("throughput", 0.9)),
-    dict(name="sgemm 1024", words="sgemm m=1024 n=1024 k=1024", target=("throughput", 0.9)),
+    dict(name="sgemm 512", words="sgemm m=512 n=512 k=512", target=("time", 1.05)),
+    dict(name="sgemm 1024", words="sgemm m=1024 n=1024 k=1024", target=("time", 1.05)),
     dict(name="conv3x3 64ch fwd+bwd",
-         words="conv batch=8 in=64 out=64 height=64 width=96 kernel=3 padding=1", target=("time", 1.3)),
+         words="conv batch=8 in=64 out=64 height=64 width=96 kernel=3 padding=1", target=("time", 1.0)),
     dict(name="conv3x3 128ch fwd+bwd",
-         words="conv batch=8 in=128 out=128 height=32 width=48 kernel=3 padding=1", target=("time", 1.3)),
+         words="conv batch=8 in=128 out=128 height=32 width=48 kernel=3 padding=1", target=("time", 1.0)),
     dict(name="conv5x5 1->10 fwd+bwd",
-         words="conv batch=256 in=1 out=10 height=36 width=36 kernel=5", target=("time", 1.3)),
+         words="conv batch=256 in=1 out=10 height=36 width=36 kernel=5", target=("time", 1.0)),
     dict(name="convT 128->64 s2 fwd+bwd",
          words="convtranspose batch=8 in=128 out=64 height=16 width=24 kernel=3 stride=2 padding=1 output_padding=1",
-         target=("time", 1.3)),
+         target=("time", 1.0)),
     # Forward-only rows: not targets, they show how the forward/backward split compares.
     dict(name="conv3x3 64ch fwd",
          words="conv batch=8 in=64 out=64 height=64 width=96 kernel=3 padding=1 pass=forward"),
@@ -53,13 +54,13 @@ CORE_CASES = [
 
 MODEL_CASES = [
     dict(name="MultiLeNet 28x28 b256", words="multilenet batch=256 height=28 width=28",
-         target=("time", 0.5), memory_target=1.0),
-    dict(name="MultiLeNet 36x36 b256", words="multilenet batch=256 height=36 width=36",
-         target=("time", 0.5), memory_target=1.0),
-    dict(name="SplitVGG-3 64x96 b8", words="splitvgg split=3 batch=8 height=64 width=96 warmup=2 reps=10",
          target=("time", 0.8), memory_target=1.0),
-    dict(name="SplitVGG-3 128x192 b8", words="splitvgg split=3 batch=8 height=128 width=192 warmup=1 reps=5 min_time=1",
-         memory_target=1.0),
+    dict(name="MultiLeNet 36x36 b256", words="multilenet batch=256 height=36 width=36",
+         target=("time", 0.8), memory_target=1.0),
+    dict(name="SplitVGG-3 64x96 b8", words="splitvgg split=3 batch=8 height=64 width=96 warmup=2 reps=5 min_time=1",
+         target=("time", 0.9), memory_target=1.0),
+    dict(name="SplitVGG-3 128x192 b8", words="splitvgg split=3 batch=8 height=128 width=192 warmup=1 reps=3 min_time=1",
+         target=("time", 0.9), memory_target=1.0),
 ]
 
 SUITES = {"core": CORE_CASES, "models": MODEL_CASES}
@@ -171,11 +172,39 @@ def side_summary(result):
     return line
 
 
-def judge(case, tandem, pytorch):
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def aggregate(runs):
+    """One side over its rounds (one fresh process each): the median of the rounds' medians, the
+    fastest single repetition of any round, and the median peak / Δ RSS. None when no round ran."""
+    runs = [r for r in runs if r is not None]
+    if not runs:
+        return None
+    side = dict(runs[-1])
+    side["rounds"] = len(runs)
+    side["round_medians_ms"] = [r["median_ms"] for r in runs]
+    side["median_ms"] = median(side["round_medians_ms"])
+    side["min_ms"] = min(r["min_ms"] for r in runs)
+    side["max_rss_mib"] = median([r["max_rss_mib"] for r in runs])
+    side["work_rss_mib"] = median([r["work_rss_mib"] for r in runs])
+    side["cpu_busy_before"] = [r.get("cpu_busy_before") for r in runs]
+    return side
+
+
+def judge(case, tandem, pytorch, before=None):
     """Ratios and whether the targets are met."""
     row = dict(case=case["name"], words=case["words"], tandem=tandem, pytorch=pytorch)
+    if before is not None:
+        row["before"] = before
+        if tandem:
+            row["speedup_vs_before"] = before["median_ms"] / tandem["median_ms"]
     if tandem and pytorch:
         row["time_ratio"] = tandem["median_ms"] / pytorch["median_ms"]
+        row["min_time_ratio"] = tandem["min_ms"] / pytorch["min_ms"]
         row["throughput_ratio"] = pytorch["median_ms"] / tandem["median_ms"]
         row["memory_ratio"] = tandem["max_rss_mib"] / pytorch["max_rss_mib"]
         row["work_memory_ratio"] = tandem["work_rss_mib"] / max(pytorch["work_rss_mib"], 1e-9)
@@ -184,8 +213,9 @@ def judge(case, tandem, pytorch):
             row["target"] = f"{'throughput ≥' if kind == 'throughput' else 'time ≤'} {value}×"
             row["met"] = row["throughput_ratio"] >= value if kind == "throughput" else row["time_ratio"] <= value
         if "memory_target" in case:
-            row["memory_target"] = f"RSS ≤ {case['memory_target']}×"
-            row["memory_met"] = row["memory_ratio"] <= case["memory_target"]
+            row["memory_target"] = f"RSS and ΔRSS ≤ {case['memory_target']}×"
+            row["memory_met"] = (row["memory_ratio"] <= case["memory_target"]
+                                 and row["work_memory_ratio"] <= case["memory_target"])
     return row
 
 
@@ -205,9 +235,13 @@ def table(suite, rows):
     """Markdown table of the rows (also what the terminal shows)."""
     with_flops = suite == "core"
     with_params = suite == "models"
-    header = ["case", "shape", "Tandem ms", "PyTorch ms", "ratio (time)"]
+    with_before = any("before" in row for row in rows)
+    header = ["case", "shape", "Tandem median ms", "Tandem min ms", "PyTorch median ms", "PyTorch min ms",
+              "ratio (median)", "ratio (min)"]
+    if with_before:
+        header += ["before median ms", "speed-up vs before"]
     if with_flops:
-        header += ["Tandem GFLOP/s", "PyTorch GFLOP/s", "ratio (throughput)"]
+        header += ["Tandem GFLOP/s", "PyTorch GFLOP/s"]
     header += ["target", "met", "Tandem RSS MiB", "PyTorch RSS MiB", "ratio (RSS)",
                "Tandem ΔRSS MiB", "PyTorch ΔRSS MiB", "ratio (ΔRSS)"]
     if with_params:
@@ -216,10 +250,14 @@ def table(suite, rows):
     for row in rows:
         t, p = row["tandem"], row["pytorch"]
         shape = (t or p or {}).get("shape", "")
-        cells = [row["case"], shape, fmt(t and t["median_ms"], 2), fmt(p and p["median_ms"], 2),
-                 fmt(row.get("time_ratio"), 2)]
+        cells = [row["case"], shape, fmt(t and t["median_ms"], 2), fmt(t and t["min_ms"], 2),
+                 fmt(p and p["median_ms"], 2), fmt(p and p["min_ms"], 2),
+                 fmt(row.get("time_ratio"), 2), fmt(row.get("min_time_ratio"), 2)]
+        if with_before:
+            b = row.get("before")
+            cells += [fmt(b and b["median_ms"], 2), fmt(row.get("speedup_vs_before"), 2)]
         if with_flops:
-            cells += [fmt(gflops(t)), fmt(gflops(p)), fmt(row.get("throughput_ratio"), 2)]
+            cells += [fmt(gflops(t)), fmt(gflops(p))]
         cells += [row.get("target", "—"), fmt(row.get("met")), fmt(t and t["max_rss_mib"], 0),
                   fmt(p and p["max_rss_mib"], 0), fmt(row.get("memory_ratio"), 2),
                   fmt(t and t["work_rss_mib"], 0), fmt(p and p["work_rss_mib"], 0), fmt(row.get("work_memory_ratio"), 2)]
@@ -259,15 +297,20 @@ def run_pairs(args, cases):
         print("  note: OpenBLAS did not recognise this CPU and uses a generic kernel; see README"
               " ('OpenBLAS core type') for OPENBLAS_CORETYPE", flush=True)
     rows = []
+    sides = [("tandem", [args.bench, args.suite], env_t),
+             ("pytorch", [args.python, os.path.join(HERE, "peer", args.suite + ".py")], env_p)]
+    if args.before:
+        sides.append(("before", [args.before, args.suite], env_t))
     for case in cases:
         if args.only and not any(o.lower() in case["name"].lower() for o in args.only):
             continue
         words = shlex.split(case["words"]) + args.extra
-        best = {"tandem": None, "pytorch": None}
+        runs = {name: [] for name, _, _ in sides}
+        # Rounds of back-to-back processes (Tandem, then PyTorch, then the `--before` build):
+        # each round's sides see the same machine state.
         for _ in range(args.rounds):
-            for side, command, env in (
-                    ("tandem", [args.bench, args.suite] + words, env_t),
-                    ("pytorch", [args.python, os.path.join(HERE, "peer", args.suite + ".py")] + words, env_p)):
+            for side, prefix, env in sides:
+                command = prefix + words
                 busy = wait_for_quiet(args.quiet) if args.quiet > 0 else None
                 result = run_measured(command, env)
                 summary = side_summary(result)
@@ -276,17 +319,19 @@ def run_pairs(args, cases):
                           f"    {' '.join(shlex.quote(c) for c in command)}\n{result['stderr'][-2000:]}", flush=True)
                     continue
                 summary["cpu_busy_before"] = busy
-                # Over several rounds keep the round with the lowest median (least disturbed).
-                if best[side] is None or summary["median_ms"] < best[side]["median_ms"]:
-                    best[side] = summary
-        row = judge(case, best["tandem"], best["pytorch"])
+                runs[side].append(summary)
+        row = judge(case, aggregate(runs["tandem"]), aggregate(runs["pytorch"]),
+                    aggregate(runs["before"]) if args.before else None)
         rows.append(row)
         t, p = row["tandem"], row["pytorch"]
         extra = ""
+        if args.before and row.get("before"):
+            extra += f"  before {fmt(row['before']['median_ms'], 2)} ms (×{fmt(row.get('speedup_vs_before'), 2)})"
         if args.suite == "models" and t and p:
             same = "equal" if t.get("parameters") == p.get("parameters") else "DIFFERENT"
-            extra = f"  params {t.get('parameters')} vs {p.get('parameters')} ({same})"
-        print(f"  {case['name']:<26} Tandem {fmt(t and t['median_ms'], 2):>9} ms  PyTorch {fmt(p and p['median_ms'], 2):>9} ms"
+            extra += f"  params {t.get('parameters')} vs {p.get('parameters')} ({same})"
+        print(f"  {case['name']:<26} Tandem {fmt(t and t['median_ms'], 2):>9} ms (min {fmt(t and t['min_ms'], 2)})"
+              f"  PyTorch {fmt(p and p['median_ms'], 2):>9} ms (min {fmt(p and p['min_ms'], 2)})"
               f"  ratio {fmt(row.get('time_ratio'), 2):>5}  RSS {fmt(t and t['max_rss_mib'], 0)} / "
               f"{fmt(p and p['max_rss_mib'], 0)} MiB (Δ {fmt(t and t['work_rss_mib'], 0)} / {fmt(p and p['work_rss_mib'], 0)}){extra}", flush=True)
     return machine, rows
@@ -326,8 +371,12 @@ def main():
                         help="the Python with torch (default: benchmarks/.venv/bin/python)")
     parser.add_argument("--only", action="append", default=[],
                         help="run only cases whose name contains this text (repeatable)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="run each pair this many times and keep each side's lowest median (noisy machines)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of back-to-back processes per case (default 5); each side reports the median"
+                             " of its rounds' medians and its fastest repetition")
+    parser.add_argument("--before", metavar="TANDEM_BENCH",
+                        help="another tandem-bench build (e.g. of main) run as a third process in every round:"
+                             " the table gains its median and the speed-up of this build over it")
     parser.add_argument("--quiet", type=float, default=0, metavar="SECONDS",
                         help="before each process wait up to this long for the other processes on the machine"
                              " to use under 15%% of the CPUs (shared machines)")
@@ -353,9 +402,11 @@ def main():
     markdown = (f"# {args.suite} benchmark: Tandem vs PyTorch\n\n{machine['date']}, {machine['cpu']}, "
                 f"{THREADS} threads per side, OpenBLAS core {machine['openblas_core']}, "
                 f"load average before {machine['load_average_before'][0]:.2f}\n\n"
-                "Times are medians per repetition; ratio (time) = Tandem / PyTorch (lower is better for Tandem);"
-                " ratio (throughput) = Tandem GFLOP/s / PyTorch GFLOP/s; RSS = peak resident memory of each"
-                " process; ΔRSS = peak RSS minus the RSS the process had before making any benchmark data"
+                f"Each case ran {args.rounds} rounds of fresh processes back to back (Tandem, then PyTorch"
+                f"{', then the --before build' if args.before else ''}). median = median over the rounds of each"
+                " process's median repetition; min = fastest single repetition of any round; ratio = Tandem / PyTorch"
+                " (below 1: Tandem is faster); RSS = peak resident memory of each"
+                " process (median over rounds); ΔRSS = peak RSS minus the RSS the process had before making any benchmark data"
                 " (for PyTorch that excludes `import torch`).\n\n" + table(args.suite, rows))
     print()
     print(table(args.suite, rows))

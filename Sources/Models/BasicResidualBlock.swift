@@ -48,7 +48,7 @@ struct BasicResidualBlock: Layer {
     }
 
     func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        let hidden = relu(firstNormalisation(first(input, context), context))
+        let hidden = firstNormalisation(first(input, context), context, followedByReLU: true)
         let residual = secondNormalisation(second(hidden, context), context)
         let skip = shortcut.map { $0.normalisation($0.convolution(input, context), context) } ?? input
         return relu(residual + skip)

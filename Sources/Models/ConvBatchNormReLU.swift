@@ -29,6 +29,6 @@ struct ConvBatchNormReLU: Layer {
     func initialBuffers() -> Parameters { normalisation.initialBuffers() }
 
     func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        relu(normalisation(convolution(input, context), context))
+        normalisation(convolution(input, context), context, followedByReLU: true)
     }
 }

@@ -17,15 +17,23 @@ public struct BatchNorm2D: Layer {
     }
 
     public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        callAsFunction(input, context, followedByReLU: false)
+    }
+
+    /// The normalised input, rectified (max(0, ·)) when `followedByReLU`: in training that is one
+    /// fused op (`batchNormReLU`), the same numbers as `relu(self(input, context))`.
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext, followedByReLU: Bool) -> Tensor {
         let scale = context.parameters["\(name).scale"], shift = context.parameters["\(name).shift"]
         if context.isTraining {
-            let result = batchNorm(input, scale: scale, shift: shift, epsilon: epsilon)
+            let result = followedByReLU ? batchNormReLU(input, scale: scale, shift: shift, epsilon: epsilon)
+                                        : batchNorm(input, scale: scale, shift: shift, epsilon: epsilon)
             context.statistics?.record(layer: name, mean: result.mean, variance: result.variance,
                                        count: input.count / channels)
             return result.output
         }
-        return batchNorm(input, scale: scale, shift: shift, runningMean: context.buffers["\(name).runningMean"],
-                         runningVariance: context.buffers["\(name).runningVariance"], epsilon: epsilon)
+        let normalised = batchNorm(input, scale: scale, shift: shift, runningMean: context.buffers["\(name).runningMean"],
+                                   runningVariance: context.buffers["\(name).runningVariance"], epsilon: epsilon)
+        return followedByReLU ? relu(normalised) : normalised
     }
 }
 

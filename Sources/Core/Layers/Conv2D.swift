@@ -17,8 +17,8 @@ public struct Conv2D: Layer {
     }
 
     public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        let y = conv2d(input, weight: context.parameters["\(name).weight"], stride: stride, padding: padding)
-        return hasBias ? y + context.parameters["\(name).bias"].reshaped([1, outputChannels, 1, 1]) : y
+        conv2d(input, weight: context.parameters["\(name).weight"], bias: hasBias ? context.parameters["\(name).bias"] : nil,
+               stride: stride, padding: padding)
     }
 }
 
@@ -43,8 +43,8 @@ public struct ConvTranspose2D: Layer {
     }
 
     public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        let y = transposedConv2d(input, weight: context.parameters["\(name).weight"], stride: stride,
-                                 padding: padding, outputPadding: outputPadding)
-        return hasBias ? y + context.parameters["\(name).bias"].reshaped([1, outputChannels, 1, 1]) : y
+        transposedConv2d(input, weight: context.parameters["\(name).weight"],
+                         bias: hasBias ? context.parameters["\(name).bias"] : nil, stride: stride,
+                         padding: padding, outputPadding: outputPadding)
     }
 }

@@ -14,8 +14,9 @@ public struct Linear: Layer {
 
     public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         precondition(input.rank == 2 && input.shape[1] == inputSize, "\(name): expected N×\(inputSize) input, got \(input.shape)")
-        let y = matmul(input, context.parameters["\(name).weight"], transposeB: true)
-        return hasBias ? y + context.parameters["\(name).bias"] : y
+        let weight = context.parameters["\(name).weight"]
+        return hasBias ? affine(input, weight: weight, bias: context.parameters["\(name).bias"])
+                       : matmul(input, weight, transposeB: true)
     }
 }
 

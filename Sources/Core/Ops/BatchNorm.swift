@@ -32,6 +32,31 @@ public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float 
     return BatchNormResult(output: y, mean: mean, variance: variance)
 }
 
+/// Training-mode batch norm followed by ReLU, as one op: y = max(0, BN(x)). The forward writes
+/// the rectified output in the normalisation pass; the backward masks the gradient on the fly
+/// inside the batch-norm backward kernel (no ReLU output, mask or masked-gradient tensors).
+/// Equal to `relu(batchNorm(…).output)`; with recording on, the backward is rebuilt from
+/// differentiable pieces like `batchNorm`'s.
+public func batchNormReLU(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5) -> BatchNormResult {
+    precondition(x.rank == 4 || x.rank == 2, "batchNormReLU needs N×C×H×W or N×C, got \(x.shape)")
+    let channels = x.shape[1]
+    precondition(scale.count == channels && shift.count == channels, "batchNormReLU: scale/shift need \(channels) values")
+    let (output, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon,
+                                                                              rectified: true)
+    // The output's values (without its node: saving the output tensor itself would be a cycle).
+    let rectified = Tensor(shape: x.shape, storage: output)
+    let y = Tape.record("batchNormReLU", shape: x.shape, storage: output, inputs: [x, scale, shift],
+                        saved: [x, scale, shift, mean, inverseDeviation, rectified]) { g, saved, needs in
+        if Tape.isRecording {
+            return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon,
+                                              rectified: true, needs: needs)
+        }
+        return BatchNormKernels.backward(g, x: saved[0], scale: saved[1], mean: saved[3], inverseDeviation: saved[4],
+                                         rectifiedOutput: saved[5], needs: needs)
+    }
+    return BatchNormResult(output: y, mean: mean, variance: variance)
+}
+
 /// Evaluation-mode batch norm with given running statistics (constants).
 public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
                       epsilon: Float = 1e-5) -> Tensor {
@@ -50,18 +75,21 @@ func composedBatchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float
     return centred * (rsqrt(variance + epsilon) * scale.reshaped(channelShape)) + shift.reshaped(channelShape)
 }
 
-/// Differentiable VJP of batch norm: differentiates the composed form with `createGraph`.
+/// Differentiable VJP of batch norm (followed by ReLU when `rectified`): differentiates the
+/// composed form with `createGraph`.
 private func composedBatchNormGradients(_ g: Tensor, x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float,
-                                        needs: [Bool]) -> [Tensor?] {
+                                        rectified: Bool = false, needs: [Bool]) -> [Tensor?] {
     let inputs = [x, scale, shift].map { $0.isTracked ? $0 : $0.tracked() }
-    let y = composedBatchNorm(inputs[0], scale: inputs[1], shift: inputs[2], epsilon: epsilon)
+    let normalised = composedBatchNorm(inputs[0], scale: inputs[1], shift: inputs[2], epsilon: epsilon)
+    let y = rectified ? relu(normalised) : normalised
     let gradients = grad(of: y, wrt: inputs, seed: g, createGraph: true)
     return (0..<3).map { needs[$0] ? gradients[$0] : nil }
 }
 
 enum BatchNormKernels {
     /// Per channel: mean, 1/√(var + ε) and the biased variance (constants), and the output.
-    static func forward(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float)
+    /// With `rectified`, the output is max(0, ·) of the normalised values.
+    static func forward(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float, rectified: Bool = false)
         -> (TensorStorage, Tensor, Tensor, Tensor) {
         let (batch, channels) = (x.shape[0], x.shape[1])
         let plane = x.count / (batch * channels)
@@ -91,7 +119,11 @@ enum BatchNormKernels {
                 let a = invstd * gamma[c], b = beta[c] - mean * a
                 for n in 0..<batch {
                     let offset = (n * channels + c) * plane
-                    for i in 0..<plane { target[offset + i] = source[offset + i] * a + b }
+                    if rectified {
+                        for i in 0..<plane { target[offset + i] = max(0, source[offset + i] * a + b) }
+                    } else {
+                        for i in 0..<plane { target[offset + i] = source[offset + i] * a + b }
+                    }
                 }
                 means.pointer[c] = mean
                 inverse.pointer[c] = invstd
@@ -102,14 +134,29 @@ enum BatchNormKernels {
                 Tensor(shape: [channels], storage: variances))
     }
 
-    /// dx = scale·invstd/M · (M·g − Σg − x̂·Σ(g·x̂)), dscale = Σ g·x̂, dshift = Σ g.
-    static func backward(_ g: Tensor, x: Tensor, scale: Tensor, mean: Tensor, inverseDeviation: Tensor, needs: [Bool]) -> [Tensor?] {
+    /// dx = scale·invstd/M · (M·g − Σg − x̂·Σ(g·x̂)), dscale = Σ g·x̂, dshift = Σ g. With
+    /// `rectifiedOutput` (the output of `batchNormReLU`), g is first zeroed where that output is 0.
+    static func backward(_ g: Tensor, x: Tensor, scale: Tensor, mean: Tensor, inverseDeviation: Tensor,
+                         rectifiedOutput: Tensor? = nil, needs: [Bool]) -> [Tensor?] {
+        let gradientPointer = g.pointer
+        if let rectifiedOutput {
+            let output = rectifiedOutput.pointer
+            return backward(g, x: x, scale: scale, mean: mean, inverseDeviation: inverseDeviation, needs: needs) { i in
+                output[i] > 0 ? gradientPointer[i] : 0
+            }
+        }
+        return backward(g, x: x, scale: scale, mean: mean, inverseDeviation: inverseDeviation, needs: needs) { gradientPointer[$0] }
+    }
+
+    @inline(__always)
+    private static func backward(_ g: Tensor, x: Tensor, scale: Tensor, mean: Tensor, inverseDeviation: Tensor, needs: [Bool],
+                                 gradientAt gradient: (Int) -> Float) -> [Tensor?] {
         let (batch, channels) = (x.shape[0], x.shape[1])
         let plane = x.count / (batch * channels)
         let count = Float(batch * plane)
         let dx = needs[0] ? TensorStorage(count: x.count) : nil
         let dscale = TensorStorage(count: channels), dshift = TensorStorage(count: channels)
-        let source = x.pointer, gradient = g.pointer, gamma = scale.pointer, mu = mean.pointer, invstd = inverseDeviation.pointer
+        let source = x.pointer, gamma = scale.pointer, mu = mean.pointer, invstd = inverseDeviation.pointer
         Parallel.forEachChunk(channels, minimumPerChunk: max(1, 65_536 / max(1, batch * plane))) { range in
             for c in range {
                 let m = mu[c], s = invstd[c]
@@ -118,7 +165,7 @@ enum BatchNormKernels {
                     let offset = (n * channels + c) * plane
                     var pg: Float = 0, pgx: Float = 0
                     for i in 0..<plane {
-                        let gi = gradient[offset + i]
+                        let gi = gradient(offset + i)
                         pg += gi
                         pgx += gi * (source[offset + i] - m)
                     }
@@ -135,7 +182,7 @@ enum BatchNormKernels {
                         let offset = (n * channels + c) * plane
                         for i in 0..<plane {
                             let xhat = (source[offset + i] - m) * s
-                            out[offset + i] = k * (count * gradient[offset + i] - shiftGradient - xhat * scaleGradient)
+                            out[offset + i] = k * (count * gradient(offset + i) - shiftGradient - xhat * scaleGradient)
                         }
                     }
                 }

@@ -33,17 +33,44 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     }
 }
 
+/// x·Wᵀ + b for x (N×in), W (out×in), b (out): a linear layer as one op. The bias rows are
+/// written first and the GEMM accumulates onto them (no broadcast tensor, no extra pass). The VJPs
+/// are matrix products and a column sum, so the op is differentiable to any order.
+public func affine(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
+    precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
+                 "affine: needs N×in input and out×in weight, got \(x.shape) and \(weight.shape)")
+    precondition(bias.shape == [weight.shape[0]], "affine: bias must have shape [\(weight.shape[0])], got \(bias.shape)")
+    let (m, n, k) = (x.shape[0], weight.shape[0], x.shape[1])
+    let out = TensorStorage(count: m * n)
+    for row in 0..<m { (out.pointer + row * n).update(from: bias.pointer, count: n) }
+    Gemm.multiply(x.pointer, false, weight.pointer, true, into: out.pointer, m: m, n: n, k: k,
+                  leadingA: k, leadingB: k, accumulate: true)
+    return Tape.record("affine", shape: [m, n], storage: out, inputs: [x, weight, bias], saved: [x, weight]) { g, saved, needs in
+        [needs[0] ? matmul(g, saved[1]) : nil,
+         needs[1] ? matmul(g, saved[0], transposeA: true) : nil,
+         needs[2] ? g.sum(to: [1, n]).reshaped([n]) : nil]
+    }
+}
+
 /// C = op(A)·op(B) (+ C when `accumulate`), row-major, through `cblas_sgemm`.
 ///
-/// OpenBLAS runs single-threaded; large products are split here into one block of rows (or
-/// columns) of C per core, at boundaries fixed by the sizes. Letting OpenBLAS thread instead
-/// leaves its workers spinning between calls, stealing a core from everything else on a
-/// 2-core machine.
+/// OpenBLAS runs single-threaded; large products are split here into `pieces` blocks of rows (or
+/// columns) of C, at boundaries fixed by the sizes alone — never by the thread count — and the
+/// blocks run on `Parallel.threadCount` threads. Each block is one `sgemm` call of the same shape
+/// whatever the number of threads, so every output element is accumulated in the same order and
+/// results are bit-identical with 1 or 2 threads. Letting OpenBLAS thread instead leaves its
+/// workers spinning between calls, stealing a core from everything else on a 2-core machine.
 enum Gemm {
     static let singleThreadedBLAS: Bool = {
         openblas_set_num_threads(1)
         return true
     }()
+
+    /// Blocks a product of these sizes is cut into: 2 (the machines Tandem targets have 2 cores)
+    /// once it is large enough to be worth splitting, else 1.
+    static func pieces(m: Int, n: Int, k: Int) -> Int {
+        m * n * k >= 1 << 18 && max(m, n) >= 4 ? 2 : 1
+    }
 
     static func multiply(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
                          into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
@@ -60,17 +87,20 @@ enum Gemm {
                         Int32(m), Int32(n), Int32(k), 1, a, Int32(leadingA), b, Int32(leadingB),
                         accumulate ? 1 : 0, c, Int32(ldc))
         }
-        guard Parallel.threadCount > 1, m * n * k >= 1 << 18, max(m, n) >= 2 * Parallel.threadCount else {
+        let blocks = pieces(m: m, n: n, k: k)
+        if blocks == 1 {
             run(a, b, c, m, n)
             return
         }
         if m >= n {
-            Parallel.forEachChunk(m, minimumPerChunk: 1) { rows in
+            Parallel.forEach(blocks) { piece in
+                let rows = Parallel.chunkRange(piece, of: blocks, count: m)
                 let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * leadingA
                 run(aStart, b, c + rows.lowerBound * ldc, rows.count, n)
             }
         } else {
-            Parallel.forEachChunk(n, minimumPerChunk: 1) { columns in
+            Parallel.forEach(blocks) { piece in
+                let columns = Parallel.chunkRange(piece, of: blocks, count: n)
                 let bStart = transposeB ? b + columns.lowerBound * leadingB : b + columns.lowerBound
                 run(a, bStart, c + columns.lowerBound, m, columns.count)
             }

@@ -66,7 +66,18 @@ extension Tensor {
 
 public func relu(_ x: Tensor) -> Tensor {
     Tape.record("relu", shape: x.shape, storage: ElementwiseKernels.map(x) { $0 > 0 ? $0 : 0 }, inputs: [x], saved: [x]) { g, saved, _ in
-        [g * indicator(saved[0]) { $0 > 0 }]
+        [reluGradient(g, input: saved[0])]
+    }
+}
+
+/// g where `input` > 0, else 0: the VJP of `relu` in one pass (no 0/1 mask tensor). The mask is a
+/// constant, so the op is linear in g and its own VJP is itself; `input` gets no gradient (the
+/// derivative of the mask is zero almost everywhere).
+public func reluGradient(_ g: Tensor, input: Tensor) -> Tensor {
+    precondition(g.shape == input.shape, "reluGradient: gradient \(g.shape) and input \(input.shape) differ")
+    let storage = ElementwiseKernels.zip(g, input) { $1 > 0 ? $0 : 0 }
+    return Tape.record("reluGradient", shape: g.shape, storage: storage, inputs: [g], saved: [input]) { gg, saved, _ in
+        [reluGradient(gg, input: saved[0])]
     }
 }
 

@@ -3,8 +3,10 @@ import Foundation
 /// A size-bucketed pool of Float buffers.
 ///
 /// Training allocates tensors of the same handful of sizes every step; the pool hands freed
-/// buffers back out instead of going to `malloc` each time. Buckets are powers of two; the pool
-/// keeps at most `byteLimit` bytes of idle buffers and frees the rest.
+/// buffers back out instead of going to `malloc` each time. Buckets are size classes, eight per
+/// power of two (16, 18, 20, …, 30, 32, 36, 40, …): a buffer is at most 12.5 % larger than asked
+/// for, where power-of-two buckets wasted up to half of it. The pool keeps at most `byteLimit`
+/// bytes of idle buffers and frees the rest.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool(byteLimit: 3 << 30)
 
@@ -15,10 +17,16 @@ final class BufferPool: @unchecked Sendable {
 
     init(byteLimit: Int) { self.byteLimit = byteLimit }
 
+    /// Size classes per power of two.
+    static let classesPerOctave = 8
+
+    /// The capacity of the size class `count` Floats fall in: `count` rounded up to a multiple of
+    /// 1/8 of the power of two at or below it (at least 16).
     static func bucket(for count: Int) -> Int {
-        var capacity = 16
-        while capacity < count { capacity <<= 1 }
-        return capacity
+        if count <= 16 { return 16 }
+        let octave = Int.bitWidth - 1 - (count - 1).leadingZeroBitCount  // 2^octave ≤ count − 1 < 2^(octave+1)
+        let step = max(1, (1 << octave) / classesPerOctave)
+        return (count + step - 1) / step * step
     }
 
     func take(count: Int) -> (UnsafeMutablePointer<Float>, Int) {
