@@ -59,6 +59,18 @@ public enum CombineGradients {
         let problem = try GradientCombinationProblem(gradients: rows, losses: lossValues, taskNames: names, roles: taskRoles,
                                                  learningRate: learningRate)
         let outcome = try problem.combine(with: strategy)
+        // A non-finite result is a failure (float32 overflow of large gradients, a solver that
+        // diverged), never an answer.
+        if let bad = outcome.direction.firstIndex(where: { !$0.isFinite }) {
+            let largest = flat.map { abs($0) }.max() ?? 0
+            throw CommandError("strategy \(name) produced a non-finite combined gradient (element \(bad) is \(outcome.direction[bad])) "
+                               + "from \(gradientsPath); the largest input magnitude is \(largest) — rescale gradients beyond float32's range")
+        }
+        for (what, weights) in [("decoder", outcome.decoderWeights), ("encoder", outcome.encoderWeights ?? [:])] {
+            if let (task, weight) = weights.sorted(by: { $0.key < $1.key }).first(where: { !$0.value.isFinite }) {
+                throw CommandError("strategy \(name) produced a non-finite \(what) weight for \(task) (\(weight)) from \(gradientsPath)")
+            }
+        }
         return Result(direction: outcome.direction, outcome: outcome, taskNames: names)
     }
 }
