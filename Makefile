@@ -40,7 +40,7 @@ test: dependencies
 FUZZ_RUNS ?= 200000
 FUZZ_READERS := recipe npy idx tree cifar checkpoint
 fuzz: dependencies
-	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 	@set -e; for reader in $(FUZZ_READERS); do \
 	  mkdir -p Fuzz/.build/findings/$$reader Fuzz/.build/corpus/$$reader; \
 	  cp -n Fuzz/Corpus/$$reader/* Fuzz/.build/corpus/$$reader/; \
