@@ -7,7 +7,7 @@ SWIFT := $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
 
-.PHONY: all dependencies build run test clean
+.PHONY: all dependencies build run test clean fuzz fuzz-corpus
 
 all: build
 
@@ -33,7 +33,29 @@ test: dependencies
 	  $(SWIFT) test $(TEST_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
 	  bash scripts/test-summary.sh .build/test.log; exit $$status
 
+# Fuzzing (Fuzz/, a separate package so the main build never needs the fuzzer runtime): one
+# libFuzzer target per reader of untrusted input, each run for FUZZ_RUNS inputs from the seed corpus
+# in Fuzz/Corpus (findings land in Fuzz/.build/findings). CI runs the deterministic mutation pass
+# instead (Tests/FuzzingTests, 10,000 inputs per reader, part of `make test`).
+FUZZ_RUNS ?= 200000
+FUZZ_READERS := recipe npy idx tree cifar checkpoint
+fuzz: dependencies
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+	@set -e; for reader in $(FUZZ_READERS); do \
+	  mkdir -p Fuzz/.build/findings/$$reader Fuzz/.build/corpus/$$reader; \
+	  cp -n Fuzz/Corpus/$$reader/* Fuzz/.build/corpus/$$reader/; \
+	  echo "fuzz-$$reader: $(FUZZ_RUNS) inputs"; \
+	  Fuzz/.build/release/fuzz-$$reader -runs=$(FUZZ_RUNS) -seed=1 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	    -artifact_prefix=Fuzz/.build/findings/$$reader/ Fuzz/.build/corpus/$$reader 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==|SUMMARY)" || true; \
+	  if ls Fuzz/.build/findings/$$reader/* >/dev/null 2>&1; then echo "findings in Fuzz/.build/findings/$$reader"; exit 1; fi; \
+	done
+
+# Rewrites Fuzz/Corpus from the seeds in Fuzz/Harness/FuzzSeeds.swift.
+fuzz-corpus: dependencies
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	TANDEM_WRITE_FUZZ_CORPUS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --filter FuzzPassTests/testSeedsAreAcceptedAndTheCommittedCorpusIsCurrent
+
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build
 
 -include benchmarks/Makefile.inc

@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "Tandem", targets: ["Tandem"]),
         .library(name: "TandemCore", targets: ["TandemCore"]),
+        // The readers' fuzzing entry points, for the libFuzzer targets in Fuzz/ (a separate package).
+        .library(name: "TandemFuzzing", targets: ["TandemFuzzing"]),
         .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
@@ -19,7 +21,7 @@ let package = Package(
 
         .target(name: "TandemCore", dependencies: ["CBLAS", "CZstd"], path: "Sources/Core"),
         .target(name: "TandemModels", dependencies: ["TandemCore"], path: "Sources/Models"),
-        .target(name: "TandemDatasets", dependencies: ["TandemCore", "CZstd"], path: "Sources/Datasets"),
+        .target(name: "TandemDatasets", dependencies: ["TandemCore"], path: "Sources/Datasets"),
         .target(name: "TandemStrategies", dependencies: ["TandemCore"], path: "Sources/Strategies"),
         .target(name: "Tandem",
                 dependencies: ["TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies", "CYaml"],
@@ -28,6 +30,7 @@ let package = Package(
                           dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/CLI"),
+        .target(name: "TandemFuzzing", dependencies: ["Tandem", "TandemCore", "TandemDatasets", "TandemModels"], path: "Fuzz/Harness"),
         .executableTarget(name: "tandem-bench", dependencies: ["TandemCore", "TandemModels", "TandemDatasets"],
                           path: "benchmarks/Swift"),
 
@@ -36,6 +39,7 @@ let package = Package(
         .testTarget(name: "TandemTests", dependencies: ["Tandem"], path: "Tests/TandemTests"),
         .testTarget(name: "DatasetsTests", dependencies: ["TandemDatasets"], path: "Tests/DatasetsTests"),
         .testTarget(name: "StrategiesTests", dependencies: ["TandemStrategies"], path: "Tests/StrategiesTests"),
+        .testTarget(name: "FuzzingTests", dependencies: ["TandemFuzzing"], path: "Tests/FuzzingTests"),
     ],
     swiftLanguageModes: [.v5]
 )

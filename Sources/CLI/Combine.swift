@@ -20,12 +20,20 @@ struct Combine: ParsableCommand {
     @Option(help: "Per-task losses, a length-T .npy file.") var losses: String?
     @Option(name: .customLong("option"), parsing: .singleValue, help: "A strategy option as key=value (repeatable).") var options: [String] = []
     @Option(help: "Comma-separated roles per task row (primary or auxiliary).") var roles: String?
-    @Option(help: "Learning rate used by lookahead strategies.") var learningRate: Float = 0.1
-    @Option(help: "Seed for strategies that draw random numbers.") var seed: UInt64 = 0
+    // `.unconditional`: a value such as `-0.1` is read as the value (and then range-checked), not
+    // mistaken for an option, which ArgumentParser would report as "Missing value".
+    @Option(parsing: .unconditional, help: "Learning rate used by lookahead strategies (> 0).") var learningRate: Float = 0.1
+    @Option(parsing: .unconditional, help: "Seed for strategies that draw random numbers (0 or more).") var seed: String = "0"
     @Option(help: "Where to write the combined gradient (.npy, float32, length P).") var out: String?
 
     func run() throws {
         do {
+            guard learningRate.isFinite, learningRate > 0 else {
+                throw CommandError("--learning-rate must be a positive number, found \(learningRate)")
+            }
+            guard let seedValue = UInt64(seed) else {
+                throw CommandError("--seed must be a whole number from 0 to \(UInt64.max), found '\(seed)'")
+            }
             let gradientArray = try NpyReader.read(URL(fileURLWithPath: gradients))
             let lossArray = try losses.map { try NpyReader.read(URL(fileURLWithPath: $0)) }
             let roleList = try roles.map { text in
@@ -38,7 +46,7 @@ struct Combine: ParsableCommand {
             }
             let result = try CombineGradients.run(strategy: strategy, gradients: gradientArray, gradientsPath: gradients,
                                                   losses: lossArray, lossesPath: losses, roles: roleList, optionWords: options,
-                                                  learningRate: learningRate, seed: seed)
+                                                  learningRate: learningRate, seed: seedValue)
             for name in result.taskNames {
                 var line = "\(name): decoder weight \(result.outcome.decoderWeights[name]!)"
                 if let w = result.outcome.encoderWeights?[name] { line += ", encoder weight \(w)" }

@@ -18,28 +18,56 @@ struct Train: ParsableCommand {
     func run() throws {
         let experiment: Experiment
         do {
+            if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw CommandError("--output needs a folder path, found an empty value")
+            }
             let loaded = try Recipe.load(recipe, overrides: overrides)
             experiment = try Experiment(recipe: loaded, outputFolder: output.map { URL(fileURLWithPath: $0) })
         } catch let error as RecipeError {
             throw inputError(error.description)
         } catch let error as CommandError {
             throw inputError(error.message)
+        } catch {
+            throw runError(error)
         }
         let total = experiment.trainer.configuration.steps
         let bar = ProgressLine(total: total, enabled: !quiet)
-        let result = try experiment.run(resume: resume) { record in bar.update(record) }
+        let result: Experiment.Result
+        do {
+            result = try experiment.run(resume: resume) { record in bar.update(record) }
+        } catch {
+            bar.finish()
+            throw runError(error)
+        }
         bar.finish()
         print("run: \(experiment.outputFolder.path)")
         for split in ["validation", "test"] {
             guard let tasks = result.metrics[split] else { continue }
-            for task in experiment.tasks.map(\.name) {
-                guard let metrics = tasks[task] else { continue }
-                let shown = metrics.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ")
-                print("  \(split) \(task): \(shown)")
+            for task in experiment.tasks {
+                guard let metrics = tasks[task.name] else { continue }
+                var shown = metrics.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ")
+                if let note = StandardMetrics.note(for: task.kind, results: metrics) { shown += " — \(note)" }
+                print("  \(split) \(task.name): \(shown)")
             }
         }
         print(String(format: "  %.1f ms per step", result.secondsPerStep * 1000))
     }
+}
+
+/// Prints a failure during a run plainly (the file and the reason, never a raw Foundation error
+/// dump) and returns exit code 1.
+func runError(_ error: Error) -> ExitCode {
+    let text: String
+    switch error {
+    case let error as CommandError: text = error.message
+    case let error as RecipeError: text = error.description
+    default:
+        let described = "\(error)"
+        // Foundation's errors describe themselves as "Error Domain=NSCocoaErrorDomain Code=…".
+        text = described.contains("Domain=") ? FileProblem.reason(error) : described
+    }
+    FileHandle.standardError.write(Data((text.hasPrefix("error: ") || text.contains(": error: ") ? "\(text)\n" : "error: \(text)\n").utf8))
+    return ExitCode(1)
 }
 
 /// One updating terminal line: step, losses, speed and ETA.

@@ -42,10 +42,15 @@ public struct CIFAR100Domains: MultiTaskDataset {
 
     /// Reads a CIFAR-100 binary file (`train.bin` or `test.bin`).
     public init(file: URL, name: String = "cifar100-domains") throws {
-        let bytes = [UInt8](try readFileData(file))
+        try self.init(bytes: [UInt8](try readFileData(file)), path: file.path, name: name)
+    }
+
+    /// Reads the contents of a CIFAR-100 binary file; `path` names it in errors.
+    public init(bytes: [UInt8], path: String, name: String = "cifar100-domains") throws {
         let recordLength = 2 + 3 * 32 * 32
+        guard !bytes.isEmpty else { throw DatasetError.truncated(path: path, expectedBytes: recordLength, foundBytes: 0) }
         guard bytes.count % recordLength == 0 else {
-            throw DatasetError.truncated(path: file.path, expectedBytes: (bytes.count / recordLength + 1) * recordLength,
+            throw DatasetError.truncated(path: path, expectedBytes: (bytes.count / recordLength + 1) * recordLength,
                                          foundBytes: bytes.count)
         }
         let count = bytes.count / recordLength
@@ -57,10 +62,10 @@ public struct CIFAR100Domains: MultiTaskDataset {
             let offset = record * recordLength
             let c = bytes[offset], f = bytes[offset + 1]
             guard f < 100 else {
-                throw DatasetError.invalidValue(path: file.path, reason: "record \(record) has fine label \(f), expected 0…99")
+                throw DatasetError.invalidValue(path: path, reason: "record \(record) has fine label \(f), expected 0…99")
             }
             guard Int(c) == Self.coarseOfFine[Int(f)] else {
-                throw DatasetError.invalidValue(path: file.path, reason: "record \(record) has coarse label \(c) but fine label \(f) belongs to coarse class \(Self.coarseOfFine[Int(f)]) (is this CIFAR-10 data?)")
+                throw DatasetError.invalidValue(path: path, reason: "record \(record) has coarse label \(c) but fine label \(f) belongs to coarse class \(Self.coarseOfFine[Int(f)]) (is this CIFAR-10 data?)")
             }
             coarse.append(c)
             fine.append(f)

@@ -1,27 +1,16 @@
-/// The two checksums PNG and zlib need, also used to verify cache shards.
-public enum Checksum {
-    private static let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
+import TandemCore
 
+/// The two checksums PNG and zlib need, also used to verify cache shards (CRC-32 is
+/// `TandemCore.CRC32`, shared with checkpoints).
+public enum Checksum {
     /// CRC-32 (ISO 3309 / ITU-T V.42, as in PNG, zip and gzip) of `bytes`, continuing from `initial`.
     public static func crc32<Bytes: Sequence>(_ bytes: Bytes, initial: UInt32 = 0) -> UInt32 where Bytes.Element == UInt8 {
-        var c = ~initial
-        crcTable.withUnsafeBufferPointer { table in
-            for byte in bytes { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
-        }
-        return ~c
+        CRC32.checksum(bytes, initial: initial)
     }
 
     /// CRC-32 of raw memory.
     public static func crc32(_ buffer: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
-        var c = ~initial
-        crcTable.withUnsafeBufferPointer { table in
-            for byte in buffer { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
-        }
-        return ~c
+        CRC32.checksum(buffer, initial: initial)
     }
 
     /// Adler-32 (RFC 1950, the zlib trailer) of `bytes`.

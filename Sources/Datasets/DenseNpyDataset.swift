@@ -4,8 +4,9 @@ import Foundation
 ///
 /// The tree is `ROOT/{train,val}/FOLDER/{i}.npy` for i = 0, 1, 2, … (no gaps). Arrays are H×W×C
 /// ("channels last") as written by NumPy from the MTAN / Auto-λ preprocessing:
-/// image H×W×3; segmentation H×W (−1 = ignore); depth or disparity H×W×1 or H×W (0 = invalid —
-/// any value ≤ 0 or non-finite is read as invalid and becomes 0); normals H×W×3 (all-zero = invalid).
+/// image H×W×3 (finite, within ±10⁴); segmentation H×W (−1 = ignore); depth or disparity H×W×1 or
+/// H×W (0 = invalid — any value ≤ 0 or non-finite is read as invalid and becomes 0; values beyond
+/// 10⁵ are refused as damaged); normals H×W×3 (components within ±1.001; all-zero = invalid).
 public struct DenseNpyLayout: Equatable, Sendable {
     /// One task's folder and kind.
     public struct TaskFolder: Equatable, Sendable {
@@ -95,11 +96,46 @@ public struct DenseNpyDataset: MultiTaskDataset {
         }
         let first = directory.appendingPathComponent(layout.imageFolder).appendingPathComponent("0.npy")
         let image = try NpyReader.read(first, expectedShape: [nil, nil, 3])
+        guard image.shape[0] >= 1, image.shape[1] >= 1 else {
+            throw DatasetError.shapeMismatch(path: first.path, expected: "(height ≥ 1, width ≥ 1, 3)", found: image.shape)
+        }
         self.layout = layout
         self.directory = directory
         self.count = count
         self.height = image.shape[0]
         self.width = image.shape[1]
+        try checkHeaders()
+    }
+
+    /// Checks every file's header — format, element type, shape and that the file holds the data it
+    /// announces — without reading the data, so a damaged tree is reported (naming the file) before
+    /// any training starts. Values (labels out of range, non-finite numbers) are checked when a
+    /// sample is read.
+    public func checkHeaders() throws {
+        let (h, w) = (height, width)
+        for index in 0..<count {
+            let image = url(layout.imageFolder, index)
+            try Self.require(NpyReader.readHeader(image), matches: [[h, w, 3]], path: image.path)
+            for entry in layout.tasks {
+                let file = url(entry.folder, index)
+                let header = try NpyReader.readHeader(file)
+                switch entry.kind {
+                case .segmentation, .classification: try Self.require(header, matches: [[h, w]], path: file.path)
+                case .depth: try Self.require(header, matches: [[h, w, 1], [h, w]], path: file.path)
+                case .normals: try Self.require(header, matches: [[h, w, 3]], path: file.path)
+                }
+            }
+        }
+    }
+
+    private static func require(_ header: (shape: [Int], elementType: NpyElementType), matches shapes: [[Int]], path: String) throws {
+        guard shapes.contains(header.shape) else {
+            let expected = shapes.map { "(" + $0.map(String.init).joined(separator: ", ") + ")" }.joined(separator: " or ")
+            throw DatasetError.shapeMismatch(path: path, expected: expected, found: header.shape)
+        }
+        if header.elementType == .bool {
+            throw DatasetError.dtypeMismatch(path: path, expected: "a numeric array (float or integer)", found: "bool")
+        }
     }
 
     public var inputShape: [Int] { [3, height, width] }
@@ -120,38 +156,67 @@ public struct DenseNpyDataset: MultiTaskDataset {
 
     public func example(at index: Int) throws -> Example {
         try checkIndex(index)
-        let (h, w) = (height, width)
         let imageURL = url(layout.imageFolder, index)
-        let image = try NpyReader.read(imageURL, expectedShape: [h, w, 3])
-        try Self.requireFloatingOrInteger(image, path: imageURL.path)
+        let input = try Self.decodeImage(NpyReader.read(imageURL), height: height, width: width, path: imageURL.path)
         var targets: [String: FloatArray] = [:]
         for entry in layout.tasks {
             let fileURL = url(entry.folder, index)
-            switch entry.kind {
-            case let .segmentation(classCount), let .classification(classCount):
-                let array = try NpyReader.read(fileURL, expectedShape: [h, w])
-                let labels = try array.int32Scalars(path: fileURL.path)
-                if let bad = labels.firstIndex(where: { $0 < -1 || $0 >= Int32(classCount) }) {
-                    throw DatasetError.invalidValue(path: fileURL.path, reason: "label at pixel \(bad) is \(labels[bad]), expected −1…\(classCount - 1)")
-                }
-                targets[entry.task] = FloatArray(shape: [h, w], labels: labels)
-            case .depth:
-                var array = try NpyReader.read(fileURL)
-                if array.shape == [h, w] { array = NpyArray(shape: [h, w, 1], elementType: array.elementType, bytes: array.bytes) }
-                guard array.shape == [h, w, 1] else {
-                    throw DatasetError.shapeMismatch(path: fileURL.path, expected: "(\(h), \(w), 1) or (\(h), \(w))", found: array.shape)
-                }
-                try Self.requireFloatingOrInteger(array, path: fileURL.path)
-                let values = array.floatScalars().map { $0.isFinite && $0 > 0 ? $0 : 0 }
-                targets[entry.task] = FloatArray(shape: [1, h, w], scalars: values)
-            case .normals:
-                let array = try NpyReader.read(fileURL, expectedShape: [h, w, 3])
-                try Self.requireFloatingOrInteger(array, path: fileURL.path)
-                targets[entry.task] = FloatArray(shape: [3, h, w], scalars: Self.channelsFirst(array.floatScalars(), h, w, 3))
-            }
+            targets[entry.task] = try Self.decodeTarget(NpyReader.read(fileURL), kind: entry.kind, height: height, width: width,
+                                                        path: fileURL.path, folder: entry.folder)
         }
-        return Example(input: FloatArray(shape: [3, h, w], scalars: Self.channelsFirst(image.floatScalars(), h, w, 3)),
-                       targets: targets)
+        return Example(input: input, targets: targets)
+    }
+
+    /// An image member (H×W×3) as a `[3, H, W]` input; `path` names the file in errors.
+    public static func decodeImage(_ image: NpyArray, height h: Int, width w: Int, path: String) throws -> FloatArray {
+        guard image.shape == [h, w, 3] else { throw DatasetError.shapeMismatch(path: path, expected: "(\(h), \(w), 3)", found: image.shape) }
+        try requireFloatingOrInteger(image, path: path)
+        let pixels = image.floatScalars()
+        try require(pixels, path: path, what: "image value", within: imageValueLimit, meaning: "a pixel intensity (0…1 or 0…255)")
+        return FloatArray(shape: [3, h, w], scalars: channelsFirst(pixels, h, w, 3))
+    }
+
+    /// A label member as the task's target (`TaskTarget` conventions); `path` names the file in errors.
+    public static func decodeTarget(_ array: NpyArray, kind: TargetKind, height h: Int, width w: Int, path: String,
+                                    folder: String = "depth") throws -> FloatArray {
+        switch kind {
+        case let .segmentation(classCount), let .classification(classCount):
+            guard array.shape == [h, w] else { throw DatasetError.shapeMismatch(path: path, expected: "(\(h), \(w))", found: array.shape) }
+            let labels = try array.int32Scalars(path: path)
+            if let bad = labels.firstIndex(where: { $0 < -1 || $0 >= Int32(classCount) }) {
+                throw DatasetError.invalidValue(path: path, reason: "label at pixel \(bad) is \(labels[bad]), expected −1…\(classCount - 1)")
+            }
+            return FloatArray(shape: [h, w], labels: labels)
+        case .depth:
+            guard array.shape == [h, w, 1] || array.shape == [h, w] else {
+                throw DatasetError.shapeMismatch(path: path, expected: "(\(h), \(w), 1) or (\(h), \(w))", found: array.shape)
+            }
+            try requireFloatingOrInteger(array, path: path)
+            let values = array.floatScalars().map { $0.isFinite && $0 > 0 ? $0 : 0 }
+            try require(values, path: path, what: "\(folder) value", within: depthLimit, meaning: "a depth in metres or a disparity")
+            return FloatArray(shape: [1, h, w], scalars: values)
+        case .normals:
+            guard array.shape == [h, w, 3] else { throw DatasetError.shapeMismatch(path: path, expected: "(\(h), \(w), 3)", found: array.shape) }
+            try requireFloatingOrInteger(array, path: path)
+            let values = array.floatScalars()
+            try require(values, path: path, what: "normal component", within: normalComponentLimit,
+                        meaning: "a unit-vector component (all three 0 for an invalid pixel)")
+            return FloatArray(shape: [3, h, w], scalars: channelsFirst(values, h, w, 3))
+        }
+    }
+
+    /// Largest magnitudes accepted: beyond these a value is damaged data (a flipped exponent bit,
+    /// say), and training on it would overflow float32 and stop with an error that no longer names
+    /// the file.
+    public static let imageValueLimit: Float = 10_000
+    public static let normalComponentLimit: Float = 1.001
+    public static let depthLimit: Float = 100_000
+
+    /// Throws naming the file and the first element that is NaN, infinite or beyond ±`limit`.
+    static func require(_ values: [Float], path: String, what: String, within limit: Float, meaning: String) throws {
+        if let bad = values.firstIndex(where: { !($0.magnitude <= limit) }) {
+            throw DatasetError.invalidValue(path: path, reason: "\(what) at element \(bad) is \(values[bad]), expected \(meaning): a finite number within ±\(limit)")
+        }
     }
 
     static func requireFloatingOrInteger(_ array: NpyArray, path: String) throws {

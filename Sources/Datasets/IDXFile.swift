@@ -6,8 +6,11 @@ public enum IDXFile {
     /// The shape and bytes of the IDX file at `url`. Throws for gzip-compressed files (decompress them
     /// first), other element types, and truncated files, naming the file.
     public static func read(_ url: URL) throws -> (shape: [Int], bytes: [UInt8]) {
-        let bytes = [UInt8](try readFileData(url))
-        let path = url.path
+        try parse([UInt8](try readFileData(url)), path: url.path)
+    }
+
+    /// Parses the bytes of an IDX file; `path` names it in errors.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> (shape: [Int], bytes: [UInt8]) {
         if bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B {
             throw DatasetError.badHeader(path: path, expected: "an uncompressed IDX file", found: "gzip data (run gunzip on it first)")
         }
@@ -21,14 +24,20 @@ public enum IDXFile {
         }
         let rank = Int(bytes[3])
         let headerLength = 4 + 4 * rank
-        guard rank >= 1, bytes.count >= headerLength else {
+        guard rank >= 1 else {
+            throw DatasetError.badHeader(path: path, expected: "at least one dimension (byte 3 of the header)", found: "0 dimensions")
+        }
+        guard bytes.count >= headerLength else {
             throw DatasetError.truncated(path: path, expectedBytes: headerLength, foundBytes: bytes.count)
         }
         let shape = (0..<rank).map { axis -> Int in
             let o = 4 + 4 * axis
             return Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
         }
-        let count = shape.reduce(1, *)
+        guard let count = ElementCount.product(shape) else {
+            throw DatasetError.badHeader(path: path, expected: "dimensions whose product fits in memory",
+                                         found: "dimensions \(shape) (the product overflows)")
+        }
         guard bytes.count - headerLength >= count else {
             throw DatasetError.truncated(path: path, expectedBytes: count, foundBytes: bytes.count - headerLength)
         }
@@ -62,20 +71,29 @@ public struct MNIST: MultiTaskDataset {
 
     /// Reads an images file (magic 2051, N×rows×cols) and a labels file (magic 2049, N).
     public init(images: URL, labels labelsURL: URL, name: String = "mnist") throws {
-        let (imageShape, pixels) = try IDXFile.read(images)
+        try self.init(imageBytes: [UInt8](try readFileData(images)), imagesPath: images.path,
+                      labelBytes: [UInt8](try readFileData(labelsURL)), labelsPath: labelsURL.path, name: name)
+    }
+
+    /// Reads the contents of an images file and a labels file; the paths name them in errors.
+    public init(imageBytes: [UInt8], imagesPath: String, labelBytes: [UInt8], labelsPath: String, name: String = "mnist") throws {
+        let (imageShape, pixels) = try IDXFile.parse(imageBytes, path: imagesPath)
         guard imageShape.count == 3 else {
-            throw DatasetError.shapeMismatch(path: images.path, expected: "(count, rows, columns)", found: imageShape)
+            throw DatasetError.shapeMismatch(path: imagesPath, expected: "(count, rows, columns)", found: imageShape)
         }
-        let (labelShape, labels) = try IDXFile.read(labelsURL)
+        guard imageShape[1] >= 1, imageShape[2] >= 1 else {
+            throw DatasetError.shapeMismatch(path: imagesPath, expected: "(count, rows ≥ 1, columns ≥ 1)", found: imageShape)
+        }
+        let (labelShape, labels) = try IDXFile.parse(labelBytes, path: labelsPath)
         guard labelShape.count == 1 else {
-            throw DatasetError.shapeMismatch(path: labelsURL.path, expected: "(count)", found: labelShape)
+            throw DatasetError.shapeMismatch(path: labelsPath, expected: "(count)", found: labelShape)
         }
         guard labelShape[0] == imageShape[0] else {
-            throw DatasetError.shapeMismatch(path: labelsURL.path, expected: "(\(imageShape[0])) labels, one per image in \(images.lastPathComponent)",
+            throw DatasetError.shapeMismatch(path: labelsPath, expected: "(\(imageShape[0])) labels, one per image in \((imagesPath as NSString).lastPathComponent)",
                                              found: labelShape)
         }
         if let bad = labels.firstIndex(where: { $0 > 9 }) {
-            throw DatasetError.invalidValue(path: labelsURL.path, reason: "label \(bad) is \(labels[bad]), expected 0…9")
+            throw DatasetError.invalidValue(path: labelsPath, reason: "label \(bad) is \(labels[bad]), expected 0…9")
         }
         self.name = name
         self.rows = imageShape[1]

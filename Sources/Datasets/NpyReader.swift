@@ -24,9 +24,77 @@ public enum NpyReader {
         return array
     }
 
+    /// The shape and element type of the `.npy` file at `url`, read from its header only (the data
+    /// is not read, but the file's size is checked against the header), so a whole tree can be
+    /// checked cheaply before training.
+    public static func readHeader(_ url: URL) throws -> (shape: [Int], elementType: NpyElementType) {
+        let path = url.path
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw DatasetError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file")
+        }
+        defer { try? handle.close() }
+        let size: UInt64
+        let prefix: Data
+        do {
+            size = try handle.seekToEnd()
+            try handle.seek(toOffset: 0)
+            prefix = try handle.read(upToCount: 12) ?? Data()
+        } catch {
+            throw DatasetError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        let start = [UInt8](prefix)
+        var headerEnd = 10
+        if start.count >= 12, start[6] == 2 || start[6] == 3 {
+            headerEnd = 12 + (Int(start[8]) | Int(start[9]) << 8 | Int(start[10]) << 16 | Int(start[11]) << 24)
+        } else if start.count >= 10 {
+            headerEnd = 10 + (Int(start[8]) | Int(start[9]) << 8)
+        }
+        let headerData: Data
+        do {
+            try handle.seek(toOffset: 0)
+            headerData = try handle.read(upToCount: min(headerEnd, Int(clamping: size))) ?? Data()
+        } catch {
+            throw DatasetError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        let header = try parseHeader([UInt8](headerData), path: path, totalBytes: Int(clamping: size))
+        return (header.shape, header.elementType)
+    }
+
+    /// What a `.npy` header says about the data that follows it.
+    struct Header {
+        var shape: [Int]
+        var elementType: NpyElementType
+        var fortranOrder: Bool
+        var bigEndian: Bool
+        /// Where the data starts and how many bytes it takes.
+        var dataStart: Int
+        var dataBytes: Int
+    }
+
     /// Parses the bytes of a `.npy` file; `path` is only used in error messages.
     public static func parse(_ data: Data, path: String) throws -> NpyArray {
         let bytes = [UInt8](data)
+        let header = try parseHeader(bytes, path: path, totalBytes: bytes.count)
+        let (shape, elementType) = (header.shape, header.elementType)
+        var payload = Array(bytes[header.dataStart..<(header.dataStart + header.dataBytes)])
+        if header.bigEndian && elementType.byteCount > 1 {
+            let width = elementType.byteCount
+            for start in stride(from: 0, to: payload.count, by: width) {
+                payload[start..<(start + width)].reverse()
+            }
+        }
+        if elementType == .bool, let bad = payload.firstIndex(where: { $0 > 1 }) {
+            throw DatasetError.invalidValue(path: path, reason: "bool element \(bad) has byte value \(payload[bad])")
+        }
+        if header.fortranOrder && shape.count > 1 {
+            payload = fortranToC(payload, shape: shape, width: elementType.byteCount)
+        }
+        return NpyArray(shape: shape, elementType: elementType, bytes: payload)
+    }
+
+    /// Parses the header at the start of `bytes` (which may be only the header) and checks that a
+    /// file of `totalBytes` holds the data it announces.
+    static func parseHeader(_ bytes: [UInt8], path: String, totalBytes: Int) throws -> Header {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw DatasetError.badHeader(path: path, expected: "the .npy magic string \\x93NUMPY",
@@ -59,40 +127,35 @@ public enum NpyReader {
         let fields = try parser.parseDictionary()
 
         guard case let .string(descr)? = fields["descr"] else {
-            throw DatasetError.badHeader(path: path, expected: "a 'descr' string entry", found: header.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw DatasetError.badHeader(path: path, expected: "a 'descr' string entry", found: summary(header))
         }
         guard case let .bool(fortranOrder)? = fields["fortran_order"] else {
-            throw DatasetError.badHeader(path: path, expected: "a 'fortran_order' True/False entry", found: header.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw DatasetError.badHeader(path: path, expected: "a 'fortran_order' True/False entry", found: summary(header))
         }
         guard case let .tuple(shape)? = fields["shape"] else {
-            throw DatasetError.badHeader(path: path, expected: "a 'shape' tuple entry", found: header.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw DatasetError.badHeader(path: path, expected: "a 'shape' tuple entry", found: summary(header))
         }
         guard let order = descr.first, "<>|=".contains(order), let elementType = NpyElementType(typeCode: String(descr.dropFirst())) else {
             throw DatasetError.dtypeMismatch(path: path, expected: "one of bool, uint8, int8, int16, int32, int64, float32, float64",
                                              found: "descr '\(descr)'")
         }
-        let bigEndian = order == ">"
-        let count = shape.reduce(1, *)
+        guard let count = ElementCount.product(shape), let needed = ElementCount.byteCount(count, width: elementType.byteCount) else {
+            throw DatasetError.badHeader(path: path, expected: "a 'shape' whose element count fits in memory",
+                                         found: "shape \(shape) (the product overflows)")
+        }
         let dataStart = headerStart + headerLength
-        let needed = count * elementType.byteCount
-        let available = bytes.count - dataStart
+        let available = totalBytes - dataStart
         guard available >= needed else {
             throw DatasetError.truncated(path: path, expectedBytes: needed, foundBytes: available)
         }
-        var payload = Array(bytes[dataStart..<(dataStart + needed)])
-        if bigEndian && elementType.byteCount > 1 {
-            let width = elementType.byteCount
-            for start in stride(from: 0, to: payload.count, by: width) {
-                payload[start..<(start + width)].reverse()
-            }
-        }
-        if elementType == .bool, let bad = payload.firstIndex(where: { $0 > 1 }) {
-            throw DatasetError.invalidValue(path: path, reason: "bool element \(bad) has byte value \(payload[bad])")
-        }
-        if fortranOrder && shape.count > 1 {
-            payload = fortranToC(payload, shape: shape, width: elementType.byteCount)
-        }
-        return NpyArray(shape: shape, elementType: elementType, bytes: payload)
+        return Header(shape: shape, elementType: elementType, fortranOrder: fortranOrder, bigEndian: order == ">",
+                      dataStart: dataStart, dataBytes: needed)
+    }
+
+    /// A header for error messages: trimmed and at most 200 characters.
+    private static func summary(_ header: String) -> String {
+        let trimmed = header.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.count > 200 ? String(trimmed.prefix(200)) + "…" : trimmed
     }
 
     /// Reorders column-major element bytes into row-major order.
@@ -229,7 +292,9 @@ struct NpyHeaderParser {
     }
 
     private func failure(_ expected: String) -> DatasetError {
-        let found = peek().map { "'\($0)' at character \(position) of \(text.trimmingCharacters(in: .whitespacesAndNewlines))" } ?? "the end of the header"
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shown = trimmed.count > 200 ? String(trimmed.prefix(200)) + "…" : trimmed
+        let found = peek().map { "'\($0)' at character \(position) of \(shown)" } ?? "the end of the header"
         return .badHeader(path: path, expected: expected, found: found)
     }
 }

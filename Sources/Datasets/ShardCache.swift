@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import TandemCore
 
 /// A data set cached on disk as zstd-compressed shards of consecutive examples.
 ///
@@ -153,7 +154,8 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
         let headerBytes = Array(try encoder.encode(header))
         var file = Self.magic
         file += littleEndian(1) + littleEndian(UInt32(headerBytes.count)) + headerBytes
-        file += try Zstd.compress(payload)
+        do { file += [UInt8](try TandemCore.Zstd.compress(payload)) }
+        catch { throw DatasetError.unwritable(path: url(ofShard: shard).path, reason: "\(error)") }
         try writeFileAtomically(Data(file), to: url(ofShard: shard))
         return records
     }
@@ -184,7 +186,9 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
             throw DatasetError.badHeader(path: url.path, expected: "shard \(shard) of key '\(key)' with \(expected.count) examples",
                                          found: "key '\(header.key)', examples \(header.firstIndex)..<\(header.firstIndex + header.count)")
         }
-        let payload = try Zstd.decompress(bytes[(16 + headerLength)...], expectedSize: header.uncompressedBytes, path: url.path)
+        let payload: [UInt8]
+        do { payload = [UInt8](try TandemCore.Zstd.decompress(bytes[(16 + headerLength)...], expectedSize: header.uncompressedBytes)) }
+        catch { throw DatasetError.invalidValue(path: url.path, reason: "the shard's zstd data is damaged (\(error))") }
         let crc = Checksum.crc32(payload)
         guard crc == header.crc32 else {
             throw DatasetError.checksumMismatch(path: url.path, expected: header.crc32, found: crc)

@@ -2,11 +2,11 @@ import Foundation
 import XCTest
 @testable import TandemDatasets
 
-/// Uses the real samples in `<repo>/../shared/data` (see its README).
+/// Uses the real samples in `<repo>/data` (see its README).
 final class MNISTTests: TemporaryDirectoryTestCase {
     static let dataDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data")
+        .appendingPathComponent("data")
 
     func mnist() throws -> MNIST {
         try MNIST(images: Self.dataDirectory.appendingPathComponent("mnist5k-images-idx3-ubyte"),

@@ -7,8 +7,8 @@ final class ExamplePackageTests: XCTestCase {
     func testDownstreamStrategyBuildsAndTrains() throws {
         let repository = KillAndResumeTests.repository
         let example = repository.appendingPathComponent("Examples/CustomStrategy")
-        guard FileManager.default.fileExists(atPath: KillAndResumeTests.sharedData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
-            return XCTFail("../shared/data (the MNIST sample) must sit beside the repository, as in CI")
+        guard FileManager.default.fileExists(atPath: KillAndResumeTests.sampleData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
+            return XCTFail("data/mnist5k-images-idx3-ubyte (the MNIST sample) is missing from the repository")
         }
         let swift = ["/opt/swift/usr/bin/swift", "/usr/bin/swift"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "swift"
         let scratch = repository.appendingPathComponent(".build/examples")

@@ -7,7 +7,8 @@ import TandemCore
 /// exactly the numbers of an uninterrupted run.
 final class KillAndResumeTests: XCTestCase {
     static var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
-    static var sharedData: URL { repository.deletingLastPathComponent().appendingPathComponent("shared/data") }
+    /// The MNIST and digits samples inside the repository (`data/`, see its README).
+    static var sampleData: URL { repository.appendingPathComponent("data") }
 
     /// The `tandem` binary built beside this test bundle.
     static var executable: URL? {
@@ -24,7 +25,7 @@ final class KillAndResumeTests: XCTestCase {
     func recipe(in folder: URL) throws -> String {
         let text = """
         name: resume
-        dataset: {name: multimnist, images: \(Self.sharedData.path)/mnist5k-images-idx3-ubyte, labels: \(Self.sharedData.path)/mnist5k-labels-idx1-ubyte, train: 2000, validation: 500, test: 500}
+        dataset: {name: multimnist, images: \(Self.sampleData.path)/mnist5k-images-idx3-ubyte, labels: \(Self.sampleData.path)/mnist5k-labels-idx1-ubyte, train: 2000, validation: 500, test: 500}
         tasks: [left, {name: right, role: auxiliary}]
         model: {name: mlp, shared_widths: [256, 256], head_widths: [128]}
         strategy: uw
@@ -50,8 +51,8 @@ final class KillAndResumeTests: XCTestCase {
     }
 
     func testKilledRunResumesToIdenticalNumbers() throws {
-        guard FileManager.default.fileExists(atPath: Self.sharedData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
-            return XCTFail("../shared/data (the MNIST sample) must sit beside the repository, as in CI")
+        guard FileManager.default.fileExists(atPath: Self.sampleData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
+            return XCTFail("data/mnist5k-images-idx3-ubyte (the MNIST sample) is missing from the repository")
         }
         guard let executable = Self.executable else { return XCTFail("the tandem executable was not built beside the tests") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-resume-\(UUID().uuidString)")

@@ -10,7 +10,7 @@ final class SuiteTests: XCTestCase {
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-suite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let data = KillAndResumeTests.sharedData.path
+        let data = KillAndResumeTests.sampleData.path
         try """
         name: small
         dataset: {name: multimnist, images: \(data)/mnist5k-images-idx3-ubyte, labels: \(data)/mnist5k-labels-idx1-ubyte, train: 512, validation: 128, test: 128}
@@ -36,8 +36,8 @@ final class SuiteTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     func testMatrixShardsResumeAndMerge() throws {
-        guard FileManager.default.fileExists(atPath: KillAndResumeTests.sharedData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
-            return XCTFail("../shared/data (the MNIST sample) must sit beside the repository, as in CI")
+        guard FileManager.default.fileExists(atPath: KillAndResumeTests.sampleData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
+            return XCTFail("data/mnist5k-images-idx3-ubyte (the MNIST sample) is missing from the repository")
         }
         let suite = try Suite.load(folder.appendingPathComponent("suite.yaml").path)
         let cells = try suite.cells()
@@ -82,8 +82,8 @@ final class SuiteTests: XCTestCase {
     }
 
     func testEpochBudgetBecomesSteps() throws {
-        guard FileManager.default.fileExists(atPath: KillAndResumeTests.sharedData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
-            return XCTFail("../shared/data (the MNIST sample) must sit beside the repository, as in CI")
+        guard FileManager.default.fileExists(atPath: KillAndResumeTests.sampleData.appendingPathComponent("mnist5k-images-idx3-ubyte").path) else {
+            return XCTFail("data/mnist5k-images-idx3-ubyte (the MNIST sample) is missing from the repository")
         }
         let recipe = try Recipe.load(folder.appendingPathComponent("base.yaml").path,
                                      overrides: ["budget={epochs: 2, batch_size: 32}", "optimizer.schedule=half_at_midpoint"])

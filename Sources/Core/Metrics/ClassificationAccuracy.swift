@@ -41,5 +41,6 @@ public struct ClassificationAccuracy: MetricAccumulator, Equatable, Sendable {
 
     public var accuracy: Double { total > 0 ? Double(correct) / Double(total) : 0 }
 
-    public var results: [String: Double] { ["accuracy": accuracy] }
+    /// Empty when no example was labelled: the accuracy is undefined.
+    public var results: [String: Double] { total > 0 ? ["accuracy": accuracy] : [:] }
 }

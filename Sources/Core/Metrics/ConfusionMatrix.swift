@@ -100,5 +100,9 @@ public struct ConfusionMatrix: MetricAccumulator, Equatable, Sendable {
         return total > 0 ? Double(diagonal) / Double(total) : 0
     }
 
-    public var results: [String: Double] { ["mIoU": meanIntersectionOverUnion, "pixelAccuracy": pixelAccuracy] }
+    /// Empty when no element had a target class (every label ignored): the scores are undefined.
+    public var results: [String: Double] {
+        guard counts.contains(where: { $0 > 0 }) else { return [:] }
+        return ["mIoU": meanIntersectionOverUnion, "pixelAccuracy": pixelAccuracy]
+    }
 }

@@ -7,7 +7,7 @@
 /// `averaging` picks the reduction over a split: `.pixels` (default) divides split-wide sums by the
 /// split's valid-pixel count; `.batches` averages per-batch values with equal weight per batch, which
 /// is what the MTAN / Auto-λ trainers print (they add each batch's value / number of batches).
-/// Results: `absError`, `relError`, `absError100`.
+/// Results: `absError`, `relError`, `absError100` — none at all when no pixel was valid.
 public struct DepthError: MetricAccumulator, Equatable, Sendable {
     public enum Averaging: String, Sendable, Codable { case pixels, batches }
 
@@ -71,7 +71,10 @@ public struct DepthError: MetricAccumulator, Equatable, Sendable {
         }
     }
 
+    /// Empty when no pixel of the split was valid: the errors are undefined there, and reporting 0
+    /// would read as a perfect score (`StandardMetrics.note` explains the absence).
     public var results: [String: Double] {
-        ["absError": absoluteError, "relError": relativeError, "absError100": 100 * absoluteError]
+        guard validCount > 0 else { return [:] }
+        return ["absError": absoluteError, "relError": relativeError, "absError100": 100 * absoluteError]
     }
 }

@@ -122,10 +122,12 @@ public struct NormalError: MetricAccumulator, Equatable, Sendable {
         return count % 2 == 1 ? value(atRank: count / 2) : (value(atRank: count / 2 - 1) + value(atRank: count / 2)) / 2
     }
 
+    /// Empty when no pixel of the split had a valid target normal: the angles are undefined there,
+    /// and 0° would read as a perfect score.
     public var results: [String: Double] {
+        guard count > 0 else { return [:] }
         switch averaging {
         case .pixels:
-            guard count > 0 else { return Dictionary(uniqueKeysWithValues: Self.directions.keys.map { ($0, 0) }) }
             let n = Double(count)
             return ["angleMean": angleSum / n, "angleMedian": pooledMedian, "within11.25": Double(withinCounts[0]) / n,
                     "within22.5": Double(withinCounts[1]) / n, "within30": Double(withinCounts[2]) / n]

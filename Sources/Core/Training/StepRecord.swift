@@ -20,24 +20,39 @@ public struct StepRecord: Codable, Equatable, Sendable {
     public var seconds: Double
 }
 
-/// Appends JSON lines to a file, creating folders as needed.
+/// Appends JSON lines to a file, creating folders as needed. Every failure — a folder that cannot
+/// be made, a full disk — throws a `RecordsError` naming the file and the reason.
 final class JSONLinesWriter {
+    private let url: URL
     private let handle: FileHandle
     private let encoder: JSONEncoder
 
     init(url: URL, truncatingTo offsetLines: Int? = nil) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        self.url = url
+        func fail(_ what: String, _ error: Error) -> RecordsError {
+            RecordsError(file: url.path, problem: "\(what) (\(FileProblem.reason(error)))")
+        }
+        do { try FileProblem.makeFolder(url.deletingLastPathComponent()) }
+        catch { throw RecordsError(file: url.path, problem: "cannot create its folder (\(error))") }
         if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw RecordsError(file: url.path, problem: "cannot create the file (\(String(cString: strerror(errno))))")
+            }
         }
         if let offsetLines {
             // Keep only the first `offsetLines` records (a resumed run rewrites what follows).
             let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-            let kept = text.split(separator: "\n", omittingEmptySubsequences: true).prefix(offsetLines)
-            try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(to: url, atomically: true, encoding: .utf8)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+            if lines.count > offsetLines || (!text.isEmpty && !text.hasSuffix("\n")) {
+                let kept = lines.prefix(offsetLines)
+                do { try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(to: url, atomically: true, encoding: .utf8) }
+                catch { throw fail("cannot rewrite the records kept for a resumed run", error) }
+            }
         }
-        handle = try FileHandle(forWritingTo: url)
-        handle.seekToEndOfFile()
+        do {
+            handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+        } catch { throw fail("cannot open the file for appending", error) }
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
     }
@@ -45,8 +60,16 @@ final class JSONLinesWriter {
     func write<T: Encodable>(_ value: T) throws {
         var data = try encoder.encode(value)
         data.append(0x0A)
-        handle.write(data)
+        do { try handle.write(contentsOf: data) }
+        catch { throw RecordsError(file: url.path, problem: "cannot append a record (\(FileProblem.reason(error)))") }
     }
 
     deinit { try? handle.close() }
+}
+
+/// Writing the per-step records failed (a full disk, a missing permission).
+public struct RecordsError: Error, CustomStringConvertible {
+    public var file: String
+    public var problem: String
+    public var description: String { "\(file): \(problem)" }
 }

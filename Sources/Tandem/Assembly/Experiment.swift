@@ -9,6 +9,8 @@ public final class Experiment {
     public let tasks: [TaskSpec]
     public let trainer: Trainer
     public let outputFolder: URL
+    /// The trainer's data source (its `failure` stops the run).
+    public let data: DatasetTrainingSource
 
     public var recordsURL: URL { outputFolder.appendingPathComponent("records.jsonl") }
     public var checkpointURL: URL { outputFolder.appendingPathComponent("checkpoint.tandem") }
@@ -72,8 +74,14 @@ public final class Experiment {
                                                  parallelFraction: fraction, seed: recipe.seed)
             schedule = .alternating(every: every)
         }
-        let data = try DatasetTrainingSource(bundle: bundle, availability: availability, batchSize: recipe.batchSize,
+        let data: DatasetTrainingSource
+        do {
+            data = try DatasetTrainingSource(bundle: bundle, availability: availability, batchSize: recipe.batchSize,
                                              evaluationBatchSize: recipe.evaluationBatchSize, seed: recipe.seed)
+        } catch let error as DatasetError {
+            throw RecipeError(location: recipe.dataset.location, message: "dataset \(recipe.dataset.name): \(error)")
+        }
+        self.data = data
         let criterion = try Experiment.criterion(recipe.criterion, tasks: tasks, recipe: recipe)
         self.outputFolder = outputFolder ?? URL(fileURLWithPath: recipe.output)
         let totalSteps = recipe.epochs.map { $0 * data.stepsPerEpoch } ?? recipe.steps
@@ -129,36 +137,78 @@ public final class Experiment {
 
     /// Trains to the end (resuming from the checkpoint when asked and one exists), checkpointing
     /// atomically as configured and at the end, and writes `result.json`.
+    ///
+    /// A resume is refused when the checkpoint was written for a recipe that differs in anything
+    /// that changes the numbers (the message names each differing section), and temporary files of
+    /// killed checkpoint writers are removed. A training batch that cannot be read stops the run
+    /// with the data error, before the step it spoiled is checkpointed. File-system problems are
+    /// reported as `CommandError`s naming the path and the reason.
     @discardableResult
     public func run(resume: Bool = false, progress: ((StepRecord) -> Void)? = nil) throws -> Result {
-        try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+        do { try FileProblem.makeFolder(outputFolder) }
+        catch { throw CommandError("cannot create the run folder \(outputFolder.path): \(error)") }
+        Checkpoint.removeStaleTemporaryFiles(of: checkpointURL)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
-            try trainer.restore(from: Checkpoint.read(from: checkpointURL), source: checkpointURL.path)
+            let saved = try Checkpoint.read(from: checkpointURL)
+            try checkSameRecipe(saved)
+            try trainer.restore(from: saved, source: checkpointURL.path)
         } else if !resume {
             try? FileManager.default.removeItem(at: recordsURL)
         }
         var seconds = 0.0, timed = 0
         let every = recipe.checkpointEvery
-        let metrics = try trainer.run(progress: { record in
-            seconds += record.seconds
-            timed += 1
-            progress?(record)
-        }, afterStep: { [checkpointURL] trainer in
-            if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
-                try trainer.checkpoint().write(to: checkpointURL)
-            }
-        })
-        try trainer.checkpoint().write(to: checkpointURL)
+        let metrics: [String: [String: [String: Double]]]
+        do {
+            metrics = try trainer.run(progress: { record in
+                seconds += record.seconds
+                timed += 1
+                progress?(record)
+            }, afterStep: { [checkpointURL, data, recipe] trainer in
+                // A batch that could not be read was replaced for this one step: stop before saving it.
+                if let failure = data.failure { throw failure }
+                if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
+                    try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
+                }
+            })
+        } catch {
+            if let failure = data.failure { throw CommandError("training stopped: \(failure)") }
+            throw error
+        }
+        try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
                             secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temporary = outputFolder.appendingPathComponent(".result.json.tmp")
-        try encoder.encode(result).write(to: temporary)
+        do { try encoder.encode(result).write(to: temporary) }
+        catch { throw CommandError("cannot write \(temporary.path) (\(FileProblem.reason(error)))") }
         guard rename(temporary.path, resultURL.path) == 0 else {
-            throw CommandError("cannot write \(resultURL.path) (errno \(errno))")
+            throw CommandError("cannot move \(temporary.path) to \(resultURL.path) (\(String(cString: strerror(errno))))")
         }
         return result
+    }
+
+    /// The trainer's checkpoint with the recipe's fingerprint attached.
+    static func checkpoint(_ trainer: Trainer, recipe: Recipe) throws -> Checkpoint {
+        var checkpoint = try trainer.checkpoint()
+        for (section, text) in recipe.fingerprint { checkpoint.attributes["recipe.\(section)"] = text }
+        return checkpoint
+    }
+
+    /// Refuses to resume from a checkpoint written for another recipe, naming every section that changed.
+    func checkSameRecipe(_ saved: Checkpoint) throws {
+        let before = saved.attributes.filter { $0.key.hasPrefix("recipe.") }
+        guard !before.isEmpty else { return }
+        var changes: [String] = []
+        for section in Set(before.keys.map { String($0.dropFirst("recipe.".count)) }).union(recipe.fingerprint.keys).sorted() {
+            let old = before["recipe.\(section)"], new = recipe.fingerprint[section]
+            if old != new { changes.append("\(section): \(old ?? "(not set)") → \(new ?? "(not set)")") }
+        }
+        guard changes.isEmpty else {
+            throw CommandError("\(checkpointURL.path): cannot resume: the checkpoint was written for a different recipe — "
+                               + changes.joined(separator: "; ")
+                               + ". Resume with the recipe it was written for, or start afresh (without --resume, or with another --output).")
+        }
     }
 }

@@ -58,7 +58,24 @@ public enum CombineGradients {
         let strategy = try entry.make(options, registry.buildContext(tasks: tasks, seed: seed))
         let problem = try GradientCombinationProblem(gradients: rows, losses: lossValues, taskNames: names, roles: taskRoles,
                                                  learningRate: learningRate)
-        let outcome = try problem.combine(with: strategy)
+        // A non-finite result is a failure (float32 overflow of large gradients, a solver that
+        // diverged), never an answer — whether the step's own checks or this one find it.
+        let largest = flat.map { abs($0) }.max() ?? 0
+        func nonFinite(_ what: String) -> CommandError {
+            CommandError("strategy \(name) produced a non-finite \(what) from \(gradientsPath); the largest input magnitude is \(largest) "
+                         + "(float32 overflows beyond 3.4e38: rescale the gradients)")
+        }
+        let outcome: GradientCombinationProblem.Outcome
+        do { outcome = try problem.combine(with: strategy) }
+        catch let error as NonFiniteValueError { throw nonFinite("combined gradient (\(error.quantity))") }
+        if let bad = outcome.direction.firstIndex(where: { !$0.isFinite }) {
+            throw nonFinite("combined gradient (element \(bad) is \(outcome.direction[bad]))")
+        }
+        for (what, weights) in [("decoder", outcome.decoderWeights), ("encoder", outcome.encoderWeights ?? [:])] {
+            if let (task, weight) = weights.sorted(by: { $0.key < $1.key }).first(where: { !$0.value.isFinite }) {
+                throw CommandError("strategy \(name) produced a non-finite \(what) weight for \(task) (\(weight)) from \(gradientsPath)")
+            }
+        }
         return Result(direction: outcome.direction, outcome: outcome, taskNames: names)
     }
 }

@@ -75,6 +75,32 @@ public struct OptimizerChoice: Equatable {
                 let factor = try factorNode.map { try MappingReader.number($0, what: "\(section).factor", range: 0...1) } ?? 0.5
                 choice.scheduleSpecification = .stepwise(milestones: milestones, factor: Float(factor))
             }
+        } else {
+            // No `schedule:` here: settings refine the inherited schedule of the same kind.
+            switch choice.scheduleSpecification {
+            case let .stepwise(milestones, factor):
+                let newMilestones = try milestonesNode.map { node in
+                    try MappingReader.list(node, what: "\(section).milestones").map { try MappingReader.integer($0, what: "\(section).milestones", range: 1...Int.max) }
+                } ?? milestones
+                let newFactor = try factorNode.map { Float(try MappingReader.number($0, what: "\(section).factor", range: 0...1)) } ?? factor
+                choice.scheduleSpecification = .stepwise(milestones: newMilestones, factor: newFactor)
+            case let .cosine(minimum):
+                let newMinimum = try minimumNode.map { Float(try MappingReader.number($0, what: "\(section).minimum", range: 0...100)) } ?? minimum
+                choice.scheduleSpecification = .cosine(minimum: newMinimum)
+            default: break
+            }
+        }
+        // Settings of one schedule given without that schedule would be silently unused.
+        let stepwise: Bool, cosine: Bool
+        switch choice.scheduleSpecification {
+        case .stepwise: (stepwise, cosine) = (true, false)
+        case .cosine: (stepwise, cosine) = (false, true)
+        default: (stepwise, cosine) = (false, false)
+        }
+        for (key, node, applies) in [("milestones", milestonesNode, stepwise), ("factor", factorNode, stepwise), ("minimum", minimumNode, cosine)] {
+            guard let node, !applies else { continue }
+            throw RecipeError(location: node.location,
+                              message: "\(section).\(key) only applies to `schedule: \(key == "minimum" ? "cosine" : "stepwise")`; add that schedule or remove `\(key):`")
         }
         if choice.nesterov && choice.momentum == 0 {
             throw RecipeError(location: reader.location, message: "\(section): nesterov needs momentum > 0")
@@ -130,6 +156,10 @@ public struct Recipe {
     public var selection: ModelSelection
     public var criterion: String
     public var checkpointEvery: Int?
+    /// Every section that changes a run's numbers (all but `name`, `output`, `checkpoint_every`),
+    /// in a canonical text form: a checkpoint stores it, and a resume against a recipe whose
+    /// fingerprint differs is refused, naming the sections.
+    public var fingerprint: [String: String]
 
     public static let sections = ["name", "seed", "output", "dataset", "tasks", "model", "strategy", "optimizer",
                                   "heads_optimizer", "strategy_optimizer", "budget", "labels", "evaluation", "checkpoint_every"]
@@ -145,7 +175,13 @@ public struct Recipe {
         name = try root.optional("name").map { try MappingReader.text($0, what: "name") }
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         seed = UInt64(try root.optional("seed").map { try MappingReader.integer($0, what: "seed", range: 0...Int.max) } ?? 0)
-        output = try root.optional("output").map { try MappingReader.text($0, what: "output") } ?? "runs/\(name)"
+        output = try root.optional("output").map { node in
+            let text = try MappingReader.text(node, what: "output")
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw RecipeError(location: node.location, message: "output must be a folder path, found an empty value")
+            }
+            return text
+        } ?? "runs/\(name)"
         dataset = try ComponentChoice.read(try root.required("dataset", expected: "the dataset, e.g. `dataset: synthetic-scenes`"), section: "dataset")
         model = try ComponentChoice.read(try root.required("model", expected: "the model, e.g. `model: {name: splitvgg, split: 3}`"), section: "model")
         strategy = try ComponentChoice.read(try root.required("strategy", expected: "the strategy, e.g. `strategy: pcgrad`"), section: "strategy")
@@ -200,6 +236,10 @@ public struct Recipe {
             if (parallelFraction == nil) != (alternateEvery == nil) {
                 throw RecipeError(location: labelsNode.location, message: "labels needs both parallel_fraction and alternate_every (the TMT limited-label setting)")
             }
+            if parallelFraction != nil && !tasks.contains(where: { $0.role == .auxiliary }) {
+                throw RecipeError(location: labelsNode.location,
+                                  message: "labels (the limited-label setting) needs at least one task with role auxiliary: its batches between the parallel ones carry only auxiliary labels")
+            }
         } else {
             parallelFraction = nil
             alternateEvery = nil
@@ -228,5 +268,18 @@ public struct Recipe {
         self.criterion = criterion
         checkpointEvery = try root.optional("checkpoint_every").map { try MappingReader.integer($0, what: "checkpoint_every", range: 1...Int.max) }
         try root.finish()
+        var fingerprint: [String: String] = [:]
+        if case let .mapping(entries, _) = node {
+            for entry in entries where !["name", "output", "checkpoint_every"].contains(entry.key) {
+                let value: YAMLNode
+                if ["dataset", "model", "strategy"].contains(entry.key), case let .scalar(name, location, plain) = entry.value {
+                    value = .mapping([("name", location, .scalar(name, location, plain: plain))], location)  // `x` ≡ `{name: x}`
+                } else {
+                    value = entry.value
+                }
+                fingerprint[entry.key] = value.canonicalText
+            }
+        }
+        self.fingerprint = fingerprint
     }
 }

@@ -40,28 +40,47 @@ public enum RecipeDocument {
     static func merge(base: YAMLNode, over child: YAMLNode) -> YAMLNode {
         guard case let .mapping(baseEntries, _) = base, case let .mapping(childEntries, location) = child else { return child }
         var result = baseEntries
+        var positions = Dictionary(baseEntries.enumerated().map { ($0.element.key, $0.offset) }, uniquingKeysWith: { first, _ in first })
         for entry in childEntries {
-            if let index = result.firstIndex(where: { $0.key == entry.key }) {
+            if let index = positions[entry.key] {
                 result[index] = (entry.key, entry.keyLocation, merge(base: result[index].value, over: entry.value))
             } else {
+                positions[entry.key] = result.count
                 result.append(entry)
             }
         }
         return .mapping(result, location)
     }
 
+    /// The most dotted parts an override path may have (recipes nest 2–3 levels).
+    public static let maximumOverrideDepth = 16
+
     /// Applies `a.b.c=value` (value read as YAML, so lists and numbers work), creating mappings on the way.
+    /// An override is one line with one value; a path has 1…`maximumOverrideDepth` non-empty parts.
     public static func apply(override: String, to node: YAMLNode) throws -> YAMLNode {
+        let shown = override.count > 80 ? String(override.prefix(80)) + "…" : override
+        func fail(_ message: String) -> RecipeError { RecipeError(file: "command line", line: 1, column: 1, message: message) }
         guard let equals = override.firstIndex(of: "="), equals != override.startIndex else {
-            throw RecipeError(file: "command line", line: 1, column: 1, message: "override '\(override)' is not key.path=value")
+            throw fail("override '\(shown)' is not key.path=value")
         }
-        let path = override[..<equals].split(separator: ".").map(String.init)
+        if let lineBreak = override.firstIndex(where: \.isNewline) {
+            let rest = override[override.index(after: lineBreak)...].prefix(40)
+            throw fail("override '\(override[..<lineBreak].prefix(80))' continues on another line ('\(rest)'); give one key.path=value per argument")
+        }
+        let pathText = override[..<equals]
+        let path = pathText.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard path.count <= maximumOverrideDepth else {
+            throw fail("override path '\(String(pathText.prefix(60)))…' has \(path.count) parts; at most \(maximumOverrideDepth) are allowed")
+        }
+        guard !path.contains(where: { $0.isEmpty }) else {
+            throw fail("override path '\(pathText)' has an empty part; write key.path=value")
+        }
         let valueText = String(override[override.index(after: equals)...])
-        let parsed = try YAMLNode.parse("value: \(valueText)", file: "command line (\(override))")
-        guard case let .mapping(entries, _) = parsed, let value = entries.first?.value else {
-            throw RecipeError(file: "command line", line: 1, column: 1, message: "cannot read the value of override '\(override)'")
+        let parsed = try YAMLNode.parse("value: \(valueText)", file: "command line (\(shown))")
+        guard case let .mapping(entries, _) = parsed, entries.count == 1, let value = entries.first?.value else {
+            throw fail("override '\(shown)' must give exactly one value after '='")
         }
-        return try set(path[...], to: value, in: node, override: override)
+        return try set(path[...], to: value, in: node, override: shown)
     }
 
     static func set(_ path: ArraySlice<String>, to value: YAMLNode, in node: YAMLNode, override: String) throws -> YAMLNode {

@@ -67,9 +67,39 @@ public indirect enum YAMLNode: Equatable, Sendable {
         }
     }
 
+    /// How deeply mappings and lists may nest in a recipe (real recipes use 3–4 levels).
+    public static let maximumDepth = 64
+
+    /// The node as canonical one-line text: mapping keys sorted, scalars quoted when not plain
+    /// (so equal recipes give equal text, whatever their layout).
+    public var canonicalText: String {
+        switch self {
+        case let .scalar(value, _, plain):
+            return plain ? value : "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case let .sequence(items, _):
+            return "[" + items.map(\.canonicalText).joined(separator: ", ") + "]"
+        case let .mapping(entries, _):
+            return "{" + entries.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.canonicalText)" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// Builds the tree from libyaml's events in time linear in the document's size (each node is
+    /// appended in place; duplicate keys are found with a set), refusing nesting deeper than
+    /// `maximumDepth`.
     private struct Builder {
+        struct Frame {
+            var isMapping: Bool
+            var location: SourceLocation
+            var items: [YAMLNode] = []
+            var entries: [(key: String, keyLocation: SourceLocation, value: YAMLNode)] = []
+            var keys: Set<String> = []
+            var pendingKey: (String, SourceLocation)?
+
+            var node: YAMLNode { isMapping ? .mapping(entries, location) : .sequence(items, location) }
+        }
+
         let file: String
-        var stack: [(node: YAMLNode, pendingKey: (String, SourceLocation)?)] = []
+        var stack: [Frame] = []
         var result: YAMLNode?
         var documents = 0
 
@@ -91,10 +121,14 @@ public indirect enum YAMLNode: Equatable, Sendable {
                 let data = event.data.scalar
                 let value = String(decoding: UnsafeBufferPointer(start: data.value, count: data.length), as: UTF8.self)
                 try add(.scalar(value, here, plain: data.style == YAML_PLAIN_SCALAR_STYLE), at: here)
-            case YAML_MAPPING_START_EVENT:
-                stack.append((.mapping([], here), nil))
-            case YAML_SEQUENCE_START_EVENT:
-                stack.append((.sequence([], here), nil))
+            case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+                guard stack.count < YAMLNode.maximumDepth else {
+                    throw RecipeError(location: here, message: "mappings and lists nest deeper than \(YAMLNode.maximumDepth) levels here")
+                }
+                if let top = stack.last, top.isMapping, top.pendingKey == nil {
+                    throw RecipeError(location: here, message: "mapping keys must be plain names, not \(event.type == YAML_MAPPING_START_EVENT ? "a mapping" : "a list")")
+                }
+                stack.append(Frame(isMapping: event.type == YAML_MAPPING_START_EVENT, location: here))
             case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
                 let finished = stack.removeLast().node
                 try add(finished, at: finished.location)
@@ -104,27 +138,22 @@ public indirect enum YAMLNode: Equatable, Sendable {
         }
 
         mutating func add(_ node: YAMLNode, at here: SourceLocation) throws {
-            guard var top = stack.popLast() else { result = node; return }
-            switch top.node {
-            case let .sequence(items, location):
-                top.node = .sequence(items + [node], location)
-            case let .mapping(entries, location):
-                if let (key, keyLocation) = top.pendingKey {
-                    top.node = .mapping(entries + [(key, keyLocation, node)], location)
-                    top.pendingKey = nil
-                } else {
-                    guard case let .scalar(key, _, _) = node else {
-                        throw RecipeError(location: here, message: "mapping keys must be plain names, not \(node.kindName)")
-                    }
-                    if entries.contains(where: { $0.key == key }) {
-                        throw RecipeError(location: here, message: "key '\(key)' appears twice in this mapping")
-                    }
-                    top.pendingKey = (key, here)
+            guard !stack.isEmpty else { result = node; return }
+            let top = stack.count - 1
+            if !stack[top].isMapping {
+                stack[top].items.append(node)
+            } else if let (key, keyLocation) = stack[top].pendingKey {
+                stack[top].entries.append((key, keyLocation, node))
+                stack[top].pendingKey = nil
+            } else {
+                guard case let .scalar(key, _, _) = node else {
+                    throw RecipeError(location: here, message: "mapping keys must be plain names, not \(node.kindName)")
                 }
-            case .scalar:
-                break
+                guard stack[top].keys.insert(key).inserted else {
+                    throw RecipeError(location: here, message: "key '\(key)' appears twice in this mapping")
+                }
+                stack[top].pendingKey = (key, here)
             }
-            stack.append(top)
         }
     }
 }

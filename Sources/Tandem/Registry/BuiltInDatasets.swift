@@ -44,7 +44,7 @@ extension Registry {
                 ])) { options, folder in
                 func path(_ key: String) throws -> URL {
                     guard let text = options.text(key) else {
-                        throw CommandError("multimnist needs `\(key):` (an IDX file; the repository's tests use ../shared/data/mnist5k-\(key == "images" ? "images-idx3" : "labels-idx1")-ubyte)")
+                        throw CommandError("multimnist needs `\(key):` (an IDX file; the repository ships data/mnist5k-\(key == "images" ? "images-idx3" : "labels-idx1")-ubyte)")
                     }
                     return URL(fileURLWithPath: text.hasPrefix("/") ? text : (folder as NSString).appendingPathComponent(text))
                 }

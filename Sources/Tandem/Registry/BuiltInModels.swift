@@ -34,6 +34,13 @@ extension Registry {
                     OptionSpec("shared_widths", .list(.integer(1...65_536)), default: .list([.integer(64), .integer(64)]), "widths of the shared hidden layers"),
                     OptionSpec("head_widths", .list(.integer(1...65_536)), default: .list([.integer(32)]), "hidden widths of each head (the output layer is added per task)"),
                 ])) { options, tasks, inputShape in
+                for task in tasks {
+                    switch task.kind {
+                    case .classification, .regression: continue
+                    case .segmentation, .depth, .normals:
+                        throw CommandError("mlp predicts one vector per sample; task \(task.name) is a per-pixel task (use splitvgg or splitres)")
+                    }
+                }
                 let shared = options.list("shared_widths")!.compactMap { if case let .integer(v) = $0 { return v } else { return nil } }
                 let head = options.list("head_widths")!.compactMap { if case let .integer(v) = $0 { return v } else { return nil } }
                 return MLP(inputSize: inputShape.reduce(1, *), sharedWidths: shared,

@@ -134,10 +134,45 @@ final class MetricDeltaMTLTests: XCTestCase {
         XCTAssertThrowsError(try MultiTaskDelta.compute(model: [:], baseline: [:], directions: directions))
     }
 
-    func testMetricDirectionsCoverResults() {
-        XCTAssertEqual(Set(ConfusionMatrix.directions.keys), Set(ConfusionMatrix(classCount: 2).results.keys))
-        XCTAssertEqual(Set(DepthError.directions.keys), Set(DepthError().results.keys))
-        XCTAssertEqual(Set(NormalError.directions.keys), Set(NormalError().results.keys))
-        XCTAssertEqual(Set(ClassificationAccuracy.directions.keys), Set(ClassificationAccuracy().results.keys))
+    func testMetricDirectionsCoverResults() throws {
+        var confusion = ConfusionMatrix(classCount: 2)
+        try confusion.update(prediction: Tensor(shape: [1, 2, 1], scalars: [0.2, 0.8]), target: Tensor(shape: [1, 1], scalars: [1]))
+        XCTAssertEqual(Set(ConfusionMatrix.directions.keys), Set(confusion.results.keys))
+        var depth = DepthError()
+        try depth.update(predictions: [1], targets: [2])
+        XCTAssertEqual(Set(DepthError.directions.keys), Set(depth.results.keys))
+        var normals = NormalError()
+        try normals.update(predictions: [0, 0, 1], targets: [0, 0, 1], shape: [1, 3, 1])
+        XCTAssertEqual(Set(NormalError.directions.keys), Set(normals.results.keys))
+        var accuracy = ClassificationAccuracy()
+        try accuracy.update(predictedLabels: [1], targets: [1])
+        XCTAssertEqual(Set(ClassificationAccuracy.directions.keys), Set(accuracy.results.keys))
+    }
+
+    /// With no valid pixel (or no labelled example) a metric is undefined: it must be absent, never
+    /// 0.0 — which reads as a perfect depth or angle error.
+    func testMetricsOverZeroValidPixelsAreAbsentNotPerfect() throws {
+        for averaging in [DepthError.Averaging.pixels, .batches] {
+            var depth = DepthError(averaging: averaging)
+            try depth.update(predictions: [1.5, 2, 3], targets: [0, 0, 0])
+            XCTAssertTrue(depth.results.isEmpty, "\(averaging): \(depth.results)")
+        }
+        for averaging in [NormalError.Averaging.pixels, .batches] {
+            var normals = NormalError(averaging: averaging)
+            try normals.update(predictions: [1, 0, 0, 0, 1, 0], targets: [0, 0, 0, 0, 0, 0], shape: [1, 3, 2])
+            XCTAssertTrue(normals.results.isEmpty, "\(averaging): \(normals.results)")
+        }
+        var confusion = ConfusionMatrix(classCount: 3)
+        try confusion.update(prediction: Tensor(shape: [1, 3, 2], scalars: [1, 0, 0, 1, 0, 0]), target: Tensor(shape: [1, 2], scalars: [-1, -1]))
+        XCTAssertTrue(confusion.results.isEmpty)
+        var accuracy = ClassificationAccuracy()
+        try accuracy.update(predictedLabels: [0, 1], targets: [-1, -1])
+        XCTAssertTrue(accuracy.results.isEmpty)
+        // One valid pixel brings the metric back.
+        var depth = DepthError()
+        try depth.update(predictions: [1.5, 2], targets: [0, 1])
+        XCTAssertEqual(depth.results["absError"]!, 1, accuracy: 1e-12)
+        XCTAssertEqual(StandardMetrics.note(for: .depth, results: [:]), "no valid pixels in this split: depth errors are undefined (absent, not 0)")
+        XCTAssertNil(StandardMetrics.note(for: .depth, results: depth.results))
     }
 }
