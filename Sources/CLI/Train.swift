@@ -16,6 +16,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one line per evaluation only.") var quiet = false
 
     func run() throws {
+        ParentDeathSignal.stopWithParent()   // a suite's child stops when the suite does
+        setvbuf(stdout, nil, _IOLBF, 0)
         let experiment: Experiment
         do {
             let loaded = try Recipe.load(recipe, overrides: overrides)

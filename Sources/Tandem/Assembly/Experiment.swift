@@ -125,6 +125,37 @@ public final class Experiment {
         public var selectedSteps: [Int]
         public var secondsPerStep: Double
         public var history: [EvaluationPoint]
+        /// Where the result came from (commit, versions, threads, host, Slurm ids, recipe hash, peak
+        /// memory); `nil` in results written before provenance was recorded.
+        public var provenance: Provenance?
+        /// The trivial predictor's metrics (`TrivialReference`): split → task → metric.
+        public var trivialReference: [String: [String: [String: Double]]]?
+
+        public init(name: String, strategy: String, seed: UInt64, steps: Int, metrics: [String: [String: [String: Double]]],
+                    selectedSteps: [Int], secondsPerStep: Double, history: [EvaluationPoint],
+                    provenance: Provenance? = nil, trivialReference: [String: [String: [String: Double]]]? = nil) {
+            self.name = name
+            self.strategy = strategy
+            self.seed = seed
+            self.steps = steps
+            self.metrics = metrics
+            self.selectedSteps = selectedSteps
+            self.secondsPerStep = secondsPerStep
+            self.history = history
+            self.provenance = provenance
+            self.trivialReference = trivialReference
+        }
+    }
+
+    /// The trivial predictor's metrics on each evaluation split that has batches.
+    public func trivialReference() -> [String: [String: [String: Double]]] {
+        var reference: [String: [String: [String: Double]]] = [:]
+        for split in EvaluationSplit.allCases {
+            let batches = trainer.data.evaluationBatches(split)
+            guard !batches.isEmpty else { continue }
+            reference[split.rawValue] = TrivialReference.metrics(tasks: tasks, batches: batches, metrics: StandardMetrics.accumulator(for:))
+        }
+        return reference
     }
 
     /// Trains to the end (resuming from the checkpoint when asked and one exists), checkpointing
@@ -132,6 +163,9 @@ public final class Experiment {
     @discardableResult
     public func run(resume: Bool = false, progress: ((StepRecord) -> Void)? = nil) throws -> Result {
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+        // One writer per run folder, whoever starts it (a suite's child, a Slurm task, `tandem train`).
+        let lock = try RunFolderLock(folder: outputFolder)
+        defer { lock.release() }
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
             try trainer.restore(from: Checkpoint.read(from: checkpointURL), source: checkpointURL.path)
         } else if !resume {
@@ -151,7 +185,8 @@ public final class Experiment {
         try trainer.checkpoint().write(to: checkpointURL)
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
-                            secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history)
+                            secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history,
+                            provenance: Provenance.current(recipe: recipe), trivialReference: trivialReference())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temporary = outputFolder.appendingPathComponent(".result.json.tmp")
