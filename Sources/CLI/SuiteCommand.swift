@@ -60,7 +60,8 @@ struct SuiteCommand: ParsableCommand {
         if slurm { return try submit(runner: runner, cells: cells) }
         let started = Date()
         do {
-            try runner.run(cells, jobs: jobs, executable: "/proc/self/exe") { print($0) }
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+            try runner.run(cells, jobs: jobs, executable: executable) { print($0) }
         } catch let error as RecipeError {
             throw inputError(error.description)
         } catch let error as CommandError {
