@@ -20,6 +20,7 @@ struct SuiteCommand: ParsableCommand {
     @Option(help: "Run only the cell with this index (0-based, as listed by --dry-run; a job array's SLURM_ARRAY_TASK_ID).") var cell: Int?
     @Option(help: "Write to this folder instead of the suite's `output`.") var output: String?
     @Flag(help: "Do not print or write the report after running (job-array tasks; `tandem report` merges later).") var noReport = false
+    @OptionGroup(title: "Report") var report: ReportFlags
 
     @Flag(help: "Submit the unfinished cells to Slurm as a job array plus a dependent report job, then return.") var slurm = false
     @Option(help: "Slurm: at most this many array tasks at once (the array's %k throttle).") var maxRunning: Int?
@@ -67,13 +68,13 @@ struct SuiteCommand: ParsableCommand {
         } catch let error as CommandError {
             if noReport { throw inputError(error.message) }
             // Report what did finish, then fail.
-            try? printReport(folders: [runner.outputFolder])
+            try? printReport(folders: [runner.outputFolder], flags: report)
             throw inputError(error.message)
         }
         if noReport {
             print("cells done; merge with: tandem report \(runner.outputFolder.path)")
         } else {
-            try printReport(folders: [runner.outputFolder])
+            try printReport(folders: [runner.outputFolder], flags: report)
         }
         print(String(format: "wall time %.1f s", Date().timeIntervalSince(started)))
     }
@@ -101,7 +102,7 @@ struct SuiteCommand: ParsableCommand {
               + "\(plan.cellCount - plan.finishedCount) to submit")
         if plan.arrays.isEmpty && !dryRun {
             print("nothing to submit: every cell is finished")
-            try printReport(folders: [runner.outputFolder])
+            try printReport(folders: [runner.outputFolder], flags: report)
             return
         }
         let submission: SlurmSubmission
@@ -130,9 +131,10 @@ struct ReportCommand: ParsableCommand {
 
     @Argument(help: "Suite output folders.") var folders: [String]
     @Option(help: "Where to write the merged report (default: the first folder).") var output: String?
+    @OptionGroup(title: "Report") var report: ReportFlags
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
-        try printReport(folders: folders.map { URL(fileURLWithPath: $0) }, writeTo: output.map { URL(fileURLWithPath: $0) })
+        try printReport(folders: folders.map { URL(fileURLWithPath: $0) }, writeTo: output.map { URL(fileURLWithPath: $0) }, flags: report)
     }
 }

@@ -177,7 +177,9 @@ final class SlurmTests: XCTestCase {
             XCTAssertEqual(a.result.history, b.result.history, a.identifier)
         }
         XCTAssertEqual(slurmReport.comparison.rows.map(\.headlines), localReport.comparison.rows.map(\.headlines))
-        XCTAssertEqual(slurmReport.comparison.rows.map(\.multiTaskDelta), localReport.comparison.rows.map(\.multiTaskDelta))
+        XCTAssertEqual(slurmReport.comparison.rows.map(\.deltaOverMetrics), localReport.comparison.rows.map(\.deltaOverMetrics))
+        XCTAssertEqual(slurmReport.comparison.rows.map(\.deltaOverTasks), localReport.comparison.rows.map(\.deltaOverTasks))
+        XCTAssertEqual(slurmReport.comparison.trivialRow, localReport.comparison.trivialRow)
         XCTAssertEqual(slurmReport.comparison.baselineRows.map(\.headlines), localReport.comparison.baselineRows.map(\.headlines))
 
         // Rerunning skips finished cells: nothing is submitted.

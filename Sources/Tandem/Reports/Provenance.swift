@@ -100,3 +100,44 @@ public struct Provenance: Codable, Equatable, Sendable {
         return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
     }
 }
+
+extension Provenance {
+    /// Lines summarising the provenance of a suite's cells: each field's distinct values (with how
+    /// many cells have each when they differ), so mixed commits, dirty trees, thread counts or
+    /// metric versions stand out. Cells without provenance are counted.
+    public static func summary(of records: [Provenance?]) -> [String] {
+        let known = records.compactMap { $0 }
+        guard !known.isEmpty else { return [] }
+        func distinct(_ name: String, _ value: (Provenance) -> String?) -> String {
+            var counts: [String: Int] = [:], order: [String] = []
+            for record in known {
+                let text = value(record) ?? "unknown"
+                if counts[text] == nil { order.append(text) }
+                counts[text, default: 0] += 1
+            }
+            if order.count == 1 { return "\(name) \(order[0])" }
+            return "\(name) " + order.map { "\($0) (\(counts[$0]!) cells)" }.joined(separator: ", ")
+        }
+        var lines = [
+            distinct("commit", { record in record.gitCommit.map { String($0.prefix(12)) + (record.gitDirty == true ? " (dirty)" : "") } }),
+            distinct("Tandem", { $0.tandemVersion }),
+            distinct("Swift", { $0.swiftVersion }),
+            distinct("OpenBLAS", { $0.openBLASCore }),
+            distinct("threads", { "\($0.threads)" }),
+            distinct("host", { $0.host }),
+            distinct("metrics version", { "\($0.metricsVersion)" }),
+        ]
+        let arrays = Set(known.compactMap(\.slurmArrayJobID)), jobs = Set(known.compactMap(\.slurmJobID))
+        if !arrays.isEmpty {
+            lines.append("Slurm array job\(arrays.count > 1 ? "s" : "") \(arrays.sorted().joined(separator: ", ")) (\(known.filter { $0.slurmArrayJobID != nil }.count) cells)")
+        } else if !jobs.isEmpty {
+            lines.append("Slurm job\(jobs.count > 1 ? "s" : "") \(jobs.sorted().joined(separator: ", "))")
+        }
+        let hashes = Set(known.compactMap(\.recipeHash))
+        lines.append("\(hashes.count) distinct recipe hash\(hashes.count == 1 ? "" : "es") over \(known.count) cells")
+        let peak = known.map(\.peakResidentBytes).max() ?? 0
+        lines.append(String(format: "peak RSS at most %.0f MiB", Double(peak) / 1_048_576))
+        if known.count < records.count { lines.append("\(records.count - known.count) cells recorded no provenance") }
+        return lines
+    }
+}

@@ -11,6 +11,7 @@ import Foundation
 ///   strategy: [ew, uw, pcgrad]
 ///   seed: [0, 1]
 /// baselines: true                   # one single-task EW run per task and seed
+/// report: {spread: standard-error}  # optional: how the report summarises (`ReportOptions`)
 /// ```
 public struct Suite {
     public var file: String
@@ -21,6 +22,8 @@ public struct Suite {
     public var matrix: [(axis: String, values: [String])]
     public var baselines: Bool
     public var overrides: [String]
+    /// How the report summarises the cells (`report:`; defaults when absent).
+    public var report: ReportOptions
 
     public static func load(_ path: String, overrides: [String] = []) throws -> Suite {
         let text: String
@@ -49,8 +52,10 @@ public struct Suite {
             }
         }
         let baselines = try reader.optional("baselines").map { try MappingReader.boolean($0, what: "baselines") } ?? true
+        let report = try reader.optional("report").map { try ReportOptions.read($0, axes: matrix.map(\.0)) } ?? ReportOptions()
         try reader.finish()
-        return Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides)
+        return Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides,
+                     report: report)
     }
 
     /// A value written back as YAML flow text for an override.

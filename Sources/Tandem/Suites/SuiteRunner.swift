@@ -31,9 +31,14 @@ public struct SuiteRunner {
         }
     }
 
-    /// Writes every cell's `cell.json` (so a report lists cells that have not run yet).
+    /// Writes every cell's `cell.json` (so a report lists cells that have not run yet) and the
+    /// suite's report options (`suite.json`, so `tandem report` summarises as the suite asks).
     public func describe(_ cells: [Suite.Cell]) throws {
         for cell in cells { try writeDescription(of: cell) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(ReportOptions.Record(suite: suite.name, report: suite.report))
+            .write(to: ReportOptions.recordURL(in: outputFolder), options: .atomic)
     }
 
     /// Runs `cells` (skipping finished ones) with `jobs` parallel processes (1: in this process).
