@@ -68,7 +68,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "slurm-cluster: installing ${missing[*]} …"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || fail "apt-get update failed"
-    apt-get install -y -qq "${missing[@]}" >"$dir/apt.log" 2>&1 || fail "apt-get install ${missing[*]} failed; see $dir/apt.log"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$dir/apt.log" 2>&1 || fail "apt-get install ${missing[*]} failed; see $dir/apt.log"
 fi
 for binary in munged slurmctld slurmd sbatch scontrol sinfo; do
     command -v "$binary" >/dev/null || [ -x "/usr/sbin/$binary" ] || fail "$binary is missing after installing slurm-wlm and munge"

@@ -133,7 +133,8 @@ final class SlurmTests: XCTestCase {
         let environment = ProcessInfo.processInfo.environment
         guard let configuration = environment["SLURM_CONF"], FileManager.default.fileExists(atPath: configuration) else {
             if environment["TANDEM_SLURM_TEST"] == "required" {
-                return XCTFail("TANDEM_SLURM_TEST=required but SLURM_CONF names no file; scripts/with-slurm.sh should have started the cluster")
+                return XCTFail("TANDEM_SLURM_TEST=required but SLURM_CONF names no file: the test cluster did not come up. "
+                               + (environment["TANDEM_SLURM_START_FAILURE"] ?? "scripts/with-slurm.sh should have started it"))
             }
             throw XCTSkip("no Slurm cluster: run through `make test` (scripts/with-slurm.sh starts one as root)")
         }
