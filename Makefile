@@ -7,7 +7,7 @@ SWIFT := $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
 
-.PHONY: all dependencies build run test clean fuzz fuzz-corpus
+.PHONY: all dependencies build run test test-slurm clean fuzz fuzz-corpus
 
 all: build
 
@@ -26,11 +26,13 @@ WITH_BLAS_CORE = core=$$(bash scripts/openblas-coretype.sh); if [ -n "$$core" ];
 run: build
 	.build/release/tandem suite recipes/quickstart.yaml --jobs 2
 
+# The tests run with a private single-node Slurm cluster up (scripts/with-slurm.sh: installs
+# slurm-wlm and munge as root, starts the daemons, stops them by PID afterwards) for the job-array test.
 test: dependencies
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) build $(TEST_FLAGS) --product tandem
 	@set -o pipefail; $(WITH_BLAS_CORE) echo "OpenBLAS core: $${OPENBLAS_CORETYPE:-autodetected}"; \
-	  $(SWIFT) test $(TEST_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
+	  bash scripts/with-slurm.sh $(SWIFT) test $(TEST_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
 	  bash scripts/test-summary.sh .build/test.log; exit $$status
 
 # Fuzzing (Fuzz/, a separate package so the main build never needs the fuzzer runtime): one
@@ -54,6 +56,12 @@ fuzz: dependencies
 fuzz-corpus: dependencies
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	TANDEM_WRITE_FUZZ_CORPUS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --filter FuzzPassTests/testSeedsAreAcceptedAndTheCommittedCorpusIsCurrent
+
+# Only the Slurm tests, on their own cluster.
+test-slurm: dependencies
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) build $(TEST_FLAGS) --product tandem
+	@$(WITH_BLAS_CORE) bash scripts/with-slurm.sh $(SWIFT) test $(TEST_FLAGS) --skip-build --filter SlurmTests
 
 clean:
 	rm -rf .build Fuzz/.build

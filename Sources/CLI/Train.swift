@@ -13,9 +13,16 @@ struct Train: ParsableCommand {
     @Argument(help: "Overrides as key.path=value.") var overrides: [String] = []
     @Flag(help: "Continue from the run's last checkpoint if there is one.") var resume = false
     @Option(help: "Write the run to this folder instead of the recipe's `output`.") var output: String?
-    @Flag(help: "Print one line per evaluation only.") var quiet = false
+    @Flag(help: "No progress output (only the final metrics).") var quiet = false
+    @Option(help: "When standard error is not a terminal, print a plain progress line every N steps (default: a tenth of the run, at most 100).") var progressEvery: Int?
+
+    func validate() throws {
+        if let progressEvery, progressEvery < 1 { throw ValidationError("--progress-every must be at least 1, found \(progressEvery)") }
+    }
 
     func run() throws {
+        ParentDeathSignal.stopWithParent()   // a suite's child stops when the suite does
+        setvbuf(stdout, nil, _IOLBF, 0)
         let experiment: Experiment
         do {
             if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -31,7 +38,7 @@ struct Train: ParsableCommand {
             throw runError(error)
         }
         let total = experiment.trainer.configuration.steps
-        let bar = ProgressLine(total: total, enabled: !quiet)
+        let bar = ProgressLine(total: total, enabled: !quiet, plainEvery: progressEvery ?? max(1, min(100, total / 10)))
         let result: Experiment.Result
         do {
             result = try experiment.run(resume: resume) { record in bar.update(record) }
@@ -70,35 +77,47 @@ func runError(_ error: Error) -> ExitCode {
     return ExitCode(1)
 }
 
-/// One updating terminal line: step, losses, speed and ETA.
+/// Progress of a run on standard error: on a terminal one updating line (bar, step, losses, speed,
+/// ETA); elsewhere (a pipe, a file, a Slurm log) a plain line every `plainEvery` steps and at the end.
 final class ProgressLine {
     let total: Int
     let enabled: Bool
+    let terminal: Bool
+    let plainEvery: Int
     let started = Date()
     var first: Int?
     var lastDraw = Date.distantPast
 
-    init(total: Int, enabled: Bool) {
+    init(total: Int, enabled: Bool, plainEvery: Int) {
         self.total = total
-        self.enabled = enabled && isatty(STDERR_FILENO) != 0
+        self.enabled = enabled
+        self.terminal = isatty(STDERR_FILENO) != 0
+        self.plainEvery = max(1, plainEvery)
     }
 
     func update(_ record: StepRecord) {
+        guard enabled else { return }
         if first == nil { first = record.step }
         let done = record.step + 1
-        guard enabled, Date().timeIntervalSince(lastDraw) > 0.2 || done == total else { return }
-        lastDraw = Date()
         let elapsed = Date().timeIntervalSince(started)
         let rate = Double(done - first!) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let losses = record.losses.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: "  ")
+        if !terminal {
+            guard done % plainEvery == 0 || done == total else { return }
+            let line = String(format: "step %d/%d  %@  %.2f step/s  ETA %@\n", done, total, losses, rate, ProgressLine.clock(eta))
+            FileHandle.standardError.write(Data(line.utf8))
+            return
+        }
+        guard Date().timeIntervalSince(lastDraw) > 0.2 || done == total else { return }
+        lastDraw = Date()
         let width = 24, filled = Int(Double(width) * Double(done) / Double(total))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         let line = String(format: "\r%@ %d/%d  %@  %.1f step/s  ETA %@ ", bar, done, total, losses, rate, ProgressLine.clock(eta))
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    func finish() { if enabled { FileHandle.standardError.write(Data("\n".utf8)) } }
+    func finish() { if enabled && terminal { FileHandle.standardError.write(Data("\n".utf8)) } }
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())

@@ -25,6 +25,12 @@ final class ReportTests: XCTestCase {
         var test: [String: [String: Double]]
         var secondsPerStep: Double
         var steps = 1000
+        /// The cell's position in its suite (`CellDescription.index`), when recorded.
+        var index: Int? = nil
+        /// Every evaluation's validation error, when set (else 1/evaluation number).
+        var validationError: Double? = nil
+        var trivial: [String: [String: [String: Double]]]? = nil
+        var provenance: Provenance? = nil
     }
 
     static func cell(_ strategy: String, seed: Int, segmentation: (Double, Double), depth: (Double, Double), seconds: Double) -> FakeCell {
@@ -67,18 +73,19 @@ final class ReportTests: XCTestCase {
         for cell in cells {
             let url = try folder(cell.identifier)
             try encoder.encode(CellDescription(suite: "fake", identifier: cell.identifier, coordinates: cell.coordinates,
-                                               baselineTask: cell.baselineTask)).write(to: url.appendingPathComponent("cell.json"))
+                                               baselineTask: cell.baselineTask, index: cell.index)).write(to: url.appendingPathComponent("cell.json"))
             // Validation curves rise towards the test values over five evaluations.
             var history: [EvaluationPoint] = []
             for index in 1...5 {
                 let fraction = Double(index) / 5
                 let validation: [String: [String: Double]] = cell.test.mapValues { metrics in metrics.mapValues { $0 * fraction } }
-                history.append(EvaluationPoint(step: index * cell.steps / 5, validationError: 1 / Double(index),
+                history.append(EvaluationPoint(step: index * cell.steps / 5, validationError: cell.validationError ?? 1 / Double(index),
                                                metrics: ["validation": validation, "test": cell.test]))
             }
             let result = Experiment.Result(name: "fake", strategy: cell.coordinates["strategy"] ?? "ew", seed: UInt64(cell.coordinates["seed"]!)!,
                                            steps: cell.steps, metrics: ["validation": cell.test, "test": cell.test], selectedSteps: [cell.steps],
-                                           secondsPerStep: cell.secondsPerStep, history: history)
+                                           secondsPerStep: cell.secondsPerStep, history: history,
+                                           provenance: cell.provenance, trivialReference: cell.trivial)
             try encoder.encode(result).write(to: url.appendingPathComponent("result.json"))
             // Step records as the trainer writes them: weights drifting apart, a falling gradient norm.
             var lines = ""
@@ -135,31 +142,34 @@ final class ReportTests: XCTestCase {
                         ((0.42 - 0.45) / 0.45 + (0.72 - 0.73) / 0.73 - (0.54 - 0.50) / 0.50 - (0.22 - 0.20) / 0.20) / 4].map { $0 * 100 }
         let pcgradDeltas = [((0.45 - 0.45) / 0.45 + (0.74 - 0.73) / 0.73 - (0.48 - 0.50) / 0.50 - (0.19 - 0.20) / 0.20) / 4,
                             ((0.47 - 0.45) / 0.45 + (0.76 - 0.73) / 0.73 - (0.52 - 0.50) / 0.50 - (0.21 - 0.20) / 0.20) / 4].map { $0 * 100 }
-        XCTAssertEqual(ew.multiTaskDelta!.mean, (ewDeltas[0] + ewDeltas[1]) / 2, accuracy: 1e-9)
-        XCTAssertEqual(ew.multiTaskDelta!.standardDeviation!, abs(ewDeltas[0] - ewDeltas[1]) / 2.0.squareRoot(), accuracy: 1e-9)
-        XCTAssertEqual(pcgrad.multiTaskDelta!.mean, (pcgradDeltas[0] + pcgradDeltas[1]) / 2, accuracy: 1e-9)
-        XCTAssertEqual(pcgrad.multiTaskDelta!.mean, (1.0 / 73 + 0.04 + 0.05 + 2.0 / 45 + 3.0 / 73 - 0.04 - 0.05) / 8 * 100, accuracy: 1e-9)
+        XCTAssertEqual(ew.deltaOverMetrics!.mean, (ewDeltas[0] + ewDeltas[1]) / 2, accuracy: 1e-9)
+        XCTAssertEqual(ew.deltaOverMetrics!.standardDeviation!, abs(ewDeltas[0] - ewDeltas[1]) / 2.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(pcgrad.deltaOverMetrics!.mean, (pcgradDeltas[0] + pcgradDeltas[1]) / 2, accuracy: 1e-9)
+        XCTAssertEqual(pcgrad.deltaOverMetrics!.mean, (1.0 / 73 + 0.04 + 0.05 + 2.0 / 45 + 3.0 / 73 - 0.04 - 0.05) / 8 * 100, accuracy: 1e-9)
+        // LibMTL's convention: per task the mean of its two terms, then the mean over the two tasks —
+        // equal to the mean over metrics here because every task has two metrics.
+        XCTAssertEqual(pcgrad.deltaOverTasks!.mean, pcgrad.deltaOverMetrics!.mean, accuracy: 1e-9)
 
-        // Time per step relative to ew (0.11 s): pcgrad 0.22 s → 2.00, baselines 0.06 s.
-        XCTAssertEqual(ew.relativeTimePerStep!, 1, accuracy: 1e-12)
-        XCTAssertEqual(pcgrad.relativeTimePerStep!, 2, accuracy: 1e-12)
+        // Time per step as measured seconds: ew (0.10, 0.12), pcgrad (0.21, 0.23), baselines.
+        XCTAssertEqual(ew.secondsPerStep!.mean, 0.11, accuracy: 1e-12)
+        XCTAssertEqual(pcgrad.secondsPerStep!.mean, 0.22, accuracy: 1e-12)
         XCTAssertEqual(table.baselineRows.map(\.label), ["baseline=depth", "baseline=segmentation"])
-        XCTAssertEqual(table.baselineRows[0].relativeTimePerStep!, 0.06 / 0.11, accuracy: 1e-12)
+        XCTAssertEqual(table.baselineRows[0].secondsPerStep!.mean, 0.06, accuracy: 1e-12)
         XCTAssertEqual(table.baselineRows[1].headlines["segmentation"]!.mean, 0.45, accuracy: 1e-12)
         XCTAssertEqual(table.baselineRows[1].headlines.count, 1)
 
-        // Best marks follow each column's direction.
-        XCTAssertEqual(ew.best, [.timePerStep])
-        XCTAssertEqual(pcgrad.best, [.task("segmentation"), .task("depth"), .multiTaskDelta])
+        // Best marks follow each column's direction; time is never marked.
+        XCTAssertEqual(ew.best, [])
+        XCTAssertEqual(pcgrad.best, [.task("segmentation"), .task("depth"), .deltaOverMetrics, .deltaOverTasks])
 
         let text = report.table()
         let lines = text.split(separator: "\n").map(String.init)
         let words = lines.map(ReportTests.collapsed)
-        XCTAssertTrue(words.contains("strategy=ew 2 0.5200 ± 0.0283 0.4100 ± 0.0141 -5.16 ± 1.91 1.00*"), text)
-        XCTAssertTrue(words.contains("strategy=pcgrad 2 0.5000 ± 0.0283* 0.4600 ± 0.0141* "
-                                     + String(format: "%+.2f ± %.2f*", pcgrad.multiTaskDelta!.mean, pcgrad.multiTaskDelta!.standardDeviation!) + " 2.00"), text)
-        XCTAssertTrue(words.contains("baseline=segmentation 2 segmentation mIoU ↑ 0.4500 ± 0.0141 0.55"), text)
-        XCTAssertTrue(words.contains("baseline=depth 2 depth absError ↓ 0.5000 ± 0.0000 0.55"), text)
+        XCTAssertTrue(words.contains("strategy=ew 2 0.5200 ± 0.0283 0.4100 ± 0.0141 -5.16 ± 1.91 -5.16 ± 1.91 0.110 ± 0.014 s"), text)
+        let delta = String(format: "%+.2f ± %.2f*", pcgrad.deltaOverMetrics!.mean, pcgrad.deltaOverMetrics!.standardDeviation!)
+        XCTAssertTrue(words.contains("strategy=pcgrad 2 0.5000 ± 0.0283* 0.4600 ± 0.0141* \(delta) \(delta) 0.220 ± 0.014 s"), text)
+        XCTAssertTrue(words.contains("baseline=segmentation 2 segmentation mIoU ↑ 0.4500 ± 0.0141 60.00 ± 14.14 ms"), text)
+        XCTAssertTrue(words.contains("baseline=depth 2 depth absError ↓ 0.5000 ± 0.0000 60.00 ± 0.00 ms"), text)
         // Columns line up: both matrix rows put their first ± at the same position.
         let rowLines = lines.filter { $0.hasPrefix("strategy=") }
         XCTAssertEqual(Set(rowLines.map { $0.distance(from: $0.startIndex, to: $0.firstIndex(of: "±")!) }).count, 1, text)
@@ -168,7 +178,7 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(markdown.contains("| --- | ---: |"), markdown)
     }
 
-    func testWithoutBaselinesOrEqualWeightingDeltaIsAbsentAndTimeIsRelativeToTheFastestRow() throws {
+    func testWithoutBaselinesDeltaIsAbsent() throws {
         let cells = ReportTests.suiteCells.filter { $0.baselineTask == nil }.map { cell -> FakeCell in
             var cell = cell
             if cell.coordinates["strategy"] == "ew" {
@@ -179,13 +189,11 @@ final class ReportTests: XCTestCase {
         }
         let report = try SuiteReport(folders: [try suiteFolder(cells: cells)])
         XCTAssertEqual(report.comparison.rows.map(\.label), ["strategy=pcgrad", "strategy=uw"])
-        XCTAssertNil(report.comparison.rows[0].multiTaskDelta)
-        XCTAssertEqual(report.comparison.rows[1].relativeTimePerStep!, 1, accuracy: 1e-12)
-        XCTAssertEqual(report.comparison.rows[0].relativeTimePerStep!, 2, accuracy: 1e-12)
-        XCTAssertFalse(report.comparison.rows.contains { $0.best.contains(.multiTaskDelta) })
+        XCTAssertNil(report.comparison.rows[0].deltaOverMetrics)
+        XCTAssertNil(report.comparison.rows[0].deltaOverTasks)
+        XCTAssertFalse(report.comparison.rows.contains { $0.best.contains(.deltaOverMetrics) || $0.best.contains(.deltaOverTasks) })
         let text = report.table()
         XCTAssertTrue(text.contains("Δ_MTL: — because the suite has no finished single-task baseline cells."), text)
-        XCTAssertTrue(text.contains("relative to the fastest row, strategy=uw"), text)
         XCTAssertTrue(report.comparison.baselineRows.isEmpty)
         XCTAssertFalse(text.contains("single-task baselines"))
     }
@@ -197,10 +205,10 @@ final class ReportTests: XCTestCase {
         XCTAssertNil(report.comparison.rows[0].headlines["segmentation"]!.standardDeviation)
         let text = report.table()
         let rows = text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("strategy=") || $0.hasPrefix("baseline=") }
-        XCTAssertEqual(rows.map(ReportTests.collapsed), ["strategy=ew 1 0.5400 0.4200 -7.35 1.00*", "strategy=pcgrad 1 0.5200* 0.4700* -1.03* 1.92",
-                                                         "baseline=depth 1 depth absError ↓ 0.5000 0.50", "baseline=segmentation 1 segmentation mIoU ↑ 0.4600 0.58"])
+        XCTAssertEqual(rows.map(ReportTests.collapsed), ["strategy=ew 1 0.5400 0.4200 -7.35 -7.35 0.120 s", "strategy=pcgrad 1 0.5200* 0.4700* -1.03* -1.03* 0.230 s",
+                                                         "baseline=depth 1 depth absError ↓ 0.5000 60.00 ms", "baseline=segmentation 1 segmentation mIoU ↑ 0.4600 70.00 ms"])
         // Δ_MTL of pcgrad seed 1 against the seed-1 baselines: (1/46 + 2/74 − 2/50 − 1/20) / 4.
-        XCTAssertEqual(report.comparison.rows[1].multiTaskDelta!.mean, (1.0 / 46 + 2.0 / 74 - 0.04 - 0.05) / 4 * 100, accuracy: 1e-9)
+        XCTAssertEqual(report.comparison.rows[1].deltaOverMetrics!.mean, (1.0 / 46 + 2.0 / 74 - 0.04 - 0.05) / 4 * 100, accuracy: 1e-9)
     }
 
     func testUnfinishedCellsAreListedNotFatal() throws {
@@ -311,7 +319,7 @@ final class ReportTests: XCTestCase {
         let lines = try String(contentsOf: output.appendingPathComponent("results.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 8)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
-        XCTAssertEqual(Set(first.keys), ["identifier", "coordinates", "baselineTask", "metrics", "secondsPerStep"])
+        XCTAssertEqual(Set(first.keys), ["identifier", "coordinates", "baselineTask", "metrics", "secondsPerStep", "provenance"])
         XCTAssertEqual(first["identifier"] as? String, "strategy=ew,seed=0")
         XCTAssertTrue(first["baselineTask"] is NSNull)
         let last = try JSONSerialization.jsonObject(with: Data(lines[7].utf8)) as! [String: Any]

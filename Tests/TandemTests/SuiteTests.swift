@@ -70,7 +70,7 @@ final class SuiteTests: XCTestCase {
         let merged = try SuiteReport(folders: shardFolders)
         let unsharded = try SuiteReport(folders: [whole.outputFolder])
         XCTAssertEqual(merged.comparison.rows.map(\.headlines), unsharded.comparison.rows.map(\.headlines))
-        XCTAssertEqual(merged.comparison.rows.map(\.multiTaskDelta), unsharded.comparison.rows.map(\.multiTaskDelta))
+        XCTAssertEqual(merged.comparison.rows.map(\.deltaOverMetrics), unsharded.comparison.rows.map(\.deltaOverMetrics))
         XCTAssertEqual(merged.cells.count, 8)
         for cell in cells {
             let a = try Data(contentsOf: whole.folder(of: cell).appendingPathComponent("result.json"))

@@ -2,6 +2,10 @@
 /// segmentation mIoU and pixel accuracy; depth absolute/relative error; normals angle statistics;
 /// classification accuracy; regression by its loss only.
 public enum StandardMetrics {
+    /// The version of the metric implementations (recorded in every result's provenance). Raise it
+    /// whenever a change can alter a reported value, so results from before and after are told apart.
+    public static let implementationVersion = 1
+
     public static func accumulator(for task: TaskSpec) -> (any TaskMetricAccumulator)? {
         switch task.kind {
         case let .segmentation(classes): return MetricBox(ConfusionMatrix(classCount: classes))

@@ -133,6 +133,37 @@ public final class Experiment {
         public var selectedSteps: [Int]
         public var secondsPerStep: Double
         public var history: [EvaluationPoint]
+        /// Where the result came from (commit, versions, threads, host, Slurm ids, recipe hash, peak
+        /// memory); `nil` in results written before provenance was recorded.
+        public var provenance: Provenance?
+        /// The trivial predictor's metrics (`TrivialReference`): split → task → metric.
+        public var trivialReference: [String: [String: [String: Double]]]?
+
+        public init(name: String, strategy: String, seed: UInt64, steps: Int, metrics: [String: [String: [String: Double]]],
+                    selectedSteps: [Int], secondsPerStep: Double, history: [EvaluationPoint],
+                    provenance: Provenance? = nil, trivialReference: [String: [String: [String: Double]]]? = nil) {
+            self.name = name
+            self.strategy = strategy
+            self.seed = seed
+            self.steps = steps
+            self.metrics = metrics
+            self.selectedSteps = selectedSteps
+            self.secondsPerStep = secondsPerStep
+            self.history = history
+            self.provenance = provenance
+            self.trivialReference = trivialReference
+        }
+    }
+
+    /// The trivial predictor's metrics on each evaluation split that has batches.
+    public func trivialReference() -> [String: [String: [String: Double]]] {
+        var reference: [String: [String: [String: Double]]] = [:]
+        for split in EvaluationSplit.allCases {
+            let batches = trainer.data.evaluationBatches(split)
+            guard !batches.isEmpty else { continue }
+            reference[split.rawValue] = TrivialReference.metrics(tasks: tasks, batches: batches, metrics: StandardMetrics.accumulator(for:))
+        }
+        return reference
     }
 
     /// Trains to the end (resuming from the checkpoint when asked and one exists), checkpointing
@@ -147,6 +178,9 @@ public final class Experiment {
     public func run(resume: Bool = false, progress: ((StepRecord) -> Void)? = nil) throws -> Result {
         do { try FileProblem.makeFolder(outputFolder) }
         catch { throw CommandError("cannot create the run folder \(outputFolder.path): \(error)") }
+        // One writer per run folder, whoever starts it (a suite's child, a Slurm task, `tandem train`).
+        let lock = try RunFolderLock(folder: outputFolder)
+        defer { lock.release() }
         Checkpoint.removeStaleTemporaryFiles(of: checkpointURL)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
             let saved = try Checkpoint.read(from: checkpointURL)
@@ -177,7 +211,8 @@ public final class Experiment {
         try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
-                            secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history)
+                            secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history,
+                            provenance: Provenance.current(recipe: recipe), trivialReference: trivialReference())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temporary = outputFolder.appendingPathComponent(".result.json.tmp")

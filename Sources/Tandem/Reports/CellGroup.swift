@@ -8,6 +8,9 @@ public struct CellGroup: Equatable {
     public var baselineTask: String?
     /// The group's cells, by seed.
     public var cells: [ReportCell]
+    /// For a method tuned on validation, the setting it kept (`strategy.k=5`); its tuned axes are
+    /// then no longer in `coordinates`.
+    public var chosenSetting: String? = nil
 
     public struct Coordinate: Equatable, Sendable {
         public var axis: String
@@ -24,6 +27,12 @@ public struct CellGroup: Equatable {
 
     public func value(of axis: String) -> String? { coordinates.first { $0.axis == axis }?.value }
 
+    /// The smallest suite index of the group's cells, when every cell recorded one.
+    var firstIndex: Int? {
+        let indices = cells.compactMap(\.description.index)
+        return indices.count == cells.count ? indices.min() : nil
+    }
+
     /// Every axis of `cells` in the order their identifiers list them (first appearance wins; matrix
     /// cells before baselines, so `baseline` comes after the matrix axes).
     static func axisOrder(of cells: [ReportCell]) -> [String] {
@@ -35,9 +44,10 @@ public struct CellGroup: Equatable {
         return order
     }
 
-    /// The groups of `cells`: matrix groups first, ordered by their coordinate values axis by axis,
-    /// then baseline groups by task. The order depends only on the cells, never on the folders
-    /// they came from, so merged shards give the same groups as one folder.
+    /// The groups of `cells`: matrix groups first, then baseline groups, each in the suite file's
+    /// order (the first `CellDescription.index` of each group; without recorded indices, ordered by
+    /// their coordinate values axis by axis). The order depends only on the cells, never on the
+    /// folders they came from, so merged shards give the same groups as one folder.
     static func groups(of cells: [ReportCell]) -> [CellGroup] {
         let axes = axisOrder(of: cells)
         var groups: [String: CellGroup] = [:]
@@ -54,6 +64,7 @@ public struct CellGroup: Equatable {
             return group
         }.sorted { first, second in
             if (first.baselineTask == nil) != (second.baselineTask == nil) { return first.baselineTask == nil }
+            if let a = first.firstIndex, let b = second.firstIndex, a != b { return a < b }
             let firstValues = Dictionary(uniqueKeysWithValues: first.coordinates.map { ($0.axis, $0.value) })
             let secondValues = Dictionary(uniqueKeysWithValues: second.coordinates.map { ($0.axis, $0.value) })
             return CoordinateOrder.precedes(firstValues, secondValues, axes: axes)

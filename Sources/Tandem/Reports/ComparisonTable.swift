@@ -2,8 +2,9 @@ import Foundation
 import TandemCore
 
 /// The suite's one comparison table: a row per group of cells differing only in seed, with each
-/// task's headline metric (mean ± std over seeds), Δ_MTL against the single-task baselines and the
-/// time per step relative to equal weighting; the best value of each column is marked with `*`.
+/// task's headline metric (mean ± spread over seeds), Δ_MTL against the single-task baselines under
+/// both conventions the field uses, and the measured time per step; the best value of each metric
+/// and Δ column is marked with `*`. A trivial-predictor row shows what a constant prediction scores.
 /// Single-task baseline groups are listed separately, one line per task.
 public struct ComparisonTable: Equatable {
     /// A task and the metric its column shows.
@@ -19,11 +20,11 @@ public struct ComparisonTable: Equatable {
         }
     }
 
-    /// A column that can hold the best value.
+    /// A column that can hold the best value (time per step never does: it is noise under load).
     public enum Column: Hashable, Sendable {
         case task(String)
-        case multiTaskDelta
-        case timePerStep
+        case deltaOverMetrics
+        case deltaOverTasks
     }
 
     public struct Row: Equatable {
@@ -31,31 +32,42 @@ public struct ComparisonTable: Equatable {
         public var seeds: [String]
         /// Task → its headline metric over the row's seeds.
         public var headlines: [String: SampleSummary]
-        /// Δ_MTL in percent over the row's seeds; `nil` without baselines.
-        public var multiTaskDelta: SampleSummary?
+        /// Δ_MTL in percent, mean over all metrics (Nash-MTL, FAMO); `nil` without baselines.
+        public var deltaOverMetrics: SampleSummary?
+        /// Δ_MTL in percent, mean over tasks of each task's mean over its metrics (LibMTL).
+        public var deltaOverTasks: SampleSummary?
+        /// Measured seconds per training step over the row's seeds.
         public var secondsPerStep: SampleSummary?
-        /// Mean seconds per step over the reference row's (1.00 for the reference itself).
-        public var relativeTimePerStep: Double?
+        /// For a method tuned on validation (`ReportOptions.tuned`): the chosen setting.
+        public var chosenSetting: String?
         /// The columns in which this row holds the best value.
         public var best: Set<Column>
     }
 
     /// The split the values come from: `test` when every cell has it, else `validation`.
     public var split: String
+    public var spread: ReportOptions.Spread
     public var taskColumns: [TaskColumn]
     public var rows: [Row]
     /// One row per single-task baseline task (its `headlines` hold that task only).
     public var baselineRows: [Row]
+    /// The trivial predictor's row (`TrivialReference`), when the cells recorded it.
+    public var trivialRow: Row?
     /// Sentences printed under the table: what the columns mean and anything left out.
     public var notes: [String]
 
-    /// The table of `groups` (from `CellGroup.groups(of:)`).
-    public init(groups: [CellGroup]) {
+    /// Metrics that rescale another one (`absError100` = 100 × `absError`): a relative improvement
+    /// is scale-free, so counting them would weigh their metric twice in Δ_MTL.
+    public static let rescaledDuplicates: Set<String> = ["absError100"]
+
+    /// The table of `groups` (from `CellGroup.groups(of:)`), in their order.
+    public init(groups: [CellGroup], options: ReportOptions = ReportOptions()) {
         let matrixGroups = groups.filter { $0.baselineTask == nil }
         let baselineGroups = groups.filter { $0.baselineTask != nil }
         let allCells = groups.flatMap(\.cells)
         let split = allCells.allSatisfy { $0.result.metrics["test"] != nil } || !allCells.contains { $0.result.metrics["validation"] != nil }
             ? "test" : "validation"
+        let spread = options.spread
 
         // Columns: the tasks of the matrix cells (of the baselines when there are none), alphabetically.
         var metricNames: [String: Set<String>] = [:]
@@ -69,16 +81,17 @@ public struct ComparisonTable: Equatable {
             headline[task].map { TaskColumn(task: task, metric: $0, direction: ReportMetrics.direction(of: $0)) }
         }
         var notes: [String] = [
-            "Each task shows its headline \(split) metric, mean ± std over the row's seeds (sample std; none for one seed); * marks the best of each column.",
+            "Each task shows its headline \(split) metric, mean ± \(spread.label) over the row's seeds (none for one seed); * marks the best of each column.",
         ]
 
-        // Single-task references for Δ_MTL: each metric with a direction (except loss) averaged over the baseline seeds.
+        // Single-task references for Δ_MTL: each metric with a direction (except loss and rescaled
+        // duplicates) averaged over the baseline seeds.
         var baselineMeans: [String: [String: Double]] = [:]
         for group in baselineGroups {
             guard let task = group.baselineTask else { continue }
             var values: [String: [Double]] = [:]
             for cell in group.cells {
-                for (metric, value) in cell.metrics(split: split)[task] ?? [:] where metric != "loss" && ReportMetrics.direction(of: metric) != nil {
+                for (metric, value) in cell.metrics(split: split)[task] ?? [:] where ComparisonTable.countsInDelta(metric) {
                     values[metric, default: []].append(value)
                 }
             }
@@ -88,72 +101,95 @@ public struct ComparisonTable: Equatable {
         if baselineMeans.isEmpty {
             notes.append("Δ_MTL: — because the suite has no finished single-task baseline cells.")
         } else {
-            notes.append("Δ_MTL (%): mean relative improvement over the single-task baselines (each \(split) metric except loss, baseline averaged over its seeds), mean ± std over the row's seeds.")
+            let metricCount = baselineMeans.values.reduce(0) { $0 + $1.count }
+            notes.append("Δ_MTL metrics (%): the mean over all \(metricCount) \(split) metrics of the relative improvement over the single-task baseline, "
+                         + "(M − S)/S with the sign flipped where lower is better — the convention of Nash-MTL and FAMO. "
+                         + "Δ_MTL tasks (%): the mean over tasks of each task's mean over its metrics — LibMTL's convention. "
+                         + "Both from unrounded values, baselines averaged over their seeds, loss and absError100 (a rescaled absError) left out.")
             let uncovered = taskColumns.map(\.task).filter { baselineMeans[$0] == nil }
             if !uncovered.isEmpty {
                 notes.append("Δ_MTL leaves out \(uncovered.joined(separator: ", ")): no finished baseline cells.")
             }
         }
 
+        var deltaProblems: [String] = []
+        /// Both Δ_MTL conventions of one set of measured metrics (task → metric → value).
+        func deltas(of measured: [String: [String: Double]], name: String) -> (metrics: Double, tasks: Double)? {
+            var terms: [String: [Double]] = [:]
+            for (task, means) in baselineMeans.sorted(by: { $0.key < $1.key }) {
+                guard let values = measured[task] else { continue }
+                for (metric, single) in means.sorted(by: { $0.key < $1.key }) {
+                    guard let value = values[metric], let direction = ReportMetrics.direction(of: metric) else {
+                        deltaProblems.append("\(name): no \(task) \(metric)")
+                        return nil
+                    }
+                    guard single != 0, single.isFinite, value.isFinite else {
+                        deltaProblems.append("\(name): \(task) \(metric) is \(value) against a baseline of \(single)")
+                        return nil
+                    }
+                    let relative = (value - single) / single
+                    terms[task, default: []].append(direction == .lowerIsBetter ? -relative : relative)
+                }
+            }
+            guard !terms.isEmpty else { return nil }
+            // Summed in task and metric name order, so the same cells always give the same bits.
+            let ordered = terms.sorted { $0.key < $1.key }.map(\.value)
+            let all = ordered.flatMap { $0 }
+            let perTask = ordered.map { $0.reduce(0, +) / Double($0.count) }
+            return (all.reduce(0, +) / Double(all.count) * 100, perTask.reduce(0, +) / Double(perTask.count) * 100)
+        }
+
         func summary(_ group: CellGroup, task: String, metric: String) -> SampleSummary? {
             SampleSummary(group.cells.compactMap { $0.metrics(split: split)[task]?[metric] })
         }
-        var deltaProblems: [String] = []
-        func delta(of cell: ReportCell) -> Double? {
-            let measured = cell.metrics(split: split)
-            var model: [String: Double] = [:], baseline: [String: Double] = [:], directions: [String: MetricDirection] = [:]
-            for (task, means) in baselineMeans {
-                guard let values = measured[task] else { continue }
-                for (metric, mean) in means {
-                    let key = "\(task).\(metric)"
-                    baseline[key] = mean
-                    model[key] = values[metric]
-                    directions[key] = ReportMetrics.direction(of: metric)
-                }
-            }
-            guard !baseline.isEmpty else { return nil }
-            do { return try MultiTaskDelta.compute(model: model, baseline: baseline, directions: directions) * 100 }
-            catch { deltaProblems.append("\(cell.identifier): \(error)"); return nil }
-        }
-
         var rows = matrixGroups.map { group in
             var headlines: [String: SampleSummary] = [:]
             for column in taskColumns { headlines[column.task] = summary(group, task: column.task, metric: column.metric) }
+            let cellDeltas = group.cells.compactMap { deltas(of: $0.metrics(split: split), name: $0.identifier) }
             return Row(label: group.label, seeds: group.seeds, headlines: headlines,
-                       multiTaskDelta: SampleSummary(group.cells.compactMap(delta)),
-                       secondsPerStep: SampleSummary(group.cells.map(\.result.secondsPerStep)), relativeTimePerStep: nil, best: [])
+                       deltaOverMetrics: SampleSummary(cellDeltas.map(\.metrics)), deltaOverTasks: SampleSummary(cellDeltas.map(\.tasks)),
+                       secondsPerStep: SampleSummary(group.cells.map(\.result.secondsPerStep)), chosenSetting: group.chosenSetting, best: [])
         }
-        var baselineRows = baselineGroups.map { group in
+        let baselineRows = baselineGroups.map { group in
             let task = group.baselineTask ?? ""
             var headlines: [String: SampleSummary] = [:]
             if let metric = headline[task] { headlines[task] = summary(group, task: task, metric: metric) }
-            return Row(label: group.label, seeds: group.seeds, headlines: headlines, multiTaskDelta: nil,
-                       secondsPerStep: SampleSummary(group.cells.map(\.result.secondsPerStep)), relativeTimePerStep: nil, best: [])
+            return Row(label: group.label, seeds: group.seeds, headlines: headlines, deltaOverMetrics: nil, deltaOverTasks: nil,
+                       secondsPerStep: SampleSummary(group.cells.map(\.result.secondsPerStep)), chosenSetting: group.chosenSetting, best: [])
+        }
+
+        // The trivial predictor: each task's from the first cell (in table order) that recorded it
+        // (a baseline cell records only its own task); cells that disagree on a task are noted.
+        var trivialRow: Row? = nil
+        var reference: [String: [String: Double]] = [:], sources: [String: String] = [:], conflicts: [String] = []
+        for cell in allCells {
+            for (task, values) in cell.result.trivialReference?[split] ?? [:] {
+                if let existing = reference[task] {
+                    if existing != values { conflicts.append("\(task) (\(sources[task]!) vs \(cell.identifier))") }
+                } else {
+                    reference[task] = values
+                    sources[task] = cell.identifier
+                }
+            }
+        }
+        if !reference.isEmpty {
+            var headlines: [String: SampleSummary] = [:]
+            for column in taskColumns {
+                if let value = reference[column.task]?[column.metric] { headlines[column.task] = SampleSummary([value]) }
+            }
+            let delta = deltas(of: reference, name: "trivial predictor")
+            trivialRow = Row(label: "trivial predictor", seeds: [], headlines: headlines,
+                             deltaOverMetrics: delta.flatMap { SampleSummary([$0.metrics]) }, deltaOverTasks: delta.flatMap { SampleSummary([$0.tasks]) },
+                             secondsPerStep: nil, chosenSetting: nil, best: [])
+            notes.append("trivial predictor: a constant prediction fitted on the \(split) split itself — the majority class (chance accuracy), the "
+                         + "mean depth, the mean normal — scored with the same metric code; a row near it learned nothing.")
+            if !conflicts.isEmpty {
+                notes.append("The cells' \(split) splits differ for \(Array(Set(conflicts)).sorted().joined(separator: "; ")); the trivial row shows the first.")
+            }
         }
         if !deltaProblems.isEmpty { notes.append("Δ_MTL could not be computed for \(deltaProblems.joined(separator: "; ")).") }
-
-        // Time per step: relative to the equal-weighting row with the same other coordinates, else the
-        // first equal-weighting row, else the fastest row.
-        let equalWeighting = matrixGroups.indices.filter { matrixGroups[$0].value(of: "strategy") == "ew" }
-        let fastest = rows.indices.filter { rows[$0].secondsPerStep != nil }.min { rows[$0].secondsPerStep!.mean < rows[$1].secondsPerStep!.mean }
-        func reference(for group: CellGroup?) -> Int? {
-            guard let first = equalWeighting.first else { return fastest }
-            guard let group else { return first }
-            let others = group.coordinates.filter { $0.axis != "strategy" }
-            return equalWeighting.first { matrixGroups[$0].coordinates.filter { $0.axis != "strategy" } == others } ?? first
-        }
-        func relative(_ row: Row, to index: Int?) -> Double? {
-            guard let index, let own = row.secondsPerStep?.mean, let base = rows[index].secondsPerStep?.mean, base > 0 else { return nil }
-            return own / base
-        }
-        for index in rows.indices { rows[index].relativeTimePerStep = relative(rows[index], to: reference(for: matrixGroups[index])) }
-        for index in baselineRows.indices { baselineRows[index].relativeTimePerStep = relative(baselineRows[index], to: reference(for: nil)) }
-        if let first = equalWeighting.first {
-            let matched = equalWeighting.count > 1 ? " with the same other coordinates" : ""
-            notes.append("time/step: mean seconds per step relative to the strategy=ew row\(matched) (\(ComparisonTable.seconds(rows[first].secondsPerStep)) for \(rows[first].label)).")
-        } else if let fastest {
-            notes.append("time/step: mean seconds per step relative to the fastest row, \(rows[fastest].label) (\(ComparisonTable.seconds(rows[fastest].secondsPerStep))); no row has strategy=ew.")
-        }
+        notes.append("time/step: measured wall-clock seconds per training step, mean ± \(spread.label) over the seeds; "
+                     + "not ranked, as it varies with the machine's load.")
 
         // Best marks, by each column's direction, when at least two rows compete.
         func mark(_ column: Column, value: (Row) -> Double?, higherIsBetter: Bool) {
@@ -166,18 +202,30 @@ public struct ComparisonTable: Equatable {
             guard let direction = column.direction else { continue }
             mark(.task(column.task), value: { $0.headlines[column.task]?.mean }, higherIsBetter: direction == .higherIsBetter)
         }
-        mark(.multiTaskDelta, value: { $0.multiTaskDelta?.mean }, higherIsBetter: true)
-        mark(.timePerStep, value: { $0.relativeTimePerStep }, higherIsBetter: false)
+        mark(.deltaOverMetrics, value: { $0.deltaOverMetrics?.mean }, higherIsBetter: true)
+        mark(.deltaOverTasks, value: { $0.deltaOverTasks?.mean }, higherIsBetter: true)
         self.split = split
+        self.spread = spread
         self.taskColumns = taskColumns
         self.rows = rows
         self.baselineRows = baselineRows
+        self.trivialRow = trivialRow
         self.notes = notes
     }
 
-    static func seconds(_ summary: SampleSummary?) -> String {
-        guard let mean = summary?.mean else { return "—" }
-        return mean >= 0.1 ? String(format: "%.3f s", mean) : String(format: "%.2f ms", mean * 1000)
+    /// Whether `metric` enters Δ_MTL: it has a direction, is not the loss, and rescales no other metric.
+    public static func countsInDelta(_ metric: String) -> Bool {
+        metric != "loss" && !rescaledDuplicates.contains(metric) && ReportMetrics.direction(of: metric) != nil
+    }
+
+    /// `0.123 s` or `12.34 ms`, with the spread.
+    static func seconds(_ summary: SampleSummary?, spread: ReportOptions.Spread) -> String {
+        guard let summary else { return "—" }
+        let milliseconds = summary.mean < 0.1
+        let scale = milliseconds ? 1000.0 : 1
+        var text = String(format: milliseconds ? "%.2f" : "%.3f", summary.mean * scale)
+        if let value = summary.spread(spread) { text += " ± " + String(format: milliseconds ? "%.2f" : "%.3f", value * scale) }
+        return text + (milliseconds ? " ms" : " s")
     }
 
     /// Digits after the point for a column whose largest magnitude is `magnitude` (about four significant digits).
@@ -192,21 +240,27 @@ public struct ComparisonTable: Equatable {
 
     // MARK: Rendering
 
+    var hasChosenSettings: Bool { rows.contains { $0.chosenSetting != nil } }
+
     /// The cells of the main table, header first; `markBest` wraps a best value's text.
     func mainGrid(markBest: (String) -> String) -> [[String]] {
         let decimals = Dictionary(uniqueKeysWithValues: taskColumns.map { column in
             (column.task, ComparisonTable.decimals(forMagnitude: (rows + baselineRows).compactMap { $0.headlines[column.task]?.mean.magnitude }.max() ?? 0))
         })
-        var grid = [["row", "seeds"] + taskColumns.map(\.title) + ["Δ_MTL %", "time/step"]]
-        for row in rows {
+        let chosen = hasChosenSettings
+        var grid = [["row"] + (chosen ? ["chosen on validation"] : []) + ["seeds"] + taskColumns.map(\.title)
+                    + ["Δ_MTL metrics %", "Δ_MTL tasks %", "time/step"]]
+        for row in rows + (trivialRow.map { [$0] } ?? []) {
             func text(_ value: String?, _ column: Column) -> String {
                 guard let value else { return "—" }
                 return row.best.contains(column) ? markBest(value) : value
             }
-            grid.append([row.label, "\(row.seeds.count)"]
-                + taskColumns.map { text(row.headlines[$0.task]?.formatted(decimals: decimals[$0.task]!), .task($0.task)) }
-                + [text(row.multiTaskDelta?.formatted(decimals: 2, signed: true), .multiTaskDelta),
-                   text(row.relativeTimePerStep.map { String(format: "%.2f", $0) }, .timePerStep)])
+            let isTrivial = row.label == "trivial predictor" && row.seeds.isEmpty
+            grid.append([row.label] + (chosen ? [row.chosenSetting ?? "—"] : []) + [isTrivial ? "—" : "\(row.seeds.count)"]
+                + taskColumns.map { text(row.headlines[$0.task]?.formatted(decimals: decimals[$0.task]!, spread: spread), .task($0.task)) }
+                + [text(row.deltaOverMetrics?.formatted(decimals: 2, signed: true, spread: spread), .deltaOverMetrics),
+                   text(row.deltaOverTasks?.formatted(decimals: 2, signed: true, spread: spread), .deltaOverTasks),
+                   ComparisonTable.seconds(row.secondsPerStep, spread: spread)])
         }
         return grid
     }
@@ -220,8 +274,8 @@ public struct ComparisonTable: Equatable {
                 ?? task.map { TaskColumn(task: $0, metric: "", direction: nil) }
             let value = task.flatMap { row.headlines[$0] }
             grid.append([row.label, "\(row.seeds.count)", column?.title ?? "—",
-                         value.map { $0.formatted(decimals: ComparisonTable.decimals(forMagnitude: $0.mean.magnitude)) } ?? "—",
-                         row.relativeTimePerStep.map { String(format: "%.2f", $0) } ?? "—"])
+                         value.map { $0.formatted(decimals: ComparisonTable.decimals(forMagnitude: $0.mean.magnitude), spread: spread) } ?? "—",
+                         ComparisonTable.seconds(row.secondsPerStep, spread: spread)])
         }
         return grid
     }
@@ -229,11 +283,11 @@ public struct ComparisonTable: Equatable {
     /// Plain text for the terminal: aligned columns (labels left, numbers right), the baselines
     /// below, then the notes.
     public func text() -> String {
-        var lines = ComparisonTable.aligned(mainGrid { $0 + "*" }, markSpace: true)
+        var lines = ComparisonTable.aligned(mainGrid { $0 + "*" }, markSpace: true, textColumns: hasChosenSettings ? 2 : 1)
         if !baselineRows.isEmpty {
             lines.append("")
             lines.append("single-task baselines")
-            lines += ComparisonTable.aligned(baselineGrid(), markSpace: false)
+            lines += ComparisonTable.aligned(baselineGrid(), markSpace: false, textColumns: 1)
         }
         lines.append("")
         lines += notes
@@ -242,39 +296,39 @@ public struct ComparisonTable: Equatable {
 
     /// The same as Markdown tables (best values marked with an escaped `*`), then the notes.
     public func markdown() -> String {
-        var lines = ComparisonTable.markdownTable(mainGrid { $0 + "\\*" })
+        var lines = ComparisonTable.markdownTable(mainGrid { $0 + "\\*" }, textColumns: hasChosenSettings ? 2 : 1)
         if !baselineRows.isEmpty {
             lines += ["", "Single-task baselines:", ""]
-            lines += ComparisonTable.markdownTable(baselineGrid())
+            lines += ComparisonTable.markdownTable(baselineGrid(), textColumns: 1)
         }
         lines.append("")
         lines += notes.map { "- " + $0.replacingOccurrences(of: "*", with: "\\*") }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Pads every column to its widest entry; `markSpace` leaves room for a trailing `*` so marked and
-    /// unmarked numbers line up.
-    static func aligned(_ grid: [[String]], markSpace: Bool) -> [String] {
+    /// Pads every column to its widest entry (the first `textColumns` left-aligned, the rest right);
+    /// `markSpace` leaves room for a trailing `*` so marked and unmarked numbers line up.
+    static func aligned(_ grid: [[String]], markSpace: Bool, textColumns: Int) -> [String] {
         guard let header = grid.first else { return [] }
         let cells = grid.map { row in
             row.enumerated().map { column, text in
-                column >= 2 && markSpace && !text.hasSuffix("*") ? text + " " : text
+                column > textColumns && markSpace && !text.hasSuffix("*") ? text + " " : text
             }
         }
         let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
         func line(_ row: [String]) -> String {
             row.enumerated().map { column, text in
                 let padding = String(repeating: " ", count: widths[column] - text.count)
-                return column == 0 ? text + padding : padding + text
+                return column < textColumns ? text + padding : padding + text
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
         return [line(cells[0]), String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))] + cells.dropFirst().map(line)
     }
 
-    static func markdownTable(_ grid: [[String]]) -> [String] {
+    static func markdownTable(_ grid: [[String]], textColumns: Int) -> [String] {
         guard let header = grid.first else { return [] }
         func line(_ row: [String]) -> String { "| " + row.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
-        let rule = "|" + header.indices.map { $0 == 0 ? " --- |" : " ---: |" }.joined()
+        let rule = "|" + header.indices.map { $0 < textColumns ? " --- |" : " ---: |" }.joined()
         return [line(header), rule] + grid.dropFirst().map(line)
     }
 }

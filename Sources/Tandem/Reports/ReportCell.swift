@@ -26,6 +26,35 @@ public struct ReportCell: Equatable {
 
     /// The cell's metrics of one split: task → metric → value (empty when the split is absent).
     public func metrics(split: String) -> [String: [String: Double]] { result.metrics[split] ?? [:] }
+
+    /// The mean validation error (the recipe's selection criterion, lower is better) over the
+    /// evaluations the cell's metrics come from; `nil` when none is recorded.
+    public var validationError: Double? {
+        let used = result.history.filter { result.selectedSteps.contains($0.step) }.map(\.validationError)
+        return used.isEmpty ? nil : used.reduce(0, +) / Double(used.count)
+    }
+
+    /// This cell with its metrics replaced by the mean of its last `count` evaluations (every split,
+    /// task and metric present in all of them), and those evaluations as its selected steps.
+    /// Unchanged when the cell has no evaluation history.
+    public func usingLastEvaluations(_ count: Int) -> ReportCell {
+        let chosen = result.history.suffix(count)
+        guard let first = chosen.first else { return self }
+        var metrics: [String: [String: [String: Double]]] = [:]
+        for (split, tasks) in first.metrics {
+            for (task, values) in tasks {
+                for metric in values.keys {
+                    let series = chosen.compactMap { $0.metrics[split]?[task]?[metric] }
+                    guard series.count == chosen.count else { continue }
+                    metrics[split, default: [:]][task, default: [:]][metric] = series.reduce(0, +) / Double(series.count)
+                }
+            }
+        }
+        var copy = self
+        copy.result.metrics = metrics
+        copy.result.selectedSteps = chosen.map(\.step)
+        return copy
+    }
 }
 
 /// Orders coordinate values as people expect: numbers numerically (`2` before `10`), everything else

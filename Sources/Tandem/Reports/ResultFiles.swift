@@ -10,8 +10,9 @@ enum ResultFiles {
         var baselineTask: String?
         var metrics: [String: [String: [String: Double]]]
         var secondsPerStep: Double
+        var provenance: Provenance?
 
-        enum CodingKeys: String, CodingKey { case identifier, coordinates, baselineTask, metrics, secondsPerStep }
+        enum CodingKeys: String, CodingKey { case identifier, coordinates, baselineTask, metrics, secondsPerStep, provenance }
 
         func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -20,6 +21,7 @@ enum ResultFiles {
             try container.encode(baselineTask, forKey: .baselineTask)   // null for matrix cells
             try container.encode(metrics, forKey: .metrics)
             try container.encode(secondsPerStep, forKey: .secondsPerStep)
+            try container.encode(provenance, forKey: .provenance)     // null for results without one
         }
     }
 
@@ -29,7 +31,8 @@ enum ResultFiles {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try cells.map { cell in
             let line = Line(identifier: cell.identifier, coordinates: cell.coordinates, baselineTask: cell.baselineTask,
-                            metrics: cell.result.metrics, secondsPerStep: cell.result.secondsPerStep)
+                            metrics: cell.result.metrics, secondsPerStep: cell.result.secondsPerStep,
+                            provenance: cell.result.provenance)
             return String(decoding: try encoder.encode(line), as: UTF8.self) + "\n"
         }.joined()
     }

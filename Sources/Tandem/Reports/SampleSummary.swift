@@ -1,6 +1,6 @@
 import Foundation
 
-/// The mean and sample standard deviation of a few values (one per seed).
+/// The mean, sample standard deviation and standard error of a few values (one per seed).
 public struct SampleSummary: Equatable, Sendable {
     public var count: Int
     public var mean: Double
@@ -20,12 +20,20 @@ public struct SampleSummary: Equatable, Sendable {
         }
     }
 
-    /// `mean ± std` with `decimals` digits after the point (`mean` alone for one value); `signed`
+    /// The standard error of the mean, standard deviation / √n; `nil` for a single value.
+    public var standardError: Double? { standardDeviation.map { $0 / Double(count).squareRoot() } }
+
+    /// The spread `spread` asks for.
+    public func spread(_ spread: ReportOptions.Spread) -> Double? {
+        spread == .standardDeviation ? standardDeviation : standardError
+    }
+
+    /// `mean ± spread` with `decimals` digits after the point (`mean` alone for one value); `signed`
     /// writes a leading `+` on positive means.
-    public func formatted(decimals: Int, signed: Bool = false) -> String {
+    public func formatted(decimals: Int, signed: Bool = false, spread: ReportOptions.Spread = .standardDeviation) -> String {
         var text = String(format: "%.\(decimals)f", mean)
         if signed, !text.hasPrefix("-") { text = "+" + text }
-        if let standardDeviation { text += " ± " + String(format: "%.\(decimals)f", standardDeviation) }
+        if let value = self.spread(spread) { text += " ± " + String(format: "%.\(decimals)f", value) }
         return text
     }
 }

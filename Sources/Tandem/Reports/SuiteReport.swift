@@ -14,24 +14,35 @@ import Foundation
 /// must have equal results in both.
 public struct SuiteReport {
     public let suiteName: String
-    /// The finished cells, in table order (matrix groups, then baselines; seeds in order).
+    /// Every finished cell as recorded (before `options` change metrics or leave cells out), in
+    /// table order (matrix groups, then baselines; seeds in order).
     public let cells: [ReportCell]
     /// Identifiers of cells with a `cell.json` but no `result.json` in any folder.
     public let unfinished: [String]
+    /// The groups the table shows: after the last-N-evaluations mean, dropped seeds and tuned choices.
     public let groups: [CellGroup]
+    public let options: ReportOptions
+    /// For each tuned method, its settings' validation errors and the one kept.
+    public let tunings: [ValidationSelection.Tuning]
     public let comparison: ComparisonTable
     public let plots: [ReportPlot]
-    /// What was left out (folders without `cell.json`, runs without records), for the report.
+    /// What was left out (folders without `cell.json`, runs without records, dropped seeds), for the report.
     public let notes: [String]
+    /// How `options` changed what the table shows (last-N means, dropped seeds), for the report.
+    public let selectionNotes: [String]
+    /// Where the results came from, summarised over the cells (`Provenance.summary`).
+    public let provenance: [String]
 
-    /// Reads and merges `folders`. Throws, naming the file, when a `cell.json` or `result.json`
-    /// cannot be read, when a cell appears twice with different results, when the folders hold
-    /// cells of different suites, or when they hold no cells at all.
-    public init(folders: [URL]) throws {
+    /// Reads and merges `folders`, summarising as `options` say (default: the options the suite
+    /// recorded in the first folder's `suite.json`, else `ReportOptions()`). Throws, naming the file,
+    /// when a `cell.json` or `result.json` cannot be read, when a cell appears twice with different
+    /// results, when the folders hold cells of different suites, or when they hold no cells at all.
+    public init(folders: [URL], options: ReportOptions? = nil) throws {
         var finished: [String: ReportCell] = [:]
         var described: [String: URL] = [:]
         var suites: [String: URL] = [:]
         var notes: [String] = []
+        var recordedOptions: ReportOptions? = nil
         let decoder = JSONDecoder()
         for folder in folders {
             let cellsFolder = folder.appendingPathComponent("cells")
@@ -39,6 +50,7 @@ public struct SuiteReport {
             guard FileManager.default.fileExists(atPath: cellsFolder.path, isDirectory: &isFolder), isFolder.boolValue else {
                 throw CommandError("\(folder.path) is not a suite output folder: it has no cells/ folder")
             }
+            if recordedOptions == nil { recordedOptions = try ReportOptions.recorded(in: folder) }
             let names = try FileManager.default.contentsOfDirectory(atPath: cellsFolder.path).sorted()
             for name in names {
                 let cellFolder = cellsFolder.appendingPathComponent(name)
@@ -69,14 +81,34 @@ public struct SuiteReport {
         guard suites.count == 1, let suiteName = suites.keys.first else {
             throw CommandError("the folders hold cells of different suites: " + suites.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.path))" }.joined(separator: ", "))
         }
+        let options = options ?? recordedOptions ?? ReportOptions()
         self.suiteName = suiteName
-        groups = CellGroup.groups(of: Array(finished.values))
-        cells = groups.flatMap(\.cells)
+        self.options = options
+        cells = CellGroup.groups(of: Array(finished.values)).flatMap(\.cells)
         unfinished = described.keys.filter { finished[$0] == nil }.sorted()
-        comparison = ComparisonTable(groups: groups)
-        let figures = try ReportPlots.make(groups: groups, columns: comparison.taskColumns)
+
+        var shown = Array(finished.values)
+        var selectionNotes: [String] = []
+        if let last = options.lastEvaluations {
+            shown = shown.map { $0.usingLastEvaluations(last) }
+            selectionNotes.append("Each cell's metrics are the mean of its last \(last) evaluations (report option last_evaluations), not the recipe's selection.")
+        }
+        var groups = CellGroup.groups(of: shown)
+        let dropped = ValidationSelection.droppingWorstSeeds(groups, count: options.dropWorstSeeds)
+        groups = dropped.groups
+        if options.dropWorstSeeds > 0 {
+            selectionNotes.append("Per row, the \(options.dropWorstSeeds) seed(s) with the highest validation error (the recipe's selection criterion) are left out (report option drop_worst_seeds):")
+            selectionNotes += dropped.notes.map { "  " + $0 }
+        }
+        let tuned = ValidationSelection.choosingTunedSettings(groups, tuned: options.tuned)
+        self.groups = tuned.groups
+        tunings = tuned.tunings
+        comparison = ComparisonTable(groups: tuned.groups, options: options)
+        let figures = try ReportPlots.make(groups: tuned.groups, columns: comparison.taskColumns)
         plots = figures.plots
         self.notes = notes + figures.notes
+        self.selectionNotes = selectionNotes
+        provenance = Provenance.summary(of: cells.map(\.result.provenance))
     }
 
     static func decode<Value: Decodable>(_ url: URL, _ decoder: JSONDecoder) throws -> Value {
@@ -94,8 +126,22 @@ public struct SuiteReport {
     public func table() -> String {
         var text = "Suite \(suiteName): \(cells.count) finished cells\(unfinished.isEmpty ? "" : ", \(unfinished.count) not finished")\n\n"
         text += comparison.text()
+        if !tunings.isEmpty { text += tuningLines().joined(separator: "\n") + "\n" }
+        if !selectionNotes.isEmpty { text += selectionNotes.joined(separator: "\n") + "\n" }
         if !unfinished.isEmpty { text += "Not finished: \(unfinished.joined(separator: "; "))\n" }
+        if !provenance.isEmpty { text += "provenance: " + provenance.joined(separator: "; ") + "\n" }
         return text
+    }
+
+    /// One line per tuned method: every setting's validation error, the kept one marked.
+    func tuningLines() -> [String] {
+        ["Chosen on validation (report option tuned: \(options.tuned.joined(separator: ", ")); lowest mean validation error of the recipe's criterion):"]
+            + tunings.map { tuning in
+                "  \(tuning.method): " + tuning.candidates.map { candidate in
+                    let value = candidate.validationError.map { String(format: "%.4f", $0) } ?? "—"
+                    return "\(candidate.setting) \(value)" + (candidate.setting == tuning.chosen ? " (chosen)" : "")
+                }.joined(separator: ", ")
+            }
     }
 
     /// `report.md`: the table, then the plots (as written by `write(to:)` under `plots/`).
@@ -104,6 +150,9 @@ public struct SuiteReport {
                      "\(cells.count) finished cells\(unfinished.isEmpty ? "" : ", \(unfinished.count) not finished"). "
                      + "Machine-readable results: [results.jsonl](results.jsonl) (one line per cell), [results.csv](results.csv) (one row per cell, split, task and metric).",
                      "", "## Comparison", "", comparison.markdown()]
+        if !selectionNotes.isEmpty { lines += selectionNotes.map { $0.hasPrefix("  ") ? "  - " + $0.dropFirst(2) : "- " + $0 } + [""] }
+        if !tunings.isEmpty { lines += ["## Chosen on validation", ""] + tuningLines().map { $0.hasPrefix("  ") ? "- " + $0.dropFirst(2) : $0 } + [""] }
+        if !provenance.isEmpty { lines += ["## Provenance", ""] + provenance.map { "- " + $0 } + [""] }
         if !unfinished.isEmpty {
             lines += ["Not finished (no result.json yet):", ""] + unfinished.map { "- `\($0)`" } + [""]
         }

@@ -11,6 +11,7 @@ import Foundation
 ///   strategy: [ew, uw, pcgrad]
 ///   seed: [0, 1]
 /// baselines: true                   # one single-task EW run per task and seed
+/// report: {spread: standard-error}  # optional: how the report summarises (`ReportOptions`)
 /// ```
 public struct Suite {
     public var file: String
@@ -21,6 +22,8 @@ public struct Suite {
     public var matrix: [(axis: String, values: [String])]
     public var baselines: Bool
     public var overrides: [String]
+    /// How the report summarises the cells (`report:`; defaults when absent).
+    public var report: ReportOptions
 
     public static func load(_ path: String, overrides: [String] = []) throws -> Suite {
         let text: String
@@ -49,8 +52,10 @@ public struct Suite {
             }
         }
         let baselines = try reader.optional("baselines").map { try MappingReader.boolean($0, what: "baselines") } ?? true
+        let report = try reader.optional("report").map { try ReportOptions.read($0, axes: matrix.map(\.0)) } ?? ReportOptions()
         try reader.finish()
-        return Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides)
+        return Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides,
+                     report: report)
     }
 
     /// A value written back as YAML flow text for an override.
@@ -64,6 +69,9 @@ public struct Suite {
 
     /// One run of the suite.
     public struct Cell: Equatable {
+        /// The cell's position in `cells()` (0-based): matrix cells in file order, then baselines.
+        /// Stable for a given suite file, so a job array's `SLURM_ARRAY_TASK_ID` names a cell.
+        public var index: Int
         /// `strategy=uw,seed=0` — also the folder name.
         public var identifier: String
         public var overrides: [String]
@@ -82,8 +90,8 @@ public struct Suite {
         for (axis, values) in matrix {
             product = product.flatMap { prefix in values.map { prefix + [(axis, $0)] } }
         }
-        var cells = product.map { assignment in
-            Cell(identifier: assignment.map { "\($0.0)=\($0.1)" }.joined(separator: ","),
+        var cells = product.enumerated().map { index, assignment in
+            Cell(index: index, identifier: assignment.map { "\($0.0)=\($0.1)" }.joined(separator: ","),
                  overrides: assignment.map { "\($0.0)=\($0.1)" },
                  baselineTask: nil, coordinates: Dictionary(uniqueKeysWithValues: assignment))
         }
@@ -92,7 +100,7 @@ public struct Suite {
             let seeds = matrix.first { $0.axis == "seed" }?.values ?? ["\(base.seed)"]
             for task in base.tasks {
                 for seed in seeds {
-                    cells.append(Cell(identifier: "baseline=\(task.name),seed=\(seed)",
+                    cells.append(Cell(index: cells.count, identifier: "baseline=\(task.name),seed=\(seed)",
                                       overrides: ["tasks=[{name: \(task.name), role: primary}]", "strategy=ew", "seed=\(seed)", "evaluation.criterion=loss"],
                                       baselineTask: task.name, coordinates: ["baseline": task.name, "seed": seed]))
                 }
@@ -104,6 +112,15 @@ public struct Suite {
     /// The cells of shard `index` (1-based) of `count`: every count-th cell, so shards are balanced
     /// and their union is the whole suite.
     public func cells(shard index: Int, of count: Int) throws -> [Cell] {
-        try cells().enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+        try cells().filter { $0.index % count == index - 1 }
+    }
+
+    /// The cell at `index` of `cells()`; throws naming the valid range.
+    public func cell(at index: Int) throws -> Cell {
+        let all = try cells()
+        guard all.indices.contains(index) else {
+            throw CommandError("suite \(name) has cells 0…\(all.count - 1); there is no cell \(index)")
+        }
+        return all[index]
     }
 }

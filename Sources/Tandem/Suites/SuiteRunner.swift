@@ -3,6 +3,10 @@ import TandemCore
 
 /// Runs a suite's cells, skipping those already finished, in this process or in parallel child
 /// processes (each then gets an equal share of the cores, so the machine is never oversubscribed).
+///
+/// Children die with the suite (`ParentDeathSignal`); a cell whose folder is locked by another run
+/// (`RunFolderLock`) is left to that run. Progress lines — each cell's start, its time when it
+/// ends and the ETA of the rest — go to `log` as they happen.
 public struct SuiteRunner {
     public var suite: Suite
     public var registry: Registry
@@ -27,57 +31,93 @@ public struct SuiteRunner {
         }
     }
 
+    /// Writes every cell's `cell.json` (so a report lists cells that have not run yet) and the
+    /// suite's report options (`suite.json`, so `tandem report` summarises as the suite asks).
+    public func describe(_ cells: [Suite.Cell]) throws {
+        for cell in cells { try writeDescription(of: cell) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(ReportOptions.Record(suite: suite.name, report: suite.report))
+            .write(to: ReportOptions.recordURL(in: outputFolder), options: .atomic)
+    }
+
     /// Runs `cells` (skipping finished ones) with `jobs` parallel processes (1: in this process).
     /// `executable` is the `tandem` binary used for child processes.
     public func run(_ cells: [Suite.Cell], jobs: Int, executable: String, log: (String) -> Void) throws {
         try validate(cells)
         let pending = cells.filter { !isFinished($0) }
         log("suite \(suite.name): \(cells.count) cells, \(cells.count - pending.count) already finished, \(pending.count) to run")
-        for cell in cells { try writeDescription(of: cell) }
+        try describe(cells)
+        var progress = SuiteProgress(total: pending.count, jobs: jobs)
+        var failures: [String] = []
         if jobs <= 1 {
-            for (index, cell) in pending.enumerated() {
-                log("[\(index + 1)/\(pending.count)] \(cell.identifier)")
+            for cell in pending {
+                if let holder = lockedElsewhere(cell) {
+                    log("\(cell.identifier): already being run by another process (\(holder)); left to it")
+                    failures.append("\(cell.identifier) (being run by another process)")
+                    continue
+                }
+                log(progress.started(cell.identifier))
                 let recipe = try Recipe.load(suite.recipePath, overrides: suite.overrides + cell.overrides)
                 let experiment = try Experiment(recipe: recipe, registry: registry, outputFolder: folder(of: cell))
                 try experiment.run(resume: true)
+                log(progress.finished(cell.identifier))
             }
+            if !failures.isEmpty { throw CommandError("suite cells not run: \(failures.joined(separator: "; "))") }
             return
         }
         let threadsEach = max(1, Parallel.threadCount / jobs)
         var running: [(Process, Suite.Cell)] = []
         var queue = pending[...]
-        var failures: [String] = []
-        var started = 0
         while !queue.isEmpty || !running.isEmpty {
             while running.count < jobs, let cell = queue.popFirst() {
-                started += 1
-                log("[\(started)/\(pending.count)] \(cell.identifier)")
+                if let holder = lockedElsewhere(cell) {
+                    log("\(cell.identifier): already being run by another process (\(holder)); left to it")
+                    failures.append("\(cell.identifier) (being run by another process)")
+                    progress.skipped()
+                    continue
+                }
+                log(progress.started(cell.identifier))
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = ["train", suite.recipePath, "--resume", "--quiet", "--output", folder(of: cell).path]
+                process.arguments = ["train", suite.recipePath, "--resume", "--output", folder(of: cell).path]
                     + suite.overrides + cell.overrides
                 var environment = ProcessInfo.processInfo.environment
                 environment["TANDEM_THREADS"] = "\(threadsEach)"
                 environment["OPENBLAS_NUM_THREADS"] = "\(threadsEach)"
+                environment[ParentDeathSignal.environmentKey] = "\(getpid())"
                 process.environment = environment
                 let logURL = folder(of: cell).appendingPathComponent("train.log")
-                FileManager.default.createFile(atPath: logURL.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: logURL)
                 process.standardOutput = handle
                 process.standardError = handle
                 try process.run()
+                try? handle.close()
                 running.append((process, cell))
             }
             Thread.sleep(forTimeInterval: 0.2)
+            var ended: [String] = []
             running.removeAll { process, cell in
                 guard !process.isRunning else { return false }
                 if process.terminationStatus != 0 {
                     failures.append("\(cell.identifier) (exit \(process.terminationStatus); see \(folder(of: cell).appendingPathComponent("train.log").path))")
+                    ended.append(progress.failed(cell.identifier, status: process.terminationStatus))
+                } else {
+                    ended.append(progress.finished(cell.identifier))
                 }
                 return true
             }
+            ended.forEach(log)
         }
         if !failures.isEmpty { throw CommandError("suite cells failed: \(failures.joined(separator: "; "))") }
+    }
+
+    /// The holder of `cell`'s run-folder lock when another process holds it.
+    func lockedElsewhere(_ cell: Suite.Cell) -> String? {
+        let folder = folder(of: cell)
+        guard RunFolderLock.isHeld(folder) else { return nil }
+        return RunFolderLock.holder(of: folder).map { "pid \($0)" } ?? "unknown process"
     }
 
     /// `cell.json`: what a cell is, so `tandem report` can merge folders from several shards.
@@ -85,7 +125,7 @@ public struct SuiteRunner {
         let folder = folder(of: cell)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let description = CellDescription(suite: suite.name, identifier: cell.identifier, coordinates: cell.coordinates,
-                                          baselineTask: cell.baselineTask)
+                                          baselineTask: cell.baselineTask, index: cell.index)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(description).write(to: folder.appendingPathComponent("cell.json"), options: .atomic)
@@ -98,4 +138,15 @@ public struct CellDescription: Codable, Equatable {
     public var identifier: String
     public var coordinates: [String: String]
     public var baselineTask: String?
+    /// The cell's position in the suite (`Suite.Cell.index`): the report lists rows in this order.
+    /// `nil` in folders written before it was recorded.
+    public var index: Int?
+
+    public init(suite: String, identifier: String, coordinates: [String: String], baselineTask: String?, index: Int? = nil) {
+        self.suite = suite
+        self.identifier = identifier
+        self.coordinates = coordinates
+        self.baselineTask = baselineTask
+        self.index = index
+    }
 }

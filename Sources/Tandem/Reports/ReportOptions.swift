@@ -1,0 +1,81 @@
+import Foundation
+
+/// How a suite's report summarises its cells. Set in the suite file's `report:` section (written
+/// into the output folder as `suite.json`, so `tandem report` uses it too) and overridable on the
+/// command line.
+///
+/// ```yaml
+/// report:
+///   spread: standard-error     # or std (default): what follows the ± of every mean
+///   last_evaluations: 5        # each cell's metrics = the mean of its last 5 evaluations
+///   drop_worst_seeds: 1        # per row, leave out the seed with the worst validation criterion
+///   tuned: [strategy.k]        # per method, keep the setting with the best validation criterion
+/// ```
+public struct ReportOptions: Codable, Equatable, Sendable {
+    public enum Spread: String, Codable, Sendable, CaseIterable {
+        /// The sample standard deviation over seeds (n − 1).
+        case standardDeviation = "std"
+        /// The standard error of the mean: the sample standard deviation over √n.
+        case standardError = "standard-error"
+
+        public var label: String { self == .standardDeviation ? "sample std" : "standard error of the mean (sample std / √n)" }
+    }
+
+    public var spread: Spread
+    /// When set, each cell's metrics are the mean of its last N evaluations (all splits) instead of
+    /// the recipe's selection (issue 14's MultiMNIST protocol: the final 5 epochs).
+    public var lastEvaluations: Int?
+    /// Per row, this many seeds with the highest validation error (the recipe's selection criterion,
+    /// over the evaluations used) are left out — only while at least one seed remains.
+    public var dropWorstSeeds: Int
+    /// Matrix axes tuned on validation: rows that differ only in these (and the seed) are one method,
+    /// and the report keeps the setting with the lowest mean validation error.
+    public var tuned: [String]
+
+    public init(spread: Spread = .standardDeviation, lastEvaluations: Int? = nil, dropWorstSeeds: Int = 0, tuned: [String] = []) {
+        self.spread = spread
+        self.lastEvaluations = lastEvaluations
+        self.dropWorstSeeds = dropWorstSeeds
+        self.tuned = tuned
+    }
+
+    /// Reads a suite file's `report:` section; `axes` are the suite's matrix axes (tuned ones must be among them).
+    static func read(_ node: YAMLNode, axes: [String]) throws -> ReportOptions {
+        let reader = try MappingReader(node, section: "report")
+        var options = ReportOptions()
+        if let spreadNode = reader.optional("spread") {
+            options.spread = Spread(rawValue: try MappingReader.choice(spreadNode, what: "report.spread", from: Spread.allCases.map(\.rawValue)))!
+        }
+        options.lastEvaluations = try reader.optional("last_evaluations").map { try MappingReader.integer($0, what: "report.last_evaluations", range: 1...100_000) }
+        options.dropWorstSeeds = try reader.optional("drop_worst_seeds").map { try MappingReader.integer($0, what: "report.drop_worst_seeds", range: 0...1000) } ?? 0
+        if let tunedNode = reader.optional("tuned") {
+            options.tuned = try MappingReader.list(tunedNode, what: "report.tuned").map { item in
+                let axis = try MappingReader.text(item, what: "report.tuned")
+                guard axes.contains(axis), axis != "seed" else {
+                    throw RecipeError(location: item.location, message: axis == "seed"
+                        ? "report.tuned cannot name seed: seeds are averaged, not tuned"
+                        : NameSuggestion.unknown("matrix axis", axis, valid: axes.filter { $0 != "seed" }))
+                }
+                return axis
+            }
+        }
+        try reader.finish()
+        return options
+    }
+
+    /// `OUTPUT/suite.json`: the suite's name and report options, for `tandem report`.
+    public struct Record: Codable, Equatable {
+        public var suite: String
+        public var report: ReportOptions
+    }
+
+    public static func recordURL(in folder: URL) -> URL { folder.appendingPathComponent("suite.json") }
+
+    /// The options recorded in `folder`, if any; an unreadable record is an error naming the file.
+    public static func recorded(in folder: URL) throws -> ReportOptions? {
+        let url = recordURL(in: folder)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do { return try JSONDecoder().decode(Record.self, from: Data(contentsOf: url)).report }
+        catch { throw CommandError("\(url.path) is not a valid suite.json: \(ReportPlots.describe(error))") }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// What `tandem suite SUITE --slurm` asks of Slurm.
+public struct SlurmSettings: Equatable, Sendable {
+    /// `--partition`; the cluster's default when `nil`.
+    public var partition: String?
+    /// The time limit of a cell that costs as much as equal weighting; dearer cells get this times
+    /// their `StrategyCost` factor. The partition's default when `nil`.
+    public var timePerCell: SlurmDuration?
+    /// The `%k` throttle: at most this many tasks of each array at once (with `timePerCell`, each
+    /// cost class is its own array).
+    public var maxRunning: Int?
+    public var cpusPerTask: Int
+    /// `--mem` per task (sbatch syntax, e.g. `4G`); the cluster's default when `nil`.
+    public var memory: String?
+    /// `nil`: one array task per cell; `n`: n tasks, task i running shard i/n.
+    public var shards: Int?
+
+    public init(partition: String? = nil, timePerCell: SlurmDuration? = nil, maxRunning: Int? = nil, cpusPerTask: Int = 1,
+                memory: String? = nil, shards: Int? = nil) {
+        self.partition = partition
+        self.timePerCell = timePerCell
+        self.maxRunning = maxRunning
+        self.cpusPerTask = cpusPerTask
+        self.memory = memory
+        self.shards = shards
+    }
+}
+
+/// The job arrays and the merging report job of a suite run on Slurm: one array of the unfinished
+/// cells (one per cost class when a time limit is given, each with the limit times its cost) (`SLURM_ARRAY_TASK_ID` = the cell's stable index in `Suite.cells()`), or
+/// one array of shards, plus a job that runs `tandem report` once every array has ended
+/// (`--dependency=afterany:…`, so a failed cell still gets its table, listing what did not finish).
+public struct SlurmJobArrays: Equatable {
+    public struct ArrayJob: Equatable {
+        /// `cells-cost1.0` or `shards`: the script is `slurm/<name>.sbatch`.
+        public var name: String
+        /// The array indices: cell indices, or shard numbers 1…n.
+        public var taskIDs: [Int]
+        /// The cells each task runs, by identifier (one per task in cell mode).
+        public var cellsByTask: [Int: [String]]
+        public var costFactor: Double
+        public var time: SlurmDuration?
+        public var script: String
+
+        /// `0-3,5,7-9%2`.
+        public var arraySpecification: String
+    }
+
+    public var arrays: [ArrayJob]
+    public var reportScript: String
+    /// Every cell of the suite and whether it was already finished (those are not submitted).
+    public var finishedCount: Int
+    public var cellCount: Int
+
+    /// Plans the arrays for the unfinished `cells` of `runner`'s suite. `executable` is the absolute
+    /// path of `tandem`; `workingDirectory` is where the jobs start (relative paths resolve there).
+    public init(runner: SuiteRunner, cells: [Suite.Cell], settings: SlurmSettings, executable: String,
+                workingDirectory: String, registry: Registry = .standard) throws {
+        let suite = runner.suite
+        let pending = cells.filter { !runner.isFinished($0) }
+        finishedCount = cells.count - pending.count
+        cellCount = cells.count
+        let output = runner.outputFolder.standardizedFileURL.path
+        let suiteFile = URL(fileURLWithPath: suite.file).standardizedFileURL.path
+        let logFolder = output + "/slurm/logs"
+
+        func header(jobName: String, time: SlurmDuration?) -> [String] {
+            var lines = ["#!/bin/bash", "# Written by `tandem suite --slurm`; submit with sbatch (tandem does).",
+                         "#SBATCH --job-name=\(jobName)", "#SBATCH --chdir=\(workingDirectory)"]
+            if let partition = settings.partition { lines.append("#SBATCH --partition=\(partition)") }
+            if let time { lines.append("#SBATCH --time=\(time)") }
+            return lines
+        }
+        let command = ([executable, "suite", suiteFile] + suite.overrides + ["--output", output]).map(SlurmJobArrays.quoted).joined(separator: " ")
+        func taskScript(jobName: String, array: String, time: SlurmDuration?, selection: String) -> String {
+            var lines = header(jobName: jobName, time: time)
+            lines += ["#SBATCH --array=\(array)", "#SBATCH --cpus-per-task=\(settings.cpusPerTask)",
+                      "#SBATCH --output=\(logFolder)/%A_%a.out"]
+            if let memory = settings.memory { lines.append("#SBATCH --mem=\(memory)") }
+            lines += ["set -euo pipefail",
+                      "# One kernel thread per allotted CPU, as `tandem suite --jobs` gives each child its share.",
+                      "export TANDEM_THREADS=\"${SLURM_CPUS_PER_TASK:-\(settings.cpusPerTask)}\"",
+                      "export OPENBLAS_NUM_THREADS=\"$TANDEM_THREADS\"",
+                      "exec \(command) \(selection) --no-report", ""]
+            return lines.joined(separator: "\n")
+        }
+        let throttle = settings.maxRunning.map { "%\($0)" } ?? ""
+        let jobName = "tandem-\(suite.name)"
+
+        var arrays: [ArrayJob] = []
+        if let shards = settings.shards {
+            var byShard: [Int: [String]] = [:]
+            var costByShard: [Int: Double] = [:]
+            for cell in pending {
+                let shard = cell.index % shards + 1
+                byShard[shard, default: []].append(cell.identifier)
+                costByShard[shard, default: 0] += try SlurmJobArrays.cost(of: cell, suite: suite, registry: registry)
+            }
+            let ids = byShard.keys.sorted()
+            if !ids.isEmpty {
+                let factor = costByShard.values.max() ?? 1
+                let time = settings.timePerCell?.scaled(by: factor)
+                let specification = SlurmJobArrays.ranges(ids) + throttle
+                arrays.append(ArrayJob(name: "shards", taskIDs: ids, cellsByTask: byShard, costFactor: factor, time: time,
+                                       script: taskScript(jobName: jobName, array: specification, time: time,
+                                                          selection: "--shard \"$SLURM_ARRAY_TASK_ID/\(shards)\""),
+                                       arraySpecification: specification))
+            }
+        } else {
+            // With a time limit, one array per cost class (rounded up to halves), each with its own
+            // limit; without one, cost changes nothing and all cells share one array (one throttle).
+            var classes: [Double: [Suite.Cell]] = [:]
+            for cell in pending {
+                let factor = settings.timePerCell == nil ? 1
+                    : (try SlurmJobArrays.cost(of: cell, suite: suite, registry: registry) * 2).rounded(.up) / 2
+                classes[factor, default: []].append(cell)
+            }
+            for factor in classes.keys.sorted() {
+                let members = classes[factor]!
+                let ids = members.map(\.index)
+                let time = settings.timePerCell?.scaled(by: factor)
+                let specification = SlurmJobArrays.ranges(ids) + throttle
+                arrays.append(ArrayJob(name: settings.timePerCell == nil ? "cells" : String(format: "cells-cost%.1f", factor), taskIDs: ids,
+                                       cellsByTask: Dictionary(uniqueKeysWithValues: members.map { ($0.index, [$0.identifier]) }),
+                                       costFactor: factor, time: time,
+                                       script: taskScript(jobName: jobName, array: specification, time: time,
+                                                          selection: "--cell \"$SLURM_ARRAY_TASK_ID\""),
+                                       arraySpecification: specification))
+            }
+        }
+        self.arrays = arrays
+        var report = header(jobName: "\(jobName)-report", time: settings.timePerCell.map { _ in SlurmDuration(seconds: 1800) })
+        report += ["#SBATCH --cpus-per-task=1", "#SBATCH --output=\(logFolder)/report_%j.out", "set -euo pipefail",
+                   "exec \([executable, "report", output].map(SlurmJobArrays.quoted).joined(separator: " "))", ""]
+        reportScript = report.joined(separator: "\n")
+    }
+
+    /// A cell's `StrategyCost` factor (1 for single-task baselines, which train with equal weighting).
+    static func cost(of cell: Suite.Cell, suite: Suite, registry: Registry) throws -> Double {
+        try StrategyCost.factor(of: try Recipe.load(suite.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
+    }
+
+    /// Sorted indices as Slurm ranges: `[0, 1, 2, 5, 7, 8]` → `0-2,5,7-8`.
+    public static func ranges(_ indices: [Int]) -> String {
+        var parts: [String] = []
+        var sorted = Array(Set(indices)).sorted()[...]
+        while let start = sorted.popFirst() {
+            var end = start
+            while sorted.first == end + 1 { end = sorted.popFirst()! }
+            parts.append(end == start ? "\(start)" : "\(start)-\(end)")
+        }
+        return parts.joined(separator: ",")
+    }
+
+    /// `text` as one shell word.
+    public static func quoted(_ text: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        return !text.isEmpty && text.allSatisfy(safe.contains) ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
