@@ -59,6 +59,24 @@ final class MinimumNormActiveSetTests: XCTestCase {
         XCTAssertGreaterThan(frankWolfeMisses, 0, "the ill-conditioned family should defeat plain Frank-Wolfe")
     }
 
+    /// MGDA itself uses the exact solver: the fixture's ill-conditioned T = 5 case (eigenvalues
+    /// spread ×500) within 1e-4 of brute force on the weights; Frank-Wolfe only as an option.
+    func testMGDAUsesTheExactSolver() throws {
+        let c = PeerVectors.caseNamed("illconditioned-T5-P7")
+        let reference = BruteForce.minimumNorm(c.gram)
+        let solution = try MinimumNormSolver.solve(gram: c.gram, method: MGDA().solver)
+        XCTAssertTrue(solution.converged)
+        assertClose(solution.weights, reference, relative: 0, absolute: 1e-4, "exact")
+        let frankWolfe = try MinimumNormSolver.solve(gram: c.gram, method: .frankWolfe)
+        XCTAssertTrue(zip(frankWolfe.weights, reference).contains { abs($0 - $1) > 1e-4 }, "Frank-Wolfe stalls here: \(frankWolfe.weights) vs \(reference)")
+        let d = c.direction(solution.weights), stalled = c.direction(frankWolfe.weights)
+        XCTAssertGreaterThan(relativeDeviation(stalled, d), 0.05, "the stalled direction is visibly off")
+        // The reference clip applies to T = 2 only as an option.
+        let clipped = try MinimumNormSolver.solve(gram: [[1, 2], [2, 5]], referenceClip: true)
+        assertClose(clipped.weights, [0.999, 0.001], relative: 0, absolute: 1e-15, "clip")
+        XCTAssertEqual(try MinimumNormSolver.solve(gram: [[1, 2], [2, 5]]).weights, [1, 0])
+    }
+
     /// Random problems, T = 2…8, full rank and rank-deficient (P < T): the objective equals brute
     /// force to 1e-10 relative, the weights match where the answer is unique (full rank).
     func testRandomProblemsAgainstBruteForce() throws {

@@ -37,3 +37,37 @@ extension MinimumNormSolver {
                         converged: answer.converged)
     }
 }
+
+extension MinimumNormSolver {
+    /// Which algorithm solves the min-norm problem.
+    public enum Method: String, CaseIterable, Sendable {
+        /// ``exact(gram:)`` — the exact optimum (default).
+        case activeSet = "active-set"
+        /// ``frankWolfe(gram:initialisation:maximumIterations:tolerance:referenceCompatible:)`` —
+        /// the paper's Algorithm 2 (250 iterations, stop 1e-5); stalls on ill-conditioned inputs.
+        case frankWolfe = "frank-wolfe"
+    }
+
+    /// The min-norm point by `method`.
+    /// - Parameters:
+    ///   - initialisation: Frank-Wolfe's start (ignored by the active-set method).
+    ///   - referenceClip: the MGDA reference's 0.999 / 0.001 instead of 1 / 0 in the clipped
+    ///     two-task cases (`_min_norm_element_from2`, also LibMTL's) — T = 2 with either method,
+    ///     and every Frank-Wolfe line search.
+    /// - Throws: malformed-matrix errors.
+    public static func solve(gram: [[Double]], method: Method = .activeSet, initialisation: Initialisation = .uniform,
+                             referenceClip: Bool = false) throws -> Solution {
+        switch method {
+        case .frankWolfe:
+            return try frankWolfe(gram: gram, initialisation: initialisation, referenceCompatible: referenceClip)
+        case .activeSet:
+            if gram.count == 2 && referenceClip {
+                try MathValidation.squareMatrix(gram, function: "MinimumNormSolver.solve")
+                let two = twoTask(a: gram[0][0], b: gram[0][1], c: gram[1][1], referenceCompatible: true)
+                let weights = [two.weightOnFirst, 1 - two.weightOnFirst]
+                return Solution(weights: weights, squaredNorm: quadraticForm(gram, weights), iterations: 0, converged: true)
+            }
+            return try exact(gram: gram)
+        }
+    }
+}

@@ -523,7 +523,7 @@ def torchjd_all(cases, rep_cases):
                         "lossScale": scale, "lossScaleGradient": imtll.log_scale.grad.numpy()})
     write("torchjd", TORCHJD_VERSION, "imtll", {}, results, "IMTL-L at the log scale lossScale")
 
-    # FAMO: three SGD steps of the surrogate (lr 0.05), the peer's own update from the losses after.
+    # FAMO: three SGD steps of the surrogate, the peer's own update from the losses after.
     for weight_decay in [1e-3]:
         results = []
         for c in cases:
@@ -536,15 +536,18 @@ def torchjd_all(cases, rep_cases):
                 s.theta.grad = None
                 value.backward()
                 d = s.theta.grad.detach().clone()
+                # A step that changes every loss by at most 10 % of the smallest (the surrogate's
+                # losses are linear and would otherwise go negative on the wide cases).
+                eta = 0.1 * float(before.min()) / float((s.g @ d).abs().max())
                 with torch.no_grad():
-                    s.theta -= 0.05 * d
+                    s.theta -= eta * d
                 after = s.losses().detach()
                 famo.update(after)
                 steps.append({"losses": before.detach().numpy(), "direction": d.numpy(),
                               "lossesAfter": after.numpy(), "logits": famo._w.detach().clone().numpy()})
             results.append({"case": c["name"], "steps": steps})
         write("torchjd", TORCHJD_VERSION, "famo", {"lr": 0.025, "weight_decay": weight_decay, "min_losses": 0,
-                                                     "model_step": "SGD 0.05 on the surrogate"}, results,
+                                                     "model_step": "SGD on the surrogate, step 0.1 min(L)/max|G d|"}, results,
               "logits: xi after the update of each step; losses/lossesAfter: before/after the model step")
 
 
