@@ -15,12 +15,16 @@ public enum GradVacProjection {
     ///   - orders: as in `PCGradProjection.coefficients(gram:orders:)`.
     ///   - targets: ρ̂ (T×T, diagonal unused), updated in place.
     ///   - decay: β (0.5 in LibMTL), the EMA rate of the targets.
+    ///   - updatesTargetsOnlyWhenAdjusted: LibMTL 1.1.5's convention — its EMA update sits inside
+    ///     the `if ρ < ρ̂` branch, so a target moves only when the pair was adjusted (with targets
+    ///     starting at 0, only conflicting pairs ever update). The paper, the spec and torchjd
+    ///     update every pair (false, the default).
     /// - Throws: malformed input; `.invalidArgument` for targets outside [−1, 1] or β ∉ [0, 1].
     /// A pair whose cosine is undefined (p_i or g_j zero) is skipped and its target left unchanged.
     /// A target of exactly 1 (reachable only with β = 1 and parallel gradients) would need an
     /// infinite step; the adjustment is then skipped (the EMA update still runs).
     public static func coefficients(gram: [[Double]], orders: [[Int]], targets: inout [[Double]],
-                                    decay: Double = 0.5) throws -> [[Double]] {
+                                    decay: Double = 0.5, updatesTargetsOnlyWhenAdjusted: Bool = false) throws -> [[Double]] {
         let function = "GradVacProjection.coefficients"
         let t = try MathValidation.squareMatrix(gram, function: function)
         try MathValidation.orders(orders, taskCount: t, function: function)
@@ -48,7 +52,9 @@ public enum GradVacProjection {
                     let weight = pNorm * (target * max(0, 1 - rho * rho).squareRoot() - rho * root) / (gNorm * root)
                     c[j] += weight
                 }
-                targets[i][j] = (1 - decay) * target + decay * rho
+                if !updatesTargetsOnlyWhenAdjusted || rho < target {
+                    targets[i][j] = (1 - decay) * target + decay * rho
+                }
             }
             result.append(c)
         }
@@ -57,8 +63,9 @@ public enum GradVacProjection {
 
     /// The row weights of `d = Σ_i p_i`.
     public static func directionWeights(gram: [[Double]], orders: [[Int]], targets: inout [[Double]],
-                                        decay: Double = 0.5) throws -> [Double] {
-        let c = try coefficients(gram: gram, orders: orders, targets: &targets, decay: decay)
+                                        decay: Double = 0.5, updatesTargetsOnlyWhenAdjusted: Bool = false) throws -> [Double] {
+        let c = try coefficients(gram: gram, orders: orders, targets: &targets, decay: decay,
+                                 updatesTargetsOnlyWhenAdjusted: updatesTargetsOnlyWhenAdjusted)
         return (0..<c.count).map { k in c.reduce(0) { $0 + $1[k] } }
     }
 

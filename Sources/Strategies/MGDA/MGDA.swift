@@ -21,8 +21,12 @@ public final class MGDA: GramianWeighting, RegisteredStrategy {
                        "gradient normaliser for the solver: none (LibMTL), l2, loss, loss+ (MGDA reference config)"),
             OptionSpec("inner_product", .choice(InnerProduct.allCases.map(\.rawValue)), default: .text("full"),
                        "at z: full-tensor inner products (MGDA reference) or batch-summed first (LibMTL)"),
+            OptionSpec("solver", .choice(MinimumNormSolver.Method.allCases.map(\.rawValue)), default: .text("active-set"),
+                       "min-norm solver: active-set (exact QP optimum) or frank-wolfe (paper's Algorithm 2; stalls on ill-conditioned inputs)"),
             OptionSpec("initialisation", .choice(MinimumNormSolver.Initialisation.allCases.map(\.rawValue)), default: .text("uniform"),
-                       "Frank–Wolfe start: uniform (paper) or bestPair (reference code)"),
+                       "Frank–Wolfe start: uniform (paper) or bestPair (reference code); unused by active-set"),
+            OptionSpec("reference_clip", .boolean, default: .boolean(false),
+                       "the MGDA reference's (and LibMTL's) 0.999/0.001 instead of 1/0 in the clipped two-task cases"),
         ],
         cost: "T head backwards and one encoder backward (representation level); T encoder backwards on θ_s",
         conventions: ["α is solved on the normalised gradients and applied to the raw losses (MGDA reference)",
@@ -33,11 +37,16 @@ public final class MGDA: GramianWeighting, RegisteredStrategy {
     public let normalisation: GradientNormalization
     public let innerProduct: InnerProduct
     public let initialisation: MinimumNormSolver.Initialisation
+    public let solver: MinimumNormSolver.Method
+    public let referenceClip: Bool
     public var headWeighting: HeadWeighting { .combinationWeights }
     public let weightCache = WeightCache()
 
     public init(level: GradientLevel = .representation, normalisation: GradientNormalization = .none, innerProduct: InnerProduct = .full,
-                initialisation: MinimumNormSolver.Initialisation = .uniform) {
+                initialisation: MinimumNormSolver.Initialisation = .uniform, solver: MinimumNormSolver.Method = .activeSet,
+                referenceClip: Bool = false) {
+        self.solver = solver
+        self.referenceClip = referenceClip
         self.level = level
         self.normalisation = normalisation
         self.innerProduct = innerProduct
@@ -48,7 +57,9 @@ public final class MGDA: GramianWeighting, RegisteredStrategy {
         self.init(level: GradientLevel(rawValue: options.text("level")!)!,
                   normalisation: GradientNormalization(rawValue: options.text("normalisation")!)!,
                   innerProduct: InnerProduct(rawValue: options.text("inner_product")!)!,
-                  initialisation: MinimumNormSolver.Initialisation(rawValue: options.text("initialisation")!)!)
+                  initialisation: MinimumNormSolver.Initialisation(rawValue: options.text("initialisation")!)!,
+                  solver: MinimumNormSolver.Method(rawValue: options.text("solver")!)!,
+                  referenceClip: options.boolean("reference_clip")!)
     }
 
     /// The task gradients, summed over the batch axis first for `batch-summed` inner products at z.
@@ -64,6 +75,10 @@ public final class MGDA: GramianWeighting, RegisteredStrategy {
         let norms = gram.indices.map { gram[$0][$0].squareRoot() }
         let normalisers = try normalisation.normalizers(rowNorms: norms.map { $0 > 0 ? $0 : 1 }, losses: losses)
         let normalised = try GradientNormalization.normalize(gram: gram, by: normalisers)
-        return try MinimumNormSolver.frankWolfe(gram: normalised, initialisation: initialisation).weights
+        let solution = try MinimumNormSolver.solve(gram: normalised, method: solver, initialisation: initialisation,
+                                                   referenceClip: referenceClip)
+        context.report("mgda.converged", solution.converged ? 1 : 0)
+        context.report("mgda.iterations", Double(solution.iterations))
+        return solution.weights
     }
 }

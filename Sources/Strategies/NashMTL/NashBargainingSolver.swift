@@ -74,7 +74,10 @@ public enum NashBargainingSolver {
             let current = objective(alpha)
             let slope = zip(r, step).reduce(0) { $0 + $1.0 * $1.1 }
             var candidate = zip(alpha, step).map { $0 + length * $1 }
-            while objective(candidate) > current + 1e-4 * length * slope && length > 1e-20 {
+            // Armijo on f; near the root f is flat to rounding (its changes are ~r²), so a step
+            // that shrinks the residual is accepted too.
+            func residualSize(_ a: [Double]) -> Double { residual(a).reduce(0) { max($0, abs($1)) } }
+            while objective(candidate) > current + 1e-4 * length * slope && residualSize(candidate) >= size && length > 1e-20 {
                 length /= 2
                 candidate = zip(alpha, step).map { $0 + length * $1 }
             }
