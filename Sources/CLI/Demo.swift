@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TandemCore
 import TandemModels
+import TandemStrategies
 
 /// `tandem demo`: a short real multi-task training run on the core — an MLP learning a
 /// regression task and a classification task together on synthetic data — printing its loss curve.
@@ -21,41 +22,56 @@ struct Demo: ParsableCommand {
     func run() throws {
         var generator = SeededGenerator(seed: seed)
         let data = ToyTwoTaskData(samples: 2048, features: 8, classes: 3, generator: &generator)
+        let tasks = [TaskSpec(name: "regression", kind: .regression(outputs: 1)), TaskSpec(name: "classification", kind: .classification(classes: 3))]
         let model = MLP(inputSize: 8, sharedWidths: [64, 64],
                         heads: [(task: "regression", widths: [32, 1]), (task: "classification", widths: [32, 3])])
-        var parameters = model.initialParameters(generator: &generator)
-        let optimizer = Adam()
-        var state = optimizer.initialState(for: parameters)
-        let schedule = LearningRateSchedule.cosine(totalSteps: steps, minimum: 1e-4)
+        let optimizer = OptimizerSetting(optimizer: Adam(), learningRate: 3e-3, schedule: .cosine(totalSteps: steps, minimum: 1e-4))
+        // The real trainer, with equal weighting as the strategy.
+        let trainer = Trainer(model: model, tasks: tasks, strategy: EqualWeighting(), optimizers: OptimizerGroups(shared: optimizer),
+                              configuration: TrainerConfiguration(steps: steps), data: ToyTwoTaskSource(data: data, batchSize: batchSize, seed: seed),
+                              metrics: StandardMetrics.accumulator(for:), seed: seed)
         var curve: [(regression: Float, classification: Float)] = []
         let start = Date()
-        print("Tandem demo: MLP 8→64→64, heads regression (MSE) and classification (3 classes), equal weights, Adam")
-        for step in 0..<steps {
-            let (x, y, labels) = data.batch(size: batchSize, generator: &generator)
-            let tracked = parameters.tracked()
-            let outputs = model(x, ForwardContext(parameters: tracked, isTraining: true))
-            let difference = outputs["regression"]! - y
-            let regression = (difference * difference).mean()
-            let classification = crossEntropy(logits: outputs["classification"]!, labels: labels)
-            let gradients = grad(of: regression + classification, wrt: tracked)
-            (parameters, state) = optimizer.step(parameters: parameters, gradients: gradients, state: state,
-                                                 learningRate: schedule.rate(base: 3e-3, step: step))
-            curve.append((regression.scalar, classification.scalar))
-            if step % 50 == 0 || step == steps - 1 {
-                print(String(format: "step %4d  regression %.4f  classification %.4f", step, regression.scalar, classification.scalar))
+        print("Tandem demo: MLP 8→64→64, heads regression (MSE) and classification (3 classes), equal weights, Adam, the real Trainer")
+        let selected = try trainer.run(progress: { record in
+            let regression = Float(record.losses["regression"]!), classification = Float(record.losses["classification"]!)
+            curve.append((regression, classification))
+            if record.step % 50 == 0 || record.step == steps - 1 {
+                print(String(format: "step %4d  regression %.4f  classification %.4f", record.step, regression, classification))
             }
-        }
-        let (x, y, labels) = data.validation
-        let outputs = model(x, ForwardContext(parameters: parameters, isTraining: false))
-        let mse = ((outputs["regression"]! - y) * (outputs["regression"]! - y)).mean().scalar
-        let predicted = argmaxRows(outputs["classification"]!)
-        let accuracy = Float(zip(predicted, labels.scalars).filter { Float($0) == $1 }.count) / Float(labels.count)
+        })
+        let validation = selected["validation"] ?? [:]
         print("\nloss curve (one column per \(max(1, steps / 60)) steps):")
         print("  regression     " + sparkline(curve.map(\.regression), width: 60))
         print("  classification " + sparkline(curve.map(\.classification), width: 60))
         print(String(format: "\nvalidation: regression MSE %.4f (variance of target %.4f), classification accuracy %.1f%%  [%.1f s]",
-                     mse, data.validationTargetVariance, accuracy * 100, Date().timeIntervalSince(start)))
+                     validation["regression"]?["loss"] ?? .nan, data.validationTargetVariance,
+                     (validation["classification"]?["accuracy"] ?? .nan) * 100, Date().timeIntervalSince(start)))
     }
+}
+
+/// The demo data as a training source: seeded uniform draws for training, the held-out samples for
+/// validation.
+final class ToyTwoTaskSource: TrainingDataSource {
+    let data: ToyTwoTaskData
+    let batchSize: Int
+    var generator: SeededGenerator
+
+    init(data: ToyTwoTaskData, batchSize: Int, seed: UInt64) {
+        self.data = data
+        self.batchSize = batchSize
+        generator = SeededGenerator(seed: seed &+ 1)
+    }
+
+    func batch(_ tensors: (Tensor, Tensor, Tensor)) -> Batch {
+        Batch(input: tensors.0, targets: ["regression": tensors.1, "classification": tensors.2])
+    }
+
+    var stepsPerEpoch: Int { max(1, data.trainingCount / batchSize) }
+    func nextBatch(_ kind: BatchKind) -> Batch { batch(data.batch(size: batchSize, generator: &generator)) }
+    func evaluationBatches(_ split: EvaluationSplit) -> [Batch] { split == .validation ? [batch(data.validation)] : [] }
+    func saveState() -> StrategyState { StrategyState(words: ["generator": generator.state]) }
+    func restoreState(_ state: StrategyState) throws { generator = try state.generator("generator") }
 }
 
 /// Two tasks on the same inputs: y = sin(x·a) + ½ x·b, and the class argmax(C x).
