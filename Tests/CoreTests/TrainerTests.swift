@@ -104,10 +104,10 @@ final class TrainerTests: XCTestCase {
                  TaskSpec(name: "b", kind: .regression(outputs: 1), role: .auxiliary)]
 
     func makeTrainer(steps: Int, schedule: LabelSchedule = .full, strategy: any GradientCombiner = SummingStrategy(),
-                     data: TinyData = TinyData(seed: 1), evaluateEvery: Int? = nil) -> Trainer {
+                     data: TinyData = TinyData(seed: 1), evaluateEvery: Int? = nil, frozenHeads: Set<String> = []) -> Trainer {
         Trainer(model: TinyModel(taskNames: ["a", "b"]), tasks: tasks, strategy: strategy,
                 optimizers: OptimizerGroups(shared: OptimizerSetting(optimizer: SGD(momentum: 0.9), learningRate: 0.05)),
-                configuration: TrainerConfiguration(steps: steps, labelSchedule: schedule, evaluateEvery: evaluateEvery),
+                configuration: TrainerConfiguration(steps: steps, labelSchedule: schedule, evaluateEvery: evaluateEvery, frozenHeads: frozenHeads),
                 data: data, seed: 3)
     }
 
@@ -129,6 +129,28 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(trainer.parameters["heads.a.w"].scalars, before["heads.a.w"].scalars)
         XCTAssertNotEqual(trainer.parameters["heads.b.w"].scalars, before["heads.b.w"].scalars)
         XCTAssertNotEqual(trainer.parameters["shared.w"].scalars, before["shared.w"].scalars)
+    }
+
+    func testAFrozenHeadNeverMovesButStillTrainsTheEncoder() throws {
+        let frozen = makeTrainer(steps: 3, frozenHeads: ["b"])
+        let free = makeTrainer(steps: 3)
+        let before = frozen.parameters
+        for _ in 0..<3 { _ = try frozen.trainStep(); _ = try free.trainStep() }
+        XCTAssertEqual(frozen.parameters["heads.b.w"].scalars, before["heads.b.w"].scalars, "the frozen head stays at its initial values")
+        XCTAssertNotEqual(frozen.parameters["heads.a.w"].scalars, before["heads.a.w"].scalars)
+        XCTAssertNotEqual(frozen.parameters["shared.w"].scalars, before["shared.w"].scalars)
+        XCTAssertNotEqual(frozen.parameters["shared.w"].scalars, free.parameters["shared.w"].scalars,
+                          "the encoder still receives the frozen task's gradient, through a different head")
+        // A lookahead mirrors the real step: the frozen head does not move in it either.
+        let strategy = SummingStrategy()
+        let trainer = makeTrainer(steps: 2, strategy: strategy, frozenHeads: ["b"])
+        var simulated: Parameters?
+        strategy.inspect = { context in
+            simulated = context.simulatedStep(gradients: context.parameters.map { Tensor.ones($1.shape) })
+        }
+        _ = try trainer.trainStep()
+        XCTAssertFalse(simulated!.contains("heads.b.w"))
+        XCTAssertTrue(simulated!.contains("heads.a.w"))
     }
 
     func testTrainingLowersBothLosses() throws {

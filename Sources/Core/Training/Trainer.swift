@@ -238,7 +238,7 @@ public final class Trainer {
 
         // Optimiser steps, one per group; heads of tasks absent from the batch are left alone.
         let sharedNorm = Double(Tape.withoutRecording { sharedGradients.norm().scalar })
-        applyUpdates(shared: sharedGradients, heads: headGradients, own: ownGradients, rates: rates)
+        applyUpdates(shared: sharedGradients, heads: headGradients.filter { !isFrozen($0) }, own: ownGradients, rates: rates)
         buffers = sink.updatedBuffers(buffers, momentum: configuration.batchNormMomentum)
         engine.lossesAfterUpdate = { [unowned self] in
             Tape.withoutRecording { self.losses(at: Parameters(), batch: batch).mapValues { $0.scalar } }
@@ -291,11 +291,17 @@ public final class Trainer {
         return result
     }
 
-    /// What the real optimisers would do with `gradients`, from their current state (unchanged).
+    /// Whether `name` is a parameter of a frozen head.
+    func isFrozen(_ name: String) -> Bool {
+        configuration.frozenHeads.contains { name.hasPrefix("heads.\($0).") }
+    }
+
+    /// What the real optimisers would do with `gradients`, from their current state (unchanged);
+    /// frozen heads stay where they are, as in the real step.
     func simulatedStep(_ gradients: Parameters, rates: [String: Float]) -> Parameters {
         var result = Parameters()
         for group in ["shared", "heads"] {
-            let part = gradients.filter { group == "shared" ? $0.hasPrefix("shared.") : $0.hasPrefix("heads.") }
+            let part = gradients.filter { group == "shared" ? $0.hasPrefix("shared.") : $0.hasPrefix("heads.") && !isFrozen($0) }
             if part.isEmpty { continue }
             let current = Parameters(part.names.map { ($0, parameters[$0]) })
             let state = optimizerStates[group]!.restricted(to: part.names)

@@ -16,10 +16,12 @@ public struct TrainerConfiguration {
     public var batchNormMomentum: Float
     /// Where per-step records go as JSON lines (nil: not written).
     public var recordsURL: URL?
+    /// Tasks whose heads never step (they still pass gradients to the encoder).
+    public var frozenHeads: Set<String>
 
     public init(steps: Int, labelSchedule: LabelSchedule = .full, evaluateEvery: Int? = nil,
                 selection: ModelSelection = .last, selectionCriterion: SelectionCriterion = .primaryLoss,
-                batchNormMomentum: Float = 0.1, recordsURL: URL? = nil) {
+                batchNormMomentum: Float = 0.1, recordsURL: URL? = nil, frozenHeads: Set<String> = []) {
         self.steps = steps
         self.labelSchedule = labelSchedule
         self.evaluateEvery = evaluateEvery
@@ -27,6 +29,7 @@ public struct TrainerConfiguration {
         self.selectionCriterion = selectionCriterion
         self.batchNormMomentum = batchNormMomentum
         self.recordsURL = recordsURL
+        self.frozenHeads = frozenHeads
     }
 }
 

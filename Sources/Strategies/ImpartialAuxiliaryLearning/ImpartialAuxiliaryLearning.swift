@@ -87,6 +87,9 @@ public final class ImpartialAuxiliaryLearning: GradientCombiner, DecoderStage, E
 
     public func decoderLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) throws -> Tensor {
         if mode == .normOnly { return context.taskNames.map { losses[$0]! }.reduce(Tensor(0), +) }
+        for name in context.taskNames {   // each task's uncertainty over training (the paper's Fig. 13)
+            context.report("sigma.\(name)", Double(sigma(logVariance: ownParameters["logVariance.\(name)"].scalar)))
+        }
         return context.taskNames.map { name in
             let s = ownParameters["logVariance.\(name)"].reshaped([])
             return losses[name]! * exp(-s) * 0.5 + s * 0.5

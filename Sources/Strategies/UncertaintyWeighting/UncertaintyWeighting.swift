@@ -67,7 +67,8 @@ public final class UncertaintyWeighting: LossScalarisation, RegisteredStrategy {
     }
 
     public func scalarisedLoss(_ losses: [String: Tensor], ownParameters: Parameters, context: StepContext) throws -> Tensor {
-        context.taskNames.map { name in
+        for name in context.taskNames { context.report("logVariance.\(name)", Double(ownParameters["logVariance.\(name)"].scalar)) }
+        return context.taskNames.map { name in
             term(loss: losses[name]!, logVariance: ownParameters["logVariance.\(name)"].reshaped([]), kind: taskKinds[name])
         }.reduce(Tensor(0), +)
     }

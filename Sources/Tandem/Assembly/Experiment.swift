@@ -87,7 +87,8 @@ public final class Experiment {
         let totalSteps = recipe.epochs.map { $0 * data.stepsPerEpoch } ?? recipe.steps
         let configuration = TrainerConfiguration(steps: totalSteps, labelSchedule: schedule, evaluateEvery: recipe.evaluateEvery,
                                                  selection: recipe.selection, selectionCriterion: criterion,
-                                                 recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"))
+                                                 recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"),
+                                                 frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)))
         let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps),
                                          heads: recipe.headsOptimizer.setting(totalSteps: totalSteps),
                                          strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps))

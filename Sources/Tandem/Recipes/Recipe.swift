@@ -125,6 +125,8 @@ public struct TaskChoice: Equatable {
     public var name: String
     public var role: TaskRole
     public var location: SourceLocation
+    /// The task's head stays at its initial parameters (the IAL paper's Table X: a fixed auxiliary head).
+    public var frozen = false
 }
 
 /// A checked recipe: everything typed and range-checked; component names and options are checked
@@ -211,8 +213,9 @@ public struct Recipe {
             let role = try reader.optional("role").map {
                 TaskRole(rawValue: try MappingReader.choice($0, what: "task role", from: TaskRole.allCases.map(\.rawValue)))!
             } ?? .primary
+            let frozen = try reader.optional("frozen").map { try MappingReader.boolean($0, what: "task frozen") } ?? false
             try reader.finish()
-            return TaskChoice(name: try MappingReader.text(nameNode, what: "task name"), role: role, location: nameNode.location)
+            return TaskChoice(name: try MappingReader.text(nameNode, what: "task name"), role: role, location: nameNode.location, frozen: frozen)
         }
         if tasks.isEmpty { throw RecipeError(location: tasksNode.location, message: "tasks must list at least one task") }
         if let duplicate = Dictionary(grouping: tasks, by: \.name).first(where: { $0.value.count > 1 }) {

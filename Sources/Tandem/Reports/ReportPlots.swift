@@ -9,6 +9,9 @@ public struct ReportPlot {
         case taskWeights
         /// The shared-gradient norm vs step, one line per row group.
         case gradientNorm
+        /// One family of a strategy's step reports (`sigma.TASK`, `lambda.TASK`, `metaLoss`, …) vs
+        /// step for one row group: IAL's uncertainties over training (its Fig. 13), Auto-λ's λ, …
+        case strategyReports
     }
 
     public var kind: Kind
@@ -25,6 +28,7 @@ enum ReportPlots {
         var decoderWeights: [String: Double]
         var encoderWeights: [String: Double]?
         var sharedGradientNorm: Double
+        var reports: [String: Double]?
     }
 
     /// The step records of `url`, one JSON object a line; errors name the file and line.
@@ -123,6 +127,18 @@ enum ReportPlots {
             add(.taskWeights, "weights-\(slug(group.label))",
                 SVGPlot(title: "Task weights: \(group.label)\(seedText)", xLabel: "step",
                         yLabel: "weight (moving average over \(window) steps)", series: series))
+            // (d) Each family of the strategy's reports (the part of the key before the first dot).
+            let keys = Set(records.flatMap { Array(($0.reports ?? [:]).keys) })
+            let families = Dictionary(grouping: keys.sorted()) { String($0.prefix { $0 != "." }) }
+            for (family, members) in families.sorted(by: { $0.key < $1.key }) where members.count <= 12 {
+                let series = members.enumerated().map { memberIndex, key in
+                    SVGPlot.Series(name: key, points: SeriesSmoothing.prepared(records.compactMap { record in
+                        record.reports?[key].map { (x: Double(record.step), y: $0) } }.filter { $0.y.isFinite }), colorIndex: memberIndex)
+                }.filter { !$0.points.isEmpty }
+                if series.isEmpty { continue }
+                add(.strategyReports, "reports-\(slug(family))-\(slug(group.label))",
+                    SVGPlot(title: "\(family): \(group.label)\(seedText)", xLabel: "step", yLabel: "\(family) (moving average)", series: series))
+            }
             let norm = records.map { (x: Double($0.step), y: $0.sharedGradientNorm) }.filter { $0.y.isFinite }
             norms.append(SVGPlot.Series(name: group.label + seedText, points: SeriesSmoothing.prepared(norm), colorIndex: index))
         }
