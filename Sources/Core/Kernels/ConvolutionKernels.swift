@@ -3,14 +3,15 @@ import CBLAS
 /// The raw loops behind `conv2d`, `transposedConv2d` and their gradients (Ops/Convolution.swift):
 /// im2col + GEMM, with two layouts of the work.
 ///
-/// * **Banded** (large layers: one image's GEMM has ≥ 4 M multiply-adds). Each image's output
+/// * **Banded** (large layers: one image's GEMM has ≥ 4 M multiply-adds over ≥ 512 pixels). Each image's output
 ///   pixels are cut into bands of whole output rows; a band's columns (patch × band pixels) are
 ///   unfolded into a buffer private to the thread and multiplied straight away, while they are
 ///   still in the core's cache, writing the N×C×H×W output in place. Threads take (image, band)
 ///   tasks; each task runs one single-threaded GEMM over the full inner dimension, so an output
 ///   element's accumulation order does not depend on which thread ran it or on how many there are.
-/// * **Grouped** (small layers). Several images share one GEMM so it stays large; the column
-///   buffer is kept near the cache size and the GEMM is split by `Gemm.multiply`.
+/// * **Grouped** (small layers and small planes). Several images share one GEMM so it stays wide
+///   (≥ 1024 columns, more while the column buffer stays near the cache size); the GEMM is split
+///   by `Gemm.multiply`.
 ///
 /// Band and group boundaries depend only on the geometry, never on the thread count.
 enum ConvolutionKernels {
@@ -19,9 +20,15 @@ enum ConvolutionKernels {
     /// Fewest pixels in a band, so the GEMM's packing of the weight is amortised over enough columns.
     static let minimumBandPixels = 256
 
-    /// Whether the geometry takes the banded path.
+    /// Fewest pixels (columns) a grouped GEMM aims for: small planes are grouped until the GEMM
+    /// is this wide, so the weight is packed once per ≥ 1024 columns, not once per image.
+    static let minimumGroupPixels = 1024
+
+    /// Whether the geometry takes the banded path: a large GEMM per image, over a plane with room
+    /// for at least two bands of `minimumBandPixels`. (Deep layers with small planes and many
+    /// channels are grouped instead, else the large weight would be packed again for every image.)
     static func isBanded(_ g: ConvolutionGeometry) -> Bool {
-        g.outputChannels * g.outputPlane * g.patchSize >= 1 << 22
+        g.outputChannels * g.outputPlane * g.patchSize >= 1 << 22 && g.outputPlane >= 2 * minimumBandPixels
     }
 
     /// Output rows per band (`budget`: Floats of columns per band; tests pass small ones).
@@ -38,7 +45,9 @@ enum ConvolutionKernels {
 
     /// Images per GEMM on the grouped path.
     static func groupSize(_ g: ConvolutionGeometry) -> Int {
-        max(1, min(g.batch, columnBudget / max(1, g.patchSize * g.outputPlane)))
+        let byBudget = columnBudget / max(1, g.patchSize * g.outputPlane)
+        let byWidth = (minimumGroupPixels + g.outputPlane - 1) / max(1, g.outputPlane)
+        return max(1, min(g.batch, max(byBudget, byWidth)))
     }
 
     /// Fixed split of a dimension of `count` into pieces for parallel work that must not share
