@@ -10,7 +10,7 @@ sample (CPU time on any thread of the process) is put in one class, from its inn
   GEMM            OpenBLAS sgemm kernels, packing and beta scaling (OpenBLAS keeps no frame pointers,
                   so the calling op is not known; time the conv passes separately for that split)
   BLAS spin       OpenBLAS worker threads waiting (sched_yield) between GEMM calls
-  im2col, col2im  convolution unfolding / folding
+  im2col, col2im  convolution unfolding / folding (ConvolutionKernels.unfold / fold and their callers)
   conv layout     the permutes between N×O×plane and O×(N·plane) around each convolution GEMM
   …               otherwise the innermost Tandem function (elementwise kernels, reductions, pooling, …),
                   plus the enclosing "feature" (batch norm, a loss, the optimiser) when one is on the stack
@@ -101,9 +101,9 @@ def classify(frames, names, binary):
         if leaf_dso.startswith("[kernel"):
             return "kernel (other)", leaf_sym
         return "other", f"{leaf_sym} ({leaf_dso})"
-    if "im2col" in caller:
+    if "im2col" in caller or "ConvolutionKernels.unfold" in caller:
         return "im2col", caller
-    if "col2im" in caller:
+    if "col2im" in caller or "ConvolutionKernels.fold" in caller:
         return "col2im", caller
     if "gatherOutputs" in caller or caller.startswith(("ConvolutionKernels.", "convolution")):
         return "conv layout", caller

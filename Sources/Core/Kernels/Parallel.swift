@@ -46,6 +46,23 @@ public enum Parallel {
         }
     }
 
+    /// Splits `0..<tasks` into one contiguous block per worker thread (at most `threadCount`) and
+    /// calls `body(worker, block)` for each, concurrently: `worker` numbers the blocks from 0, so a
+    /// kernel can give each worker its own scratch buffer. What a task computes must not depend on
+    /// the worker that runs it (only the scratch it uses does).
+    @inline(__always)
+    public static func forEachWorker(_ tasks: Int, _ body: (_ worker: Int, _ tasks: Range<Int>) -> Void) {
+        if tasks <= 0 { return }
+        let workers = min(threadCount, tasks)
+        if workers <= 1 {
+            body(0, 0..<tasks)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            body(worker, chunkRange(worker, of: workers, count: tasks))
+        }
+    }
+
     /// Calls `body(i)` for every `i` in `0..<tasks`, spread over `threadCount` threads: each
     /// thread takes a contiguous block of task indices. Which thread runs a task never changes
     /// what the task computes.

@@ -30,6 +30,36 @@ enum ReductionKernels {
         return out
     }
 
+    /// Per-channel sums of an N×C×… tensor (Σ over every axis but 1), each channel by one task:
+    /// planes are summed with eight interleaved accumulators, images added in order — a fixed
+    /// order whatever the number of threads.
+    static func channelSums(_ source: Tensor) -> TensorStorage {
+        let (batch, channels) = (source.shape[0], source.shape[1])
+        let plane = source.count / max(1, batch * channels)
+        let out = TensorStorage(count: channels)
+        let x = source.pointer, y = out.pointer
+        Parallel.forEachChunk(channels, minimumPerChunk: max(1, 65_536 / max(1, batch * plane))) { range in
+            for c in range {
+                var total: Float = 0
+                for n in 0..<batch {
+                    let base = x + (n * channels + c) * plane
+                    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                    var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
+                    var i = 0
+                    while i + 8 <= plane {
+                        s0 += base[i]; s1 += base[i + 1]; s2 += base[i + 2]; s3 += base[i + 3]
+                        s4 += base[i + 4]; s5 += base[i + 5]; s6 += base[i + 6]; s7 += base[i + 7]
+                        i += 8
+                    }
+                    while i < plane { s0 += base[i]; i += 1 }
+                    total += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+                }
+                y[c] = total
+            }
+        }
+        return out
+    }
+
     /// Sum of `count` values in fixed blocks (block partial sums are added in order).
     static func total(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
         let block = 16_384

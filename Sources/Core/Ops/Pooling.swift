@@ -12,9 +12,28 @@ public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil) -> Tensor {
     let values = TensorStorage(count: planes * outPlane)
     let positions = TensorStorage(count: planes * outPlane)
     let source = x.pointer, width = x.shape[3]
+    let maxima = values.pointer, indexTarget = positions.pointer
     Parallel.forEachChunk(planes, minimumPerChunk: max(1, 16_384 / max(1, inPlane))) { range in
         for p in range {
             let plane = source + p * inPlane
+            if size == 2 && step == 2 {
+                // The common 2×2 window, unrolled: the same scan order and tie-breaking as below.
+                for oh in 0..<outH {
+                    let top = 2 * oh * width, bottom = top + width
+                    let targetValues = maxima + p * outPlane + oh * outW, targetPositions = indexTarget + p * outPlane + oh * outW
+                    for ow in 0..<outW {
+                        let i0 = top + 2 * ow, i2 = bottom + 2 * ow
+                        var best = -Float.infinity, bestIndex = i0
+                        if plane[i0] > best { best = plane[i0]; bestIndex = i0 }
+                        if plane[i0 + 1] > best { best = plane[i0 + 1]; bestIndex = i0 + 1 }
+                        if plane[i2] > best { best = plane[i2]; bestIndex = i2 }
+                        if plane[i2 + 1] > best { best = plane[i2 + 1]; bestIndex = i2 + 1 }
+                        targetValues[ow] = best
+                        targetPositions[ow] = Float(bestIndex)
+                    }
+                }
+                continue
+            }
             for oh in 0..<outH {
                 for ow in 0..<outW {
                     var best = -Float.infinity, bestIndex = (oh * step) * width + ow * step
@@ -24,8 +43,8 @@ public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil) -> Tensor {
                             if plane[index] > best { best = plane[index]; bestIndex = index }
                         }
                     }
-                    values.pointer[p * outPlane + oh * outW + ow] = best
-                    positions.pointer[p * outPlane + oh * outW + ow] = Float(bestIndex)
+                    maxima[p * outPlane + oh * outW + ow] = best
+                    indexTarget[p * outPlane + oh * outW + ow] = Float(bestIndex)
                 }
             }
         }
