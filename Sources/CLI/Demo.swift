@@ -10,9 +10,11 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a two-task MLP on synthetic data and print the loss curve.")
 
-    @Option(help: "Training steps.") var steps = 400
-    @Option(help: "Random seed (same seed ⇒ same numbers).") var seed: UInt64 = 0
-    @Option(help: "Batch size.") var batchSize = 64
+    // `.unconditional`: `--steps -5` reaches `validate()` ("must be positive") instead of being
+    // mistaken for an option and reported as "Missing value".
+    @Option(parsing: .unconditional, help: "Training steps.") var steps = 400
+    @Option(parsing: .unconditional, help: "Random seed (same seed ⇒ same numbers).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Batch size.") var batchSize = 64
 
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }

@@ -102,6 +102,8 @@ final class RunFailureTests: XCTestCase {
         XCTAssertEqual(negative.status, 2, negative.output)
         XCTAssertTrue(negative.output.contains("--learning-rate must be a positive number, found -0.1"), negative.output)
         XCTAssertFalse(negative.output.contains("Missing value"), negative.output)
+        let steps = try run(["demo", "--steps", "-5"])
+        XCTAssertTrue(steps.output.contains("--steps must be positive, got -5"), steps.output)
         let seed = try run(["combine", "--strategy", "ew", "--gradients", gradients.path, "--seed", "-1"])
         XCTAssertTrue(seed.output.contains("--seed must be a whole number"), seed.output)
         let infinite = try run(["combine", "--strategy", "ew", "--gradients", { () -> String in

@@ -5,7 +5,7 @@ import XCTest
 /// Uses the real samples in `<repo>/data` (see its README).
 final class MNISTTests: TemporaryDirectoryTestCase {
     static let dataDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("data")
 
     func mnist() throws -> MNIST {
