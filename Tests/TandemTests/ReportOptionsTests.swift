@@ -194,3 +194,23 @@ extension ReportTests {
         XCTAssertEqual(metrics["label"]!["accuracy"]!, 2.0 / 3, accuracy: 1e-12)
     }
 }
+
+extension ReportTests {
+    func testReportCommandFlagsOverrideTheRecordedOptions() throws {
+        guard let executable = KillAndResumeTests.executable else { return XCTFail("the tandem executable was not built beside the tests") }
+        let root = try suiteFolder()
+        try JSONEncoder().encode(ReportOptions.Record(suite: "fake", report: ReportOptions(spread: .standardError)))
+            .write(to: ReportOptions.recordURL(in: root))
+        let recorded = try SlurmTests.run(executable, ["report", root.path], in: folder)
+        XCTAssertEqual(recorded.status, 0, recorded.output)
+        XCTAssertTrue(recorded.output.contains("standard error of the mean"), recorded.output)
+        let flagged = try SlurmTests.run(executable, ["report", root.path, "--spread", "std", "--drop-worst-seeds", "1", "--last-evaluations", "2"], in: folder)
+        XCTAssertEqual(flagged.status, 0, flagged.output)
+        XCTAssertTrue(flagged.output.contains("mean ± sample std"), flagged.output)
+        XCTAssertTrue(flagged.output.contains("mean of its last 2 evaluations"), flagged.output)
+        XCTAssertTrue(flagged.output.contains("left out seed"), flagged.output)
+        let bad = try SlurmTests.run(executable, ["report", root.path, "--spread", "variance"], in: folder)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.output.contains("variance"), bad.output)
+    }
+}

@@ -71,8 +71,7 @@ final class ThreadCountDeterminismTests: XCTestCase {
         }
     }
 
-    /// A JSON file with the measured wall-clock fields and the provenance (which records the thread
-    /// count, host and peak memory by design) removed, re-encoded with sorted keys.
+    /// A JSON file with the measured wall-clock fields removed, re-encoded with sorted keys.
     /// Numbers are compared exactly: JSON decoding and encoding of a Double round-trips its bits.
     func withoutTimings(_ url: URL) throws -> Data {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
@@ -83,6 +82,7 @@ final class ThreadCountDeterminismTests: XCTestCase {
         if var dictionary = value as? [String: Any] {
             dictionary["secondsPerStep"] = nil
             dictionary["seconds"] = nil
+            // Provenance records the thread count, host and peak memory by design: not a result.
             dictionary["provenance"] = nil
             return dictionary.mapValues(strippingTimings)
         }
