@@ -108,6 +108,16 @@ public enum SmoothTchebycheffScalarisation {
             nadir = nil
         }
 
+        /// A schedule restored from its parts (checkpoints).
+        /// - Throws: `.lengthMismatch` when the nadir's length differs from the sums'.
+        public init(warmUpEpochs: Int, sums: [Double], count: Int, nadir: [Double]?) throws {
+            if let nadir { try MathValidation.length(nadir, sums.count, argument: "nadir", function: "NadirSchedule(restoring:)") }
+            self.warmUpEpochs = warmUpEpochs
+            self.sums = sums
+            self.count = count
+            self.nadir = nadir
+        }
+
         /// The weights of one batch in epoch `epoch` (0-based), updating the state as the reference
         /// does: epochs `< warmUpEpochs` use the warm-up loss; epoch `== warmUpEpochs` uses it too and
         /// accumulates the batch losses; from the first step of a later epoch the mean of those is

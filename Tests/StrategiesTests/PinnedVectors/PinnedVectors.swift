@@ -3,5 +3,7 @@ enum PinnedVectors {
     static let all: [PinnedVector] = [
         equalWeighting, uncertaintyWeighting, dynamicWeightAverage, gradNorm, pcGrad, mgda, impartialAuxiliaryLearning,
         autoLambda, onlineAuxiliaryWeights, gradientCosineSimilarity,
+        caGrad, imtlL, imtlG, imtl, nashMTL, alignedMTL, gradVac, gradDrop, randomLossWeighting, upGrad, dualProj, famo, fairGrad,
+        scaleInvariant, smoothTchebycheff, everyKSteps,
     ].flatMap { $0 }
 }
