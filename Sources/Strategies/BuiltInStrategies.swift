@@ -14,5 +14,6 @@ public enum BuiltInStrategies {
         AutoLambda.self,
         OnlineLearningAuxiliaryWeights.self,
         GradientCosineSimilarity.self,
+        TaskMetaTransfer.self,
     ]
 }

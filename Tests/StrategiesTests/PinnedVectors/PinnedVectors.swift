@@ -2,6 +2,6 @@
 enum PinnedVectors {
     static let all: [PinnedVector] = [
         equalWeighting, uncertaintyWeighting, dynamicWeightAverage, gradNorm, pcGrad, mgda, impartialAuxiliaryLearning,
-        autoLambda, onlineAuxiliaryWeights, gradientCosineSimilarity,
+        autoLambda, onlineAuxiliaryWeights, gradientCosineSimilarity, taskMetaTransfer,
     ].flatMap { $0 }
 }
