@@ -163,10 +163,32 @@ final class TaskMetaTransferTrainingTests: XCTestCase {
             XCTAssertTrue(text.contains("labels: {parallel_fraction") && text.contains("recipe-"), text)
         }
         XCTAssertThrowsError(try Experiment(recipe: recipe(strategy: "tmt", tasks: "[{name: segmentation, role: primary}]"))) { error in
+            // The recipe's labels section refuses it first (its auxiliary-only batches would be empty).
+            XCTAssertTrue("\(error)".contains("at least one task with role auxiliary"), "\(error)")
+        }
+        XCTAssertThrowsError(try Experiment(recipe: recipe(strategy: "tmt", tasks: "[{name: segmentation, role: primary}]",
+                                                           labels: "labels: {parallel_fraction: 0.25, alternate_every: 1}"))) { error in
             XCTAssertTrue("\(error)".contains("at least one auxiliary task"), "\(error)")
         }
         XCTAssertThrowsError(try Experiment(recipe: recipe(strategy: "{name: tmt, initial_scale: 0}"))) { error in
             XCTAssertTrue("\(error)".contains("U never moves"), "\(error)")
+        }
+    }
+
+    /// Every shipped TMT suite loads, and each of its cells is a valid recipe for the registry.
+    func testShippedTMTSuitesAreValid() throws {
+        let recipes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../recipes").standardized
+        let suites = try FileManager.default.contentsOfDirectory(atPath: recipes.path)
+            .filter { $0.hasPrefix("tmt-") && $0.hasSuffix(".yaml") && !$0.hasSuffix("-base.yaml") }.sorted()
+        XCTAssertGreaterThanOrEqual(suites.count, 9, "\(suites)")
+        for file in suites {
+            let suite = try Suite.load(recipes.appendingPathComponent(file).path)
+            let cells = try suite.cells()
+            XCTAssertFalse(cells.isEmpty, file)
+            for cell in cells {
+                let recipe = try Recipe.load(suite.recipePath, overrides: cell.overrides)
+                XCTAssertNoThrow(try Experiment.check(recipe), "\(file): \(cell.identifier)")
+            }
         }
     }
 }
