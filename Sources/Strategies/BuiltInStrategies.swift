@@ -30,5 +30,6 @@ public enum BuiltInStrategies {
         ScaleInvariant.self,
         SmoothTchebycheff.self,
         EveryKSteps.self,
+        TaskMetaTransfer.self,
     ]
 }

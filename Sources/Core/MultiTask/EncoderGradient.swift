@@ -7,4 +7,8 @@ public enum EncoderGradient {
     case representation(Tensor)
     /// This gradient for the shared parameters directly.
     case sharedParameters(Parameters)
+    /// Gradients the strategy computed itself for the shared parameters and for some heads: the
+    /// heads named in `heads` take these instead of the decoder stage's gradients (TMT's meta
+    /// step trains Θ and θ_P on the primary loss at the lookahead Θ⁺); other heads keep theirs.
+    case parameters(shared: Parameters, heads: Parameters)
 }

@@ -34,6 +34,8 @@ public final class StepContext {
     /// ∂D/∂L_t of the decoder stage: the weight each task's loss has in the decoder loss.
     /// Set by the trainer after the decoder stage ran.
     public internal(set) var decoderWeights: [String: Float] = [:]
+    /// Which labels this step's batch carries (full, auxiliary-only, or from the parallel set).
+    public internal(set) var batchKind: BatchKind = .full
 
     let engine: StepEngine
 
@@ -104,6 +106,18 @@ public final class StepContext {
         return engine.representation(at: parameters, batch: batch)
     }
 
+    /// Task losses of the heads, at this step's head parameters, on a given representation `z`
+    /// (e.g. one from `representation(at:)`), for the tasks `batch` (default: this step's)
+    /// labels. Differentiable in `z`: gradients at z that stay differentiable in the encoder's
+    /// parameters (TMT's exact derivative through Θ⁺(Θ)).
+    public func headLosses(at representation: Tensor, batch: Batch? = nil) throws -> [String: Tensor] {
+        try require(.extraForwardPasses, "extraForwardPasses", for: "head losses on another representation")
+        guard let compute = engine.computeHeadLosses else {
+            throw StrategyContractError(strategy: strategyName, problem: "this step context cannot run the heads on another representation")
+        }
+        return compute(representation, batch)
+    }
+
     /// The parameters the real optimisers would produce from `gradients` (shared and/or head
     /// parameters), read from — never written to — their current state.
     public func simulatedStep(gradients: Parameters) -> Parameters { engine.simulatedStep(gradients) }
@@ -161,6 +175,8 @@ final class StepEngine {
     private let computeSimulatedStep: (Parameters) -> Parameters
     let stepMetaParameters: (Parameters, Parameters) -> Parameters
     let drawParallelBatch: () -> Batch?
+    /// The heads at this step's parameters on a given z (`StepContext.headLosses(at:batch:)`).
+    var computeHeadLosses: ((Tensor, Batch?) -> [String: Tensor])?
     let drawSecondBatch: () -> Batch?
     /// Set by the trainer once the parameters are updated.
     var lossesAfterUpdate: (() -> [String: Float])?

@@ -166,9 +166,20 @@ public final class Trainer {
             stepMetaParameters: { [unowned self] current, gradients in self.stepMetaParameters(current, gradients: gradients, rate: rates["strategy"]!) },
             parallelBatch: { [unowned self] in self.data.nextBatch(.parallel) },
             secondBatch: { [unowned self] in self.data.nextBatch(.full) })
+        engine.computeHeadLosses = { [unowned self] representation, other in
+            let context = ForwardContext(parameters: self.parameters, buffers: self.buffers, isTraining: true)
+            let source = other ?? batch
+            var result: [String: Tensor] = [:]
+            for task in self.tasks {
+                guard let target = source.targets[task.name] else { continue }
+                result[task.name] = self.taskLoss(task, self.model.head(task.name, representation, context), target)
+            }
+            return result
+        }
         let context = StepContext(step: step, epoch: epoch, tasks: labelled, losses: losses.mapValues { $0.scalar },
                                   learningRates: rates, parameters: parameters, strategyName: strategy.name,
                                   requirements: strategy.declaredRequirements, engine: engine)
+        context.batchKind = kind
 
         // Decoder stage: D(L, own); its partials ∂D/∂L_t weight the heads.
         let own = strategy.decoder.ownParameters.tracked()
@@ -231,6 +242,18 @@ public final class Trainer {
             }
             weightedHeads()
             sharedGradients = g
+        case let .parameters(g, heads):
+            guard g.names == shared.names, zip(g.tensorsInOrder, shared.tensorsInOrder).allSatisfy({ $0.shape == $1.shape }) else {
+                throw StrategyContractError(strategy: strategy.name, problem: "the encoder stage returned gradients for \(g.count) shared tensors, the model has \(shared.count) (names and shapes must match)")
+            }
+            weightedHeads()
+            for (name, tensor) in heads {
+                guard headGradients.contains(name), headGradients[name].shape == tensor.shape else {
+                    throw StrategyContractError(strategy: strategy.name, problem: "the encoder stage returned a gradient for '\(name)', not a head parameter of a task labelled in this batch (or of another shape)")
+                }
+                headGradients[name] = tensor
+            }
+            sharedGradients = g
         }
         try checkFinite(sharedGradients, what: "shared-parameter gradient")
         try checkFinite(headGradients, what: "head gradient")
@@ -273,7 +296,12 @@ public final class Trainer {
     /// lives in `optimizerStates["meta"]` (checkpointed).
     func stepMetaParameters(_ current: Parameters, gradients: Parameters, rate: Float) -> Parameters {
         let part = Parameters(gradients.names.map { ($0, current[$0]) })
-        let state = optimizerStates["meta"]!
+        var state = optimizerStates["meta"]!
+        // Meta-parameters made after the trainer (TMT's φ, drawn once C is known) get fresh buffers.
+        for (slot, fresh) in optimizers.strategy.optimizer.initialState(for: part).buffers {
+            let existing = state.buffers[slot] ?? Parameters()
+            state.buffers[slot] = existing.merging(fresh.filter { !existing.contains($0) })
+        }
         let (updated, partialState) = optimizers.strategy.optimizer.step(parameters: part, gradients: gradients,
                                                                          state: state.restricted(to: gradients.names), learningRate: rate)
         optimizerStates["meta"] = state.merging(partialState)

@@ -40,6 +40,25 @@ extension Trainer {
     /// against this trainer's model, strategy and optimisers — and a mismatch throws a
     /// `CheckpointError` naming the file and the field (a run resumed with another optimiser, say),
     /// before the model's state is touched.
+    /// Meta-parameters a strategy draws only once it sees data (TMT's φ needs the channel count at
+    /// the bifurcation), so a fresh strategy has none yet: expected as the saved strategy state
+    /// holds them (`meta.NAME` values), shaped as their saved optimiser buffers.
+    func lazilyDrawnMetaParameters(_ state: StrategyState, _ checkpoint: Checkpoint, _ fail: (String) -> CheckpointError) throws -> Parameters {
+        var result = Parameters()
+        for (key, values) in state.numbers.sorted(by: { $0.key < $1.key }) {
+            for prefix in ["decoder.meta.", "encoder.meta."] where key.hasPrefix(prefix) {
+                let name = String(key.dropFirst(prefix.count))
+                let saved = checkpoint.tensors.first { $0.name.hasPrefix("optimizer.meta.") && $0.name.hasSuffix("|\(name)") }?.tensor
+                let shape = saved?.shape ?? [values.count]
+                guard Shape.count(shape) == values.count else {
+                    throw fail("meta-parameter '\(name)' has \(values.count) saved values, its optimizer state has shape \(shape)")
+                }
+                result[name] = Tensor.zeros(shape)
+            }
+        }
+        return result
+    }
+
     public func restore(from checkpoint: Checkpoint, source: String = "checkpoint") throws {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(file: source, problem: problem) }
         let metadata: Metadata
@@ -85,11 +104,13 @@ extension Trainer {
         var restoredStates: [String: OptimizerState] = [:]
         for group in Trainer.optimizerStateNames {
             let setting = group == "meta" ? optimizers.strategy : optimizers[group]
-            let groupParameters: Parameters
+            var groupParameters: Parameters
             switch group {
             case "shared": groupParameters = parameters.shared
             case "heads": groupParameters = parameters.filter(prefix: "heads.")
-            case "meta": groupParameters = strategy.stages.reduce(Parameters()) { $0.merging($1.metaParameters) }
+            case "meta":
+                groupParameters = strategy.stages.reduce(Parameters()) { $0.merging($1.metaParameters) }
+                if groupParameters.isEmpty { groupParameters = try lazilyDrawnMetaParameters(metadata.strategyState, checkpoint, fail) }
             default: groupParameters = strategy.decoder.ownParameters
             }
             let expected = setting.optimizer.initialState(for: groupParameters)

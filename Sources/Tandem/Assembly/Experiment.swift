@@ -65,6 +65,10 @@ public final class Experiment {
         catch let error as RecipeError { throw error }
         catch { throw RecipeError(location: recipe.strategy.location, message: "strategy \(recipe.strategy.name): \(error)") }
 
+        if strategy.declaredRequirements.contains(.parallelMetaSteps) && recipe.parallelFraction == nil {
+            throw RecipeError(location: recipe.strategy.location,
+                              message: "strategy \(recipe.strategy.name) trains from limited parallel labels: the recipe needs `labels: {parallel_fraction: 0.1, alternate_every: K}` (the parallel set X and the meta-step period k)")
+        }
         var availability: LabelAvailability? = nil
         var schedule = LabelSchedule.full
         if let fraction = recipe.parallelFraction, let every = recipe.alternateEvery {

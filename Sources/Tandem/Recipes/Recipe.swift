@@ -239,7 +239,8 @@ public struct Recipe {
             if (parallelFraction == nil) != (alternateEvery == nil) {
                 throw RecipeError(location: labelsNode.location, message: "labels needs both parallel_fraction and alternate_every (the TMT limited-label setting)")
             }
-            if parallelFraction != nil && !tasks.contains(where: { $0.role == .auxiliary }) {
+            // With alternate_every 1 every batch is parallel (TMT's "Primary only": the primary task on X alone).
+            if parallelFraction != nil, (alternateEvery ?? 0) > 1, !tasks.contains(where: { $0.role == .auxiliary }) {
                 throw RecipeError(location: labelsNode.location,
                                   message: "labels (the limited-label setting) needs at least one task with role auxiliary: its batches between the parallel ones carry only auxiliary labels")
             }

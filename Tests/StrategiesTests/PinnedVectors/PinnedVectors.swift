@@ -5,5 +5,6 @@ enum PinnedVectors {
         autoLambda, onlineAuxiliaryWeights, gradientCosineSimilarity,
         caGrad, imtlL, imtlG, imtl, nashMTL, alignedMTL, gradVac, gradDrop, randomLossWeighting, upGrad, dualProj, famo, fairGrad,
         scaleInvariant, smoothTchebycheff, everyKSteps,
+        taskMetaTransfer,
     ].flatMap { $0 }
 }
