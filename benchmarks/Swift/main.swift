@@ -11,8 +11,8 @@ let benchmarks: [String: ([String]) -> Void] = [
     "core": runCoreBenchmark,
     "data": { _ in runSyntheticScenesBenchmark() },
     "probe": runProbe,
-    "models": runModelBenchmark,
-    "tmt": runTMTBenchmark,  // TMTBenchmarks.swift (issue 10)  // DatasetBenchmarks.swift (datasets engineer)
+    "models": runModelBenchmark,  // DatasetBenchmarks.swift (datasets engineer)
+    "tmt": runTMTBenchmark,  // TMTBenchmarks.swift (issue 10)
 ]
 
 // Run with the OpenBLAS kernels the `tandem` command would use (it re-executes itself with
