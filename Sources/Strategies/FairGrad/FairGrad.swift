@@ -17,11 +17,11 @@ public final class FairGrad: GramianWeighting, RegisteredStrategy {
                        "α (LibMTL's default 1; every run script of the FairGrad reference uses 2)"),
             OptionSpec("scale_by_tasks", .boolean, default: .boolean(false),
                        "multiply d by T, as the FairGrad reference (\"to match the sum loss\")"),
-            OptionSpec("max_norm", .number(0...1e12), default: .number(0),
-                       "clip ‖d‖ to this after scaling (the FairGrad reference: 1.0; 0 = off, as LibMTL and TorchJD)"),
+            OptionSpec("max_norm", .number(0...1e12), default: .number(1),
+                       "clip ‖d‖ to this after scaling (the FairGrad reference and Nash-MTL's peers: 1.0; 0 = off, as LibMTL's and TorchJD's FairGrad)"),
         ],
         cost: "T encoder backwards + a T-dimensional Newton solve",
-        conventions: ["d = Σ w_t g_t (LibMTL, TorchJD); scale_by_tasks and max_norm give the reference's T·d clipped to 1",
+        conventions: ["d = Σ w_t g_t clipped to ‖d‖ ≤ 1 by default: unclipped (max_norm = 0, LibMTL and TorchJD) the α = 1 direction has a fixed scale (α_t g_t·d = 1) and diverged under SGD 0.05 + momentum in the end-to-end test; scale_by_tasks + max_norm 1 is the reference's T·d clipped to 1",
                       "heads get w_t ∇L_t (LibMTL's backward of Σ w_t L_t; the reference gives heads their plain ∇L_t)",
                       "scaling G by c scales d by c^{(1−α)/(1+α)}: invariant at α = 1"],
         behaviour: StrategyBehaviour(scaling: .unspecified))
@@ -34,7 +34,7 @@ public final class FairGrad: GramianWeighting, RegisteredStrategy {
     public let weightCache = WeightCache()
     public private(set) var previous: [String: Double] = [:]
 
-    public init(alpha: Double = 1, scalesByTasks: Bool = false, maximumNorm: Double = 0) {
+    public init(alpha: Double = 1, scalesByTasks: Bool = false, maximumNorm: Double = 1) {
         self.alpha = alpha
         self.scalesByTasks = scalesByTasks
         self.maximumNorm = maximumNorm

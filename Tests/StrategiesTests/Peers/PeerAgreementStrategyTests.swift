@@ -40,7 +40,7 @@ final class PeerAgreementStrategyTests: XCTestCase {
         try assertAgreesWithPeer("libmtl", "cagrad-rescale1") { c, _ in try self.direction(CAGrad(), c) }
         try assertAgreesWithPeer("libmtl", "cagrad-rescale0") { c, _ in try self.direction(CAGrad(rescale: .none), c) }
         for (alpha, suffix) in [(0.5, "0.5"), (1.0, "1"), (2.0, "2")] {
-            try assertAgreesWithPeer("torchjd", "fairgrad-alpha\(suffix)") { c, _ in try self.direction(FairGrad(alpha: alpha), c) }
+            try assertAgreesWithPeer("torchjd", "fairgrad-alpha\(suffix)") { c, _ in try self.direction(FairGrad(alpha: alpha, maximumNorm: 0), c) }
         }
     }
 
