@@ -31,5 +31,7 @@ public enum BuiltInStrategies {
         SmoothTchebycheff.self,
         EveryKSteps.self,
         TaskMetaTransfer.self,
+        IncreasedTransfer.self,
+        StageCombination.self,
     ]
 }

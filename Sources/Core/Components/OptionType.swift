@@ -8,6 +8,10 @@ public indirect enum OptionType: Equatable, Sendable, CustomStringConvertible {
     case choice([String])
     /// A list of values of one type.
     case list(OptionType)
+    /// The name of one of the recipe's tasks (recipe checking compares it with them).
+    case task
+    /// A nested strategy: a name, or `{name: …, its options…}` (composition: IT on UW, …).
+    case strategy
 
     public var description: String {
         switch self {
@@ -17,6 +21,8 @@ public indirect enum OptionType: Equatable, Sendable, CustomStringConvertible {
         case .text: return "a text"
         case let .choice(names): return "one of \(names.joined(separator: ", "))"
         case let .list(element): return "a list of \(element)"
+        case .task: return "a task of the recipe"
+        case .strategy: return "a strategy (a name, or {name: …, options})"
         }
     }
 }
@@ -28,6 +34,8 @@ public indirect enum OptionValue: Equatable, Sendable, CustomStringConvertible {
     case boolean(Bool)
     case text(String)
     case list([OptionValue])
+    /// A nested strategy and its option values (checked when it is built).
+    case strategy(name: String, options: [String: OptionValue])
 
     public var description: String {
         switch self {
@@ -36,6 +44,9 @@ public indirect enum OptionValue: Equatable, Sendable, CustomStringConvertible {
         case let .boolean(v): return "\(v)"
         case let .text(v): return v
         case let .list(vs): return "[" + vs.map(\.description).joined(separator: ", ") + "]"
+        case let .strategy(name, options):
+            let entries = options.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            return entries.isEmpty ? name : "{name: \(name), " + entries.joined(separator: ", ") + "}"
         }
     }
 }

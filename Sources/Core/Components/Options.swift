@@ -33,6 +33,12 @@ public struct Options: Sendable {
         if case let .list(v)? = values[name] { return v }
         return nil
     }
+
+    /// A nested strategy's name and option values.
+    public func strategy(_ name: String) -> (name: String, options: [String: OptionValue])? {
+        if case let .strategy(strategyName, options)? = values[name] { return (strategyName, options) }
+        return nil
+    }
 }
 
 /// An option value that does not fit its specification.
@@ -52,6 +58,7 @@ extension OptionType {
         case (.boolean, .boolean), (.text, .text): return true
         case let (.choice(names), .text(v)): return names.contains(v)
         case let (.list(element), .list(items)): return items.allSatisfy { element.accepts($0) }
+        case (.task, .text), (.strategy, .strategy): return true
         default: return false
         }
     }

@@ -77,6 +77,16 @@ public final class StepContext {
         return engine.sharedParameterGradients()
     }
 
+    /// ∇_{θ_t} L_t: each task's gradient for its own head parameters (unweighted; the trainer
+    /// trains head t with ∂D/∂L_t times this). Computed together with the gradients at z, so it
+    /// needs per-task gradients declared (at z or at the shared parameters).
+    public func headGradients() throws -> [String: Parameters] {
+        guard !requirements.intersection([.representationGradients, .sharedParameterGradients]).isEmpty else {
+            throw StrategyContractError.undeclared(strategyName, "per-task head gradients", requirement: "representationGradients")
+        }
+        return engine.headGradients()
+    }
+
     /// ∇ L_t with respect to only the shared parameters named in `names` (e.g. GradNorm's last
     /// shared layer); cheaper than all of them since the backward stops there.
     public func sharedParameterGradients(restrictedTo names: [String]) throws -> [String: Parameters] {
@@ -168,6 +178,7 @@ final class StepEngine {
     var representation: Tensor
     var reports: [String: Double] = [:]
     private let computeRepresentationGradients: () -> [String: Tensor]
+    private let computeHeadGradients: () -> [String: Parameters]
     private let computeSharedGradients: ([String]?) -> [String: Parameters]
     private let computeEncoderVJP: (Tensor, Bool) -> Parameters
     private let computeLosses: (Parameters, Batch?) -> [String: Tensor]
@@ -185,6 +196,7 @@ final class StepEngine {
 
     init(representation: Tensor,
          representationGradients: @escaping () -> [String: Tensor],
+         headGradients: @escaping () -> [String: Parameters],
          sharedGradients: @escaping ([String]?) -> [String: Parameters],
          encoderVJP: @escaping (Tensor, Bool) -> Parameters,
          losses: @escaping (Parameters, Batch?) -> [String: Tensor],
@@ -195,6 +207,7 @@ final class StepEngine {
          secondBatch: @escaping () -> Batch?) {
         self.representation = representation
         computeRepresentationGradients = representationGradients
+        computeHeadGradients = headGradients
         computeSharedGradients = sharedGradients
         computeEncoderVJP = encoderVJP
         computeLosses = losses
@@ -210,6 +223,11 @@ final class StepEngine {
         let result = computeRepresentationGradients()
         cachedRepresentationGradients = result
         return result
+    }
+
+    func headGradients() -> [String: Parameters] {
+        _ = representationGradients()
+        return computeHeadGradients()
     }
 
     func sharedParameterGradients() -> [String: Parameters] {

@@ -149,6 +149,7 @@ public final class Trainer {
         engine = StepEngine(
             representation: zLeaf,
             representationGradients: representationGradients,
+            headGradients: { rawHeadGradients ?? [:] },
             sharedGradients: { restriction in
                 let hs = engine.representationGradients()
                 let targets = restriction.map { r in shared.filter { r.contains($0) } } ?? shared

@@ -1,6 +1,7 @@
 import Foundation
 import TandemCore
 import TandemDatasets
+import TandemStrategies
 
 /// A recipe turned into a ready trainer: data, model, tasks, strategy and optimisers, all checked
 /// against the registry before any training starts.
@@ -31,7 +32,8 @@ public final class Experiment {
         }
         return (try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name),
                 try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name),
-                try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name))
+                try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name,
+                                  environment: registry.optionEnvironment(tasks: recipe.tasks.map(\.name))))
     }
 
     public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil) throws {
@@ -60,10 +62,13 @@ public final class Experiment {
         catch let error as RecipeError { throw error }
         catch { throw RecipeError(location: recipe.model.location, message: "model \(recipe.model.name): \(error)") }
 
-        let strategy: any GradientCombiner
+        var strategy: any GradientCombiner
         do { strategy = try strategyEntry.make(strategyOptions, registry.buildContext(tasks: tasks, seed: recipe.seed)) }
         catch let error as RecipeError { throw error }
         catch { throw RecipeError(location: recipe.strategy.location, message: "strategy \(recipe.strategy.name): \(error)") }
+        if let measurement = recipe.transference {
+            strategy = TransferenceProbe(inner: strategy, every: measurement.every, perLearningRate: measurement.perLearningRate)
+        }
 
         if strategy.declaredRequirements.contains(.parallelMetaSteps) && recipe.parallelFraction == nil {
             throw RecipeError(location: recipe.strategy.location,
@@ -93,9 +98,9 @@ public final class Experiment {
                                                  selection: recipe.selection, selectionCriterion: criterion,
                                                  recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"),
                                                  frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)))
-        let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps),
-                                         heads: recipe.headsOptimizer.setting(totalSteps: totalSteps),
-                                         strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps))
+        let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
+                                         heads: recipe.headsOptimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
+                                         strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch))
         trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: optimizers, configuration: configuration,
                           data: data, metrics: StandardMetrics.accumulator(for:), seed: recipe.seed)
     }

@@ -2,18 +2,19 @@ import TandemCore
 
 extension OptionSpec {
     /// Converts a YAML node to this option's type, or says precisely what was expected.
-    public func value(from node: YAMLNode, owner: String) throws -> OptionValue {
-        try OptionSpec.convert(node, to: type, what: "\(owner).\(name)")
+    public func value(from node: YAMLNode, owner: String, environment: OptionEnvironment = OptionEnvironment()) throws -> OptionValue {
+        try OptionSpec.convert(node, to: type, what: "\(owner).\(name)", environment: environment)
     }
 
-    static func convert(_ node: YAMLNode, to type: OptionType, what: String) throws -> OptionValue {
+    static func convert(_ node: YAMLNode, to type: OptionType, what: String, environment: OptionEnvironment = OptionEnvironment()) throws -> OptionValue {
         func fail(_ found: String) -> RecipeError {
             RecipeError(location: node.location, message: "\(what) must be \(type), found \(found)")
         }
         if case let .list(element) = type {
             guard case let .sequence(items, _) = node else { throw fail(node.kindName) }
-            return .list(try items.map { try convert($0, to: element, what: what) })
+            return .list(try items.map { try convert($0, to: element, what: what, environment: environment) })
         }
+        if case .strategy = type { return try environment.nestedStrategy(node, what: what) }
         guard case let .scalar(text, _, plain) = node else { throw fail(node.kindName) }
         switch type {
         case let .integer(range):
@@ -32,21 +33,53 @@ extension OptionSpec {
             }
         case .text:
             return .text(text)
+        case .task:
+            if let tasks = environment.tasks, !tasks.contains(text) {
+                throw RecipeError(location: node.location, message: NameSuggestion.unknown("task in \(what)", text, valid: tasks))
+            }
+            return .text(text)
         case let .choice(names):
             guard names.contains(text) else {
                 throw RecipeError(location: node.location, message: NameSuggestion.unknown("value for \(what)", text, valid: names))
             }
             return .text(text)
-        case .list:
+        case .list, .strategy:
             throw fail(node.kindName)
         }
+    }
+}
+
+/// What option checking may look up beyond the specs: the recipe's task names (for `.task`
+/// values; nil: not checked) and the option specs of the strategies a `.strategy` option may name.
+public struct OptionEnvironment: Sendable {
+    public var tasks: [String]?
+    public var strategies: [String: [OptionSpec]]
+
+    public init(tasks: [String]? = nil, strategies: [String: [OptionSpec]] = [:]) {
+        self.tasks = tasks
+        self.strategies = strategies
+    }
+
+    /// Reads `name` or `{name: …, options…}` and checks the options against that strategy's specs
+    /// (nested defaults are filled in when the strategy is built).
+    func nestedStrategy(_ node: YAMLNode, what: String) throws -> OptionValue {
+        let choice = try ComponentChoice.read(node, section: what)
+        guard let specs = strategies[choice.name] else {
+            throw RecipeError(location: choice.location, message: NameSuggestion.unknown("strategy for \(what)", choice.name, valid: strategies.keys.sorted()))
+        }
+        let options = try Options.parse(choice.options, specs: specs, owner: "\(what) (\(choice.name))", environment: self)
+        // Only what the recipe gave: the strategy's own defaults apply when it is built.
+        var given: Set<String> = []
+        if case let .mapping(entries, _)? = choice.options { given = Set(entries.map(\.key)) }
+        return .strategy(name: choice.name, options: options.values.filter { given.contains($0.key) })
     }
 }
 
 extension Options {
     /// Checks `node` (a mapping, or absent) against `specs`: unknown keys are errors with a
     /// suggestion, values are type- and range-checked, missing ones take their defaults.
-    public static func parse(_ node: YAMLNode?, specs: [OptionSpec], owner: String) throws -> Options {
+    public static func parse(_ node: YAMLNode?, specs: [OptionSpec], owner: String,
+                             environment: OptionEnvironment = OptionEnvironment()) throws -> Options {
         var values: [String: OptionValue] = [:]
         if let node {
             guard case let .mapping(entries, _) = node else {
@@ -59,7 +92,7 @@ extension Options {
                                       message: valid.isEmpty ? "\(owner) takes no options, found '\(entry.key)'"
                                                              : NameSuggestion.unknown("option of \(owner)", entry.key, valid: valid))
                 }
-                values[spec.name] = try spec.value(from: entry.value, owner: owner)
+                values[spec.name] = try spec.value(from: entry.value, owner: owner, environment: environment)
             }
         }
         for spec in specs where values[spec.name] == nil {

@@ -29,18 +29,21 @@ public struct OptimizerChoice: Equatable {
     public var beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
     /// The schedule as written; the total step count is filled in when the budget is known.
     public var scheduleSpecification: ScheduleSpecification = .constant
+    /// `milestone_unit: epochs`: stepwise milestones count epochs, resolved once the epoch length is known.
+    public var milestonesInEpochs = false
 
     /// A learning-rate schedule before the run's length is known (budgets may be in epochs).
     public enum ScheduleSpecification: Equatable {
         case constant, halfAtMidpoint, cosine(minimum: Float), stepwise(milestones: [Int], factor: Float)
     }
 
-    public func schedule(totalSteps: Int) -> LearningRateSchedule {
+    public func schedule(totalSteps: Int, stepsPerEpoch: Int = 1) -> LearningRateSchedule {
         switch scheduleSpecification {
         case .constant: return .constant
         case .halfAtMidpoint: return .halfAtMidpoint(totalSteps: totalSteps)
         case let .cosine(minimum): return .cosine(totalSteps: totalSteps, minimum: minimum)
-        case let .stepwise(milestones, factor): return .stepwise(milestones: milestones, factor: factor)
+        case let .stepwise(milestones, factor):
+            return .stepwise(milestones: milestonesInEpochs ? milestones.map { $0 * max(1, stepsPerEpoch) } : milestones, factor: factor)
         }
     }
 
@@ -58,6 +61,10 @@ public struct OptimizerChoice: Equatable {
         if let n = reader.optional("beta2") { choice.beta2 = try MappingReader.number(n, what: "\(section).beta2", range: 0...0.99999999) }
         if let n = reader.optional("epsilon") { choice.epsilon = try MappingReader.number(n, what: "\(section).epsilon", range: 0...1) }
         let milestonesNode = reader.optional("milestones"), factorNode = reader.optional("factor"), minimumNode = reader.optional("minimum")
+        let unitNode = reader.optional("milestone_unit")
+        if let unitNode {
+            choice.milestonesInEpochs = try MappingReader.choice(unitNode, what: "\(section).milestone_unit", from: ["steps", "epochs"]) == "epochs"
+        }
         if let n = reader.optional("schedule") {
             switch try MappingReader.choice(n, what: "\(section).schedule", from: scheduleNames) {
             case "constant": choice.scheduleSpecification = .constant
@@ -97,7 +104,8 @@ public struct OptimizerChoice: Equatable {
         case .cosine: (stepwise, cosine) = (false, true)
         default: (stepwise, cosine) = (false, false)
         }
-        for (key, node, applies) in [("milestones", milestonesNode, stepwise), ("factor", factorNode, stepwise), ("minimum", minimumNode, cosine)] {
+        for (key, node, applies) in [("milestones", milestonesNode, stepwise), ("factor", factorNode, stepwise), ("milestone_unit", unitNode, stepwise),
+                                     ("minimum", minimumNode, cosine)] {
             guard let node, !applies else { continue }
             throw RecipeError(location: node.location,
                               message: "\(section).\(key) only applies to `schedule: \(key == "minimum" ? "cosine" : "stepwise")`; add that schedule or remove `\(key):`")
@@ -109,14 +117,15 @@ public struct OptimizerChoice: Equatable {
         return choice
     }
 
-    public func setting(totalSteps: Int) -> OptimizerSetting {
+    public func setting(totalSteps: Int, stepsPerEpoch: Int = 1) -> OptimizerSetting {
         let optimizer: any Optimizer
         switch kind {
         case .sgd: optimizer = SGD(momentum: Float(momentum), nesterov: nesterov, weightDecay: Float(weightDecay))
         case .adam, .adamw: optimizer = Adam(beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon),
                                             weightDecay: Float(weightDecay), decoupled: kind == .adamw)
         }
-        return OptimizerSetting(optimizer: optimizer, learningRate: Float(learningRate), schedule: schedule(totalSteps: totalSteps))
+        return OptimizerSetting(optimizer: optimizer, learningRate: Float(learningRate),
+                                schedule: schedule(totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch))
     }
 }
 
@@ -158,13 +167,27 @@ public struct Recipe {
     public var selection: ModelSelection
     public var criterion: String
     public var checkpointEvery: Int?
+    /// Measure inter-task transference during the run (`transference: {every: 10}`); nil: not measured.
+    public var transference: TransferenceMeasurement?
+
+    /// `transference:` — every how many steps Z_{i→j} is measured (TransferenceProbe), and whether
+    /// it is divided by the shared learning rate (TAG's affinity).
+    public struct TransferenceMeasurement: Equatable {
+        public var every: Int
+        public var perLearningRate: Bool
+
+        public init(every: Int = 10, perLearningRate: Bool = false) {
+            self.every = every
+            self.perLearningRate = perLearningRate
+        }
+    }
     /// Every section that changes a run's numbers (all but `name`, `output`, `checkpoint_every`),
     /// in a canonical text form: a checkpoint stores it, and a resume against a recipe whose
     /// fingerprint differs is refused, naming the sections.
     public var fingerprint: [String: String]
 
     public static let sections = ["name", "seed", "output", "dataset", "tasks", "model", "strategy", "optimizer",
-                                  "heads_optimizer", "strategy_optimizer", "budget", "labels", "evaluation", "checkpoint_every"]
+                                  "heads_optimizer", "strategy_optimizer", "budget", "labels", "evaluation", "checkpoint_every", "transference"]
 
     /// Loads and checks a recipe file (with `base:` and `key.path=value` overrides).
     public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
@@ -271,6 +294,15 @@ public struct Recipe {
         self.selection = selection
         self.criterion = criterion
         checkpointEvery = try root.optional("checkpoint_every").map { try MappingReader.integer($0, what: "checkpoint_every", range: 1...Int.max) }
+        if let node = root.optional("transference") {
+            let reader = try MappingReader(node, section: "transference")
+            let every = try reader.optional("every").map { try MappingReader.integer($0, what: "transference.every", range: 1...Int.max) } ?? 10
+            let perRate = try reader.optional("per_learning_rate").map { try MappingReader.boolean($0, what: "transference.per_learning_rate") } ?? false
+            try reader.finish()
+            transference = TransferenceMeasurement(every: every, perLearningRate: perRate)
+        } else {
+            transference = nil
+        }
         try root.finish()
         var fingerprint: [String: String] = [:]
         if case let .mapping(entries, _) = node {

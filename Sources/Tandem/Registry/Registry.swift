@@ -66,6 +66,11 @@ public struct Registry {
         }
     }
 
+    /// What option checking needs: the tasks (nil: not checked) and every strategy's option specs.
+    public func optionEnvironment(tasks: [String]?) -> OptionEnvironment {
+        OptionEnvironment(tasks: tasks, strategies: strategies.mapValues(\.description.options))
+    }
+
     /// The description of any component called `name`.
     public func describe(_ name: String) -> ComponentDescription? {
         strategies[name]?.description.component ?? models[name]?.description ?? datasets[name]?.description

@@ -6,5 +6,6 @@ enum PinnedVectors {
         caGrad, imtlL, imtlG, imtl, nashMTL, alignedMTL, gradVac, gradDrop, randomLossWeighting, upGrad, dualProj, famo, fairGrad,
         scaleInvariant, smoothTchebycheff, everyKSteps,
         taskMetaTransfer,
+        increasedTransfer, stageCombination,
     ].flatMap { $0 }
 }
