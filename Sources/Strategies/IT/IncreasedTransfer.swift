@@ -134,6 +134,8 @@ public final class IncreasedTransfer: RegisteredStrategy, EncoderStage {
                 case let .lossWeights(weights): return try matrix.combine(weights: names.map { Double(weights[$0] ?? 0) })
                 case let .representation(h): return try context.encoderVectorJacobianProduct(h).flattened().scalars
                 case let .sharedParameters(g): return g.flattened().scalars
+                case .parameters:
+                    throw StrategyContractError(strategy: name, problem: "the inner strategy trains heads itself (e.g. TMT's meta step); IT cannot use its step as a candidate")
                 }
             }
         }
