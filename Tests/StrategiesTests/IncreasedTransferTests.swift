@@ -144,7 +144,8 @@ final class IncreasedTransferTests: XCTestCase {
                 return PCGrad(seed: seed)
             }
         }
-        throw XCTSkip("no seed below 500 draws the ascending orders")
+        XCTFail("no seed below 500 draws the ascending orders")
+        return PCGrad(seed: 0)
     }
 
     func testITPCGradKeepsThePlainSum() throws {

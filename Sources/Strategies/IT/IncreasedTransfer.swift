@@ -18,7 +18,7 @@ import TandemCore
 /// Each step reports `it.Z.NAME` (or `it.firstOrder.NAME`) for every candidate and
 /// `it.chosen.NAME` (1 for the applied one, 0 otherwise). With a single candidate there is nothing
 /// to choose: the inner strategy's update (or the subset's loss weights) passes through untouched.
-public final class IncreasedTransfer: RegisteredStrategy, EncoderStage {
+public final class IncreasedTransfer: RegisteredStrategy, WrappingEncoderStage {
     public enum Lookahead: String, CaseIterable, Sendable { case exact, firstOrder = "first-order" }
     public enum HeadsDuringLookahead: String, CaseIterable, Sendable { case updatedFirst = "updated-first", unchanged }
     public enum FirstOrderScore: String, CaseIterable, Sendable { case innerProduct = "inner-product", cosine }
@@ -191,26 +191,5 @@ public final class IncreasedTransfer: RegisteredStrategy, EncoderStage {
             let norm = dot(direction, direction).squareRoot()
             return norm > 0 && logProductNorm > 0 ? product / (norm * logProductNorm) : 0
         }
-    }
-
-    var innerStagesAreOneObject: Bool { (inner.encoder as AnyObject) === (inner.decoder as AnyObject) }
-
-    /// The inner encoder stage's state, unless the inner strategy is one object (then its state
-    /// is already saved as the decoder stage's).
-    public func saveState() -> StrategyState { innerStagesAreOneObject ? StrategyState() : inner.encoder.saveState() }
-    public func restoreState(_ state: StrategyState) throws {
-        if !innerStagesAreOneObject { try inner.encoder.restoreState(state) }
-    }
-    public func epochEnded(meanLosses: [String: Float]) {
-        // The decoder stage (inner.decoder) hears about the epoch from the trainer already.
-        if !innerStagesAreOneObject { inner.encoder.epochEnded(meanLosses: meanLosses) }
-    }
-    public func stepFinished(_ context: StepContext) throws {
-        if !innerStagesAreOneObject { try inner.encoder.stepFinished(context) }
-    }
-    /// The inner encoder stage's meta-parameters when it is its own object (else the decoder's).
-    public var metaParameters: Parameters {
-        get { innerStagesAreOneObject ? Parameters() : inner.encoder.metaParameters }
-        set { if !innerStagesAreOneObject { inner.encoder.metaParameters = newValue } }
     }
 }

@@ -9,7 +9,7 @@ import TandemCore
 /// affinity). The per-task gradients come from a separate forward pass at the step's parameters,
 /// so the wrapped strategy's step is exactly what it would be without the probe; batch-norm
 /// statistics are untouched. Cost every `every` steps: T + 1 forward passes and T backwards.
-public final class TransferenceProbe: GradientCombiner, EncoderStage {
+public final class TransferenceProbe: GradientCombiner, WrappingEncoderStage {
     public let inner: any GradientCombiner
     public let every: Int
     public let perLearningRate: Bool
@@ -59,24 +59,5 @@ public final class TransferenceProbe: GradientCombiner, EncoderStage {
         for (i, source) in names.enumerated() {
             for (j, target) in names.enumerated() { context.report(TransferenceProbe.key(source: source, target: target), rows[i][j]) }
         }
-    }
-
-    var innerStagesAreOneObject: Bool { (inner.encoder as AnyObject) === (inner.decoder as AnyObject) }
-
-    /// The inner encoder stage's state, unless the inner strategy is one object (then its state
-    /// is already saved as the decoder stage's).
-    public func saveState() -> StrategyState { innerStagesAreOneObject ? StrategyState() : inner.encoder.saveState() }
-    public func restoreState(_ state: StrategyState) throws {
-        if !innerStagesAreOneObject { try inner.encoder.restoreState(state) }
-    }
-    public func epochEnded(meanLosses: [String: Float]) {
-        if !innerStagesAreOneObject { inner.encoder.epochEnded(meanLosses: meanLosses) }
-    }
-    public func stepFinished(_ context: StepContext) throws {
-        if !innerStagesAreOneObject { try inner.encoder.stepFinished(context) }
-    }
-    public var metaParameters: Parameters {
-        get { innerStagesAreOneObject ? Parameters() : inner.encoder.metaParameters }
-        set { if !innerStagesAreOneObject { inner.encoder.metaParameters = newValue } }
     }
 }
