@@ -146,6 +146,9 @@ public final class Trainer {
             return result
         }
         var engine: StepEngine!
+        // `sharedGradients` below reads the engine it belongs to; clearing the variable when the
+        // step ends breaks that cycle, which otherwise kept every step's graph and batch alive.
+        defer { engine = nil }
         engine = StepEngine(
             representation: zLeaf,
             representationGradients: representationGradients,
