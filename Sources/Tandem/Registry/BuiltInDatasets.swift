@@ -99,7 +99,7 @@ extension Registry {
 public struct MaterializedDataset: MultiTaskDataset {
     public let name: String
     public let inputShape: [Int]
-    public let tasks: [TaskTarget]
+    public let tasks: [TaskSpec]
     private let examples: [Example]
 
     public init(_ source: SyntheticScenes) throws {
