@@ -84,7 +84,7 @@ public enum FuzzReader: String, CaseIterable, Sendable {
             let array = try NpyReader.parse(data, path: fileName)
             var firstError: Error?
             var decoded = 0
-            for kind in [TargetKind?.none, .segmentation(classCount: 13), .depth, .normals] {
+            for kind in [TaskKind?.none, .segmentation(classes: 13), .depth, .normals] {
                 do {
                     if let kind {
                         _ = try DenseNpyDataset.decodeTarget(array, kind: kind, height: 4, width: 5, path: fileName)

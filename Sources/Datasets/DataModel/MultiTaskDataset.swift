@@ -1,3 +1,5 @@
+import TandemCore
+
 /// One input with a label for every task of its data set.
 public struct Example: Equatable, Sendable {
     /// The model input, e.g. an image in C×H×W.
@@ -22,15 +24,25 @@ public protocol MultiTaskDataset: Sendable {
     var count: Int { get }
     /// The shape of one input (no batch axis).
     var inputShape: [Int] { get }
-    /// The tasks, in a fixed order.
-    var tasks: [TaskTarget] { get }
+    /// The tasks, in a fixed order, each with its per-sample `labelShape` (roles are the recipe's
+    /// choice, so a data set leaves them `.primary`).
+    var tasks: [TaskSpec] { get }
     /// Example `index` (0 ≤ index < count).
     func example(at index: Int) throws -> Example
 }
 
 extension MultiTaskDataset {
     /// The task called `name`, if the data set has one.
-    public func task(named name: String) -> TaskTarget? { tasks.first { $0.name == name } }
+    public func task(named name: String) -> TaskSpec? { tasks.first { $0.name == name } }
+
+    /// The per-sample label shape of `task`, or an error naming the data set and the task when the
+    /// data set declares none.
+    public func labelShape(of task: TaskSpec) throws -> [Int] {
+        guard let shape = task.labelShape else {
+            throw DatasetError.invalidArgument("\(name): task \(task.name) declares no per-sample label shape")
+        }
+        return shape
+    }
 
     /// The names of the tasks, in order.
     public var taskNames: [String] { tasks.map(\.name) }
@@ -61,7 +73,7 @@ public struct DatasetSubset: MultiTaskDataset {
 
     public var count: Int { indices.count }
     public var inputShape: [Int] { base.inputShape }
-    public var tasks: [TaskTarget] { base.tasks }
+    public var tasks: [TaskSpec] { base.tasks }
 
     public func example(at index: Int) throws -> Example {
         try checkIndex(index)

@@ -13,17 +13,12 @@ public enum LabelCorruption: Equatable, Sendable, Codable {
     case gaussianNoise(standardDeviation: Double)
 
     /// Corrupts `target` (of a task of `kind`) in place with `generator`.
-    public func apply(to target: inout FloatArray, kind: TargetKind, generator: inout SeededGenerator) {
+    public func apply(to target: inout FloatArray, kind: TaskKind, generator: inout SeededGenerator) {
         switch self {
         case .none:
             return
         case let .replaceLabels(fraction):
-            let classCount: Int
-            switch kind {
-            case let .classification(count), let .segmentation(count): classCount = count
-            case .depth, .normals: return
-            }
-            guard classCount > 1 else { return }
+            guard let classCount = kind.classCount, classCount > 1 else { return }
             for i in 0..<target.count where target.scalars[i] >= 0 {
                 guard generator.nextUniformDouble() < fraction else { continue }
                 let original = Int(target.scalars[i])
@@ -50,14 +45,14 @@ public enum LabelCorruption: Equatable, Sendable, Codable {
                     target.scalars[pixels + p] = n.1 / length
                     target.scalars[2 * pixels + p] = n.2 / length
                 }
-            case .classification, .segmentation:
+            case .classification, .segmentation, .regression:
                 return
             }
         }
     }
 
     /// Whether this corruption makes sense for a task of `kind`.
-    public func applies(to kind: TargetKind) -> Bool {
+    public func applies(to kind: TaskKind) -> Bool {
         switch (self, kind) {
         case (.none, _): return true
         case (.replaceLabels, .classification), (.replaceLabels, .segmentation): return true
@@ -100,7 +95,7 @@ public struct CorruptedDataset: MultiTaskDataset {
     public var name: String { base.name }
     public var count: Int { base.count }
     public var inputShape: [Int] { base.inputShape }
-    public var tasks: [TaskTarget] { base.tasks }
+    public var tasks: [TaskSpec] { base.tasks }
 
     public func example(at index: Int) throws -> Example {
         var example = try base.example(at: index)

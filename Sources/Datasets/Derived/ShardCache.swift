@@ -27,8 +27,10 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
     public var name: String { source.name }
     public var count: Int { source.count }
     public var inputShape: [Int] { source.inputShape }
-    public var tasks: [TaskTarget] { source.tasks }
+    public var tasks: [TaskSpec] { source.tasks }
 
+    /// Each task's per-sample label shape, in `tasks` order (checked once when the cache is made).
+    private let labelShapes: [[Int]]
     private let lock = NSLock()
     private var decoded: [(shard: Int, records: [Float])] = []
 
@@ -38,6 +40,7 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
         self.source = source
         self.key = key
         self.shardSize = shardSize
+        self.labelShapes = try source.tasks.map { try source.labelShape(of: $0) }
         self.directory = root.appendingPathComponent("\(source.name)-\(String(format: "%016llx", Self.fnv1a(key)))")
     }
 
@@ -51,7 +54,7 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
 
     /// Floats per example record.
     private var recordLength: Int {
-        inputShape.reduce(1, *) + tasks.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        inputShape.reduce(1, *) + labelShapes.reduce(0) { $0 + $1.reduce(1, *) }
     }
 
     /// Builds every shard that is missing or fails verification, `threads` shards at a time.
@@ -87,7 +90,7 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
         }
         let input = take(inputShape)
         var targets: [String: FloatArray] = [:]
-        for task in tasks { targets[task.name] = take(task.shape) }
+        for (task, shape) in zip(tasks, labelShapes) { targets[task.name] = take(shape) }
         return Example(input: input, targets: targets)
     }
 
@@ -128,7 +131,7 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
         let first = shard * shardSize
         let n = min(shardSize, count - first)
         return Header(key: key, firstIndex: first, count: n, inputShape: inputShape, taskNames: tasks.map(\.name),
-                      taskShapes: tasks.map(\.shape), uncompressedBytes: n * recordLength * 4, crc32: 0)
+                      taskShapes: labelShapes, uncompressedBytes: n * recordLength * 4, crc32: 0)
     }
 
     /// Renders shard `shard` from the source and writes it; returns its records.
@@ -140,9 +143,9 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
         for index in header.firstIndex..<(header.firstIndex + header.count) {
             let example = try source.example(at: index)
             records += example.input.scalars
-            for task in tasks {
-                guard let target = example.targets[task.name], target.shape == task.shape else {
-                    throw DatasetError.invalidArgument("\(name): example \(index) lacks a \(task.shape) label for task \(task.name)")
+            for (task, shape) in zip(tasks, labelShapes) {
+                guard let target = example.targets[task.name], target.shape == shape else {
+                    throw DatasetError.invalidArgument("\(name): example \(index) lacks a \(shape) label for task \(task.name)")
                 }
                 records += target.scalars
             }

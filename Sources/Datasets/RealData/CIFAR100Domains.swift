@@ -1,4 +1,5 @@
 import Foundation
+import TandemCore
 
 /// CIFAR-100 (binary version) as 20 domains — one per coarse class — each a 5-way classification of
 /// its fine classes: the multi-domain benchmark of Auto-λ and IAL.
@@ -79,8 +80,8 @@ public struct CIFAR100Domains: MultiTaskDataset {
 
     public var count: Int { coarseLabels.count }
     public var inputShape: [Int] { [3, 32, 32] }
-    public var tasks: [TaskTarget] {
-        Self.domainNames.map { TaskTarget(name: $0, kind: .classification(classCount: 5), shape: []) }
+    public var tasks: [TaskSpec] {
+        Self.domainNames.map { TaskSpec(name: $0, kind: .classification(classes: 5), labelShape: []) }
     }
 
     /// Indices of the images of domain `domain` (0…19), in file order.

@@ -1,9 +1,12 @@
 import Foundation
+import TandemCore
 
 /// Which folders of a preprocessed per-sample `.npy` tree hold the input and each task's labels.
 ///
 /// The tree is `ROOT/{train,val}/FOLDER/{i}.npy` for i = 0, 1, 2, … (no gaps). Arrays are H×W×C
-/// ("channels last") as written by NumPy from the MTAN / Auto-λ preprocessing:
+/// ("channels last") as written by NumPy from the MTAN / Auto-λ preprocessing (the task kinds are
+/// the per-pixel ones; a `.classification` entry is read per pixel like `.segmentation`, and
+/// `.regression` has no per-pixel layout and is refused when the data set is opened):
 /// image H×W×3 (finite, within ±10⁴); segmentation H×W (−1 = ignore); depth or disparity H×W×1 or
 /// H×W (0 = invalid — any value ≤ 0 or non-finite is read as invalid and becomes 0; values beyond
 /// 10⁵ are refused as damaged); normals H×W×3 (components within ±1.001; all-zero = invalid).
@@ -12,9 +15,9 @@ public struct DenseNpyLayout: Equatable, Sendable {
     public struct TaskFolder: Equatable, Sendable {
         public var folder: String
         public var task: String
-        public var kind: TargetKind
+        public var kind: TaskKind
 
-        public init(folder: String, task: String, kind: TargetKind) {
+        public init(folder: String, task: String, kind: TaskKind) {
             self.folder = folder
             self.task = task
             self.kind = kind
@@ -33,7 +36,7 @@ public struct DenseNpyLayout: Equatable, Sendable {
 
     /// NYUv2 as preprocessed for MTAN (288×384): `image`, `label` (13 classes), `depth`, `normal`.
     public static let nyuv2 = DenseNpyLayout(name: "nyuv2", tasks: [
-        TaskFolder(folder: "label", task: DenseTaskName.segmentation, kind: .segmentation(classCount: 13)),
+        TaskFolder(folder: "label", task: DenseTaskName.segmentation, kind: .segmentation(classes: 13)),
         TaskFolder(folder: "depth", task: DenseTaskName.depth, kind: .depth),
         TaskFolder(folder: "normal", task: DenseTaskName.normals, kind: .normals),
     ])
@@ -42,7 +45,7 @@ public struct DenseNpyLayout: Equatable, Sendable {
     /// `label_2`) and `depth` (which holds disparity, inverse depth, 0 = invalid).
     public static func cityscapes(classCount: Int = 7) -> DenseNpyLayout {
         DenseNpyLayout(name: "cityscapes", tasks: [
-            TaskFolder(folder: "label_\(classCount)", task: DenseTaskName.segmentation, kind: .segmentation(classCount: classCount)),
+            TaskFolder(folder: "label_\(classCount)", task: DenseTaskName.segmentation, kind: .segmentation(classes: classCount)),
             TaskFolder(folder: "depth", task: DenseTaskName.depth, kind: .depth),
         ])
     }
@@ -52,8 +55,8 @@ public struct DenseNpyLayout: Equatable, Sendable {
     /// those labels were saved as `.npy` under folders of the same names (Auto-λ itself keeps them as
     /// PNG/TIFF files, which Tandem does not decode).
     public static let cityscapesAutoLambda = DenseNpyLayout(name: "cityscapes", tasks: [
-        TaskFolder(folder: "seg", task: "segmentation", kind: .segmentation(classCount: 19)),
-        TaskFolder(folder: "part_seg", task: "part_segmentation", kind: .segmentation(classCount: 10)),
+        TaskFolder(folder: "seg", task: "segmentation", kind: .segmentation(classes: 19)),
+        TaskFolder(folder: "part_seg", task: "part_segmentation", kind: .segmentation(classes: 10)),
         TaskFolder(folder: "disp", task: "disparity", kind: .depth),
     ])
 }
@@ -61,7 +64,7 @@ public struct DenseNpyLayout: Equatable, Sendable {
 /// A dense multi-task data set read from a per-sample `.npy` tree (NYUv2, CityScapes).
 ///
 /// Inputs are `[3, H, W]` exactly as stored (MTAN's NYUv2 images are 0…1); labels follow
-/// `TaskTarget` conventions. Every file is checked against the shapes of sample 0, and a missing,
+/// `TaskKind` conventions. Every file is checked against the shapes of sample 0, and a missing,
 /// damaged or mis-shaped file throws a `DatasetError` naming it.
 public struct DenseNpyDataset: MultiTaskDataset {
     public let layout: DenseNpyLayout
@@ -74,6 +77,10 @@ public struct DenseNpyDataset: MultiTaskDataset {
 
     /// Opens `root/split` (split is `train` or `val` in the MTAN trees).
     public init(root: URL, split: String, layout: DenseNpyLayout) throws {
+        if let entry = layout.tasks.first(where: { if case .regression = $0.kind { return true } else { return false } }) {
+            throw DatasetError.invalidArgument("\(layout.name): task \(entry.task) (folder \(entry.folder)) is \(entry.kind), which has no "
+                                               + "per-pixel .npy layout; expected segmentation, classification, depth or normals")
+        }
         let directory = root.appendingPathComponent(split)
         let imageDirectory = directory.appendingPathComponent(layout.imageFolder)
         let names: [String]
@@ -123,6 +130,7 @@ public struct DenseNpyDataset: MultiTaskDataset {
                 case .segmentation, .classification: try Self.require(header, matches: [[h, w]], path: file.path)
                 case .depth: try Self.require(header, matches: [[h, w, 1], [h, w]], path: file.path)
                 case .normals: try Self.require(header, matches: [[h, w, 3]], path: file.path)
+                case .regression: throw Self.noPixelLayout(entry.kind, path: file.path)
                 }
             }
         }
@@ -140,14 +148,21 @@ public struct DenseNpyDataset: MultiTaskDataset {
 
     public var inputShape: [Int] { [3, height, width] }
 
-    public var tasks: [TaskTarget] {
+    public var tasks: [TaskSpec] {
         layout.tasks.map { entry in
+            let shape: [Int]?
             switch entry.kind {
-            case .segmentation, .classification: return TaskTarget(name: entry.task, kind: entry.kind, shape: [height, width])
-            case .depth: return TaskTarget(name: entry.task, kind: entry.kind, shape: [1, height, width])
-            case .normals: return TaskTarget(name: entry.task, kind: entry.kind, shape: [3, height, width])
+            case .segmentation, .classification: shape = [height, width]
+            case .depth: shape = [1, height, width]
+            case .normals: shape = [3, height, width]
+            case .regression: shape = nil  // refused by `init`
             }
+            return TaskSpec(name: entry.task, kind: entry.kind, labelShape: shape)
         }
+    }
+
+    static func noPixelLayout(_ kind: TaskKind, path: String) -> DatasetError {
+        .invalidArgument("\(path): a \(kind) task has no per-pixel .npy layout; expected segmentation, classification, depth or normals")
     }
 
     private func url(_ folder: String, _ index: Int) -> URL {
@@ -176,8 +191,8 @@ public struct DenseNpyDataset: MultiTaskDataset {
         return FloatArray(shape: [3, h, w], scalars: channelsFirst(pixels, h, w, 3))
     }
 
-    /// A label member as the task's target (`TaskTarget` conventions); `path` names the file in errors.
-    public static func decodeTarget(_ array: NpyArray, kind: TargetKind, height h: Int, width w: Int, path: String,
+    /// A label member as the task's target (`TaskKind` conventions); `path` names the file in errors.
+    public static func decodeTarget(_ array: NpyArray, kind: TaskKind, height h: Int, width w: Int, path: String,
                                     folder: String = "depth") throws -> FloatArray {
         switch kind {
         case let .segmentation(classCount), let .classification(classCount):
@@ -202,6 +217,8 @@ public struct DenseNpyDataset: MultiTaskDataset {
             try require(values, path: path, what: "normal component", within: normalComponentLimit,
                         meaning: "a unit-vector component (all three 0 for an invalid pixel)")
             return FloatArray(shape: [3, h, w], scalars: channelsFirst(values, h, w, 3))
+        case .regression:
+            throw noPixelLayout(kind, path: path)
         }
     }
 

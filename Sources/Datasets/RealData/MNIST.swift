@@ -1,4 +1,5 @@
 import Foundation
+import TandemCore
 
 /// Handwritten digits (MNIST) or clothing (Fashion-MNIST) from a pair of IDX files.
 ///
@@ -47,7 +48,7 @@ public struct MNIST: MultiTaskDataset {
 
     public var count: Int { labels.count }
     public var inputShape: [Int] { [1, rows, columns] }
-    public var tasks: [TaskTarget] { [TaskTarget(name: "class", kind: .classification(classCount: 10), shape: [])] }
+    public var tasks: [TaskSpec] { [TaskSpec(name: "class", kind: .classification(classes: 10), labelShape: [])] }
 
     /// Image `index` as bytes (rows × columns).
     public func image(at index: Int) -> ArraySlice<UInt8> {

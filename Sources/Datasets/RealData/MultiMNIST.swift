@@ -1,4 +1,5 @@
 import Foundation
+import TandemCore
 
 /// MultiMNIST / MultiFashion as composed by Sener & Koltun (NeurIPS 2018, "Multi-Task Learning as
 /// Multi-Objective Optimization"): each image `i` of the source is put at the top-left of a 36×36
@@ -45,9 +46,9 @@ public struct MultiMNIST: MultiTaskDataset {
     public var count: Int { source.count }
     public var side: Int { resize == .none ? 36 : 28 }
     public var inputShape: [Int] { [1, side, side] }
-    public var tasks: [TaskTarget] {
-        [TaskTarget(name: "left", kind: .classification(classCount: 10), shape: []),
-         TaskTarget(name: "right", kind: .classification(classCount: 10), shape: [])]
+    public var tasks: [TaskSpec] {
+        [TaskSpec(name: "left", kind: .classification(classes: 10), labelShape: []),
+         TaskSpec(name: "right", kind: .classification(classes: 10), labelShape: [])]
     }
 
     /// The 36×36 canvas of example `index` (values 0…255).

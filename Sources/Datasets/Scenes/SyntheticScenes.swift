@@ -31,12 +31,12 @@ public struct SyntheticScenes: MultiTaskDataset {
     public var count: Int { options.count }
     public var inputShape: [Int] { [3, options.height, options.width] }
 
-    public var tasks: [TaskTarget] {
+    public var tasks: [TaskSpec] {
         let (h, w) = (options.height, options.width)
         return [
-            TaskTarget(name: DenseTaskName.segmentation, kind: .segmentation(classCount: options.classCount), shape: [h, w]),
-            TaskTarget(name: DenseTaskName.depth, kind: .depth, shape: [1, h, w]),
-            TaskTarget(name: DenseTaskName.normals, kind: .normals, shape: [3, h, w]),
+            TaskSpec(name: DenseTaskName.segmentation, kind: .segmentation(classes: options.classCount), labelShape: [h, w]),
+            TaskSpec(name: DenseTaskName.depth, kind: .depth, labelShape: [1, h, w]),
+            TaskSpec(name: DenseTaskName.normals, kind: .normals, labelShape: [3, h, w]),
         ]
     }
 

@@ -24,12 +24,13 @@ public struct DatasetBundle {
                   test: dataset, testIndices: splits.test)
     }
 
-    public var tasks: [TaskTarget] { training.tasks }
+    public var tasks: [TaskSpec] { training.tasks }
     public var inputShape: [Int] { training.inputShape }
 
     /// Checks that the training split is non-empty, that every index lies inside its data set, and
     /// that the validation and test sets have the training set's input shape and tasks (a `val/`
-    /// folder at another resolution, say), naming the data set and what differs.
+    /// folder at another resolution, say), naming the data set and what differs, and that every
+    /// task declares its per-sample label shape.
     public func validate() throws {
         guard !trainingIndices.isEmpty else {
             throw DatasetError.invalidArgument("\(training.name): the training split is empty")
@@ -44,12 +45,18 @@ public struct DatasetBundle {
                                                    + "the training inputs \(training.inputShape)")
             }
             guard dataset.tasks == training.tasks else {
-                throw DatasetError.invalidArgument("\(dataset.name): \(split) tasks \(dataset.tasks.map { "\($0.name) \($0.shape)" }) "
-                                                   + "differ from the training tasks \(training.tasks.map { "\($0.name) \($0.shape)" })")
+                throw DatasetError.invalidArgument("\(dataset.name): \(split) tasks \(Self.listing(dataset.tasks)) "
+                                                   + "differ from the training tasks \(Self.listing(training.tasks))")
             }
         }
+        for task in training.tasks { _ = try training.labelShape(of: task) }
         guard training.inputShape.allSatisfy({ $0 >= 1 }) else {
             throw DatasetError.invalidArgument("\(training.name): inputs have shape \(training.inputShape); every axis needs at least one element")
         }
+    }
+
+    /// "name [shape]" for each task, for messages.
+    static func listing(_ tasks: [TaskSpec]) -> [String] {
+        tasks.map { task in "\(task.name) " + (task.labelShape.map { "\($0)" } ?? "(no label shape)") }
     }
 }

@@ -31,9 +31,9 @@ public final class DatasetTrainingSource: TrainingDataSource {
     private let auxiliary: BatchSampler?
     private let parallel: BatchSampler?
     private var drawn: [BatchKind: Int] = [:]
-    private var streams: [BatchKind: Prefetcher<TandemCore.Batch>] = [:]
-    private let evaluation: [EvaluationSplit: [TandemCore.Batch]]
-    private let placeholder: TandemCore.Batch
+    private var streams: [BatchKind: Prefetcher<Batch>] = [:]
+    private let evaluation: [EvaluationSplit: [Batch]]
+    private let placeholder: Batch
 
     public init(bundle: DatasetBundle, availability: LabelAvailability?,
                 batchSize: Int, evaluationBatchSize: Int, seed: UInt64, prefetchCapacity: Int = 2) throws {
@@ -59,7 +59,7 @@ public final class DatasetTrainingSource: TrainingDataSource {
             auxiliary = nil
             parallel = nil
         }
-        var evaluation: [EvaluationSplit: [TandemCore.Batch]] = [:]
+        var evaluation: [EvaluationSplit: [Batch]] = [:]
         for split in EvaluationSplit.allCases {
             let (dataset, indices) = split == .validation ? (bundle.validation, bundle.validationIndices) : (bundle.test, bundle.testIndices)
             evaluation[split] = try stride(from: 0, to: indices.count, by: evaluationBatchSize).map {
@@ -68,7 +68,7 @@ public final class DatasetTrainingSource: TrainingDataSource {
             }
         }
         self.evaluation = evaluation
-        placeholder = Self.placeholder(for: bundle.training, size: size)
+        placeholder = try Self.placeholder(for: bundle.training, size: size)
     }
 
     deinit { for stream in streams.values { stream.stop() } }
@@ -85,18 +85,18 @@ public final class DatasetTrainingSource: TrainingDataSource {
     }
 
     /// Batch `position` of `kind` (pure: the same batch whenever and on whichever thread it is built).
-    private func produce(_ kind: BatchKind, at position: Int) throws -> TandemCore.Batch {
+    private func produce(_ kind: BatchKind, at position: Int) throws -> Batch {
         let (sampler, source) = sampling(kind)
         return try Self.assemble(bundle.training, indices: sampler.batch(atStep: position), availability: availability, source: source)
     }
 
-    public func nextBatch(_ kind: BatchKind) -> TandemCore.Batch {
+    public func nextBatch(_ kind: BatchKind) -> Batch {
         let position = drawn[kind, default: 0]
         drawn[kind] = position + 1
         guard failure == nil else { return placeholder }
         do {
             if prefetchCapacity == 0 { return try produce(kind, at: position) }
-            let stream: Prefetcher<TandemCore.Batch>
+            let stream: Prefetcher<Batch>
             if let existing = streams[kind] {
                 stream = existing
             } else {
@@ -120,35 +120,33 @@ public final class DatasetTrainingSource: TrainingDataSource {
         }
     }
 
-    public func evaluationBatches(_ split: EvaluationSplit) -> [TandemCore.Batch] { evaluation[split] ?? [] }
+    public func evaluationBatches(_ split: EvaluationSplit) -> [Batch] { evaluation[split] ?? [] }
 
     /// Assembles one batch, keeping only the tasks it has labels for.
     static func assemble(_ dataset: any MultiTaskDataset, indices: [Int], availability: LabelAvailability?,
-                         source: LabelSource?) throws -> TandemCore.Batch {
-        let assembled = try TandemDatasets.Batch(dataset: dataset, indices: indices,
-                                                 availability: source == nil ? nil : availability, source: source)
-        var targets: [String: Tensor] = [:]
-        for task in assembled.labelledTasks { targets[task] = assembled.targetTensor(task) }
-        return TandemCore.Batch(input: assembled.inputTensor(), targets: targets)
+                         source: LabelSource?) throws -> Batch {
+        try SampleBatch(dataset: dataset, indices: indices, availability: source == nil ? nil : availability, source: source).trainingBatch
     }
 
     /// A batch of the data set's shapes with every task labelled by a valid constant (class 0,
-    /// depth 1, normal (0, 0, 1)) — only ever trained on for the one step after which the run stops.
-    static func placeholder(for dataset: any MultiTaskDataset, size: Int) -> TandemCore.Batch {
+    /// depth 1, normal (0, 0, 1), regression 0) — only ever trained on for the one step after which
+    /// the run stops.
+    static func placeholder(for dataset: any MultiTaskDataset, size: Int) throws -> Batch {
         var targets: [String: Tensor] = [:]
         for task in dataset.tasks {
-            let shape = [size] + task.shape
+            let labelShape = try dataset.labelShape(of: task)
+            let shape = [size] + labelShape
             switch task.kind {
-            case .classification, .segmentation: targets[task.name] = Tensor.zeros(shape)
+            case .classification, .segmentation, .regression: targets[task.name] = Tensor.zeros(shape)
             case .depth: targets[task.name] = Tensor(shape: shape, scalars: [Float](repeating: 1, count: shape.reduce(1, *)))
             case .normals:
-                let plane = task.shape.dropFirst().reduce(1, *)
+                let plane = labelShape.dropFirst().reduce(1, *)
                 var scalars = [Float](repeating: 0, count: shape.reduce(1, *))
                 for sample in 0..<size { for p in 0..<plane { scalars[(sample * 3 + 2) * plane + p] = 1 } }
                 targets[task.name] = Tensor(shape: shape, scalars: scalars)
             }
         }
-        return TandemCore.Batch(input: Tensor.zeros([size] + dataset.inputShape), targets: targets)
+        return Batch(input: Tensor.zeros([size] + dataset.inputShape), targets: targets)
     }
 
     private func stopStreams() {
@@ -172,17 +170,5 @@ public final class DatasetTrainingSource: TrainingDataSource {
         stopStreams()
         drawn = restored
         failure = nil
-    }
-}
-
-extension TargetKind {
-    /// The trainer's task kind (which fixes loss and metrics) for this kind of label.
-    public var taskKind: TaskKind {
-        switch self {
-        case let .classification(classCount): return .classification(classes: classCount)
-        case let .segmentation(classCount): return .segmentation(classes: classCount)
-        case .depth: return .depth
-        case .normals: return .normals
-        }
     }
 }

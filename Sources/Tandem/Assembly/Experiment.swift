@@ -51,10 +51,11 @@ public final class Experiment {
 
         let available = bundle.tasks.map(\.name)
         tasks = try recipe.tasks.map { choice in
-            guard let target = bundle.tasks.first(where: { $0.name == choice.name }) else {
+            guard var task = bundle.tasks.first(where: { $0.name == choice.name }) else {
                 throw RecipeError(location: choice.location, message: NameSuggestion.unknown("task of \(recipe.dataset.name)", choice.name, valid: available))
             }
-            return TaskSpec(name: choice.name, kind: target.kind.taskKind, role: choice.role)
+            task.role = choice.role
+            return task
         }
 
         let model: any MultiTaskModel

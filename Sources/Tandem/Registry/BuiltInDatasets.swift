@@ -64,7 +64,43 @@ extension Registry {
                      layouts: { options in options.text("layout") == "auto-lambda" ? .cityscapesAutoLambda : .cityscapes(classCount: options.integer("classes")!) },
                      extra: [OptionSpec("classes", .integer(7...19), default: .integer(7), "semantic classes (MTAN label_7 or label_19)"),
                              OptionSpec("layout", .choice(["mtan", "auto-lambda"]), default: .text("mtan"), "folder layout")]),
+            cifar100Domains,
         ]
+    }
+
+    /// CIFAR-100's binary files as 20 five-way domain tasks: `ROOT/train.bin` for training (less an
+    /// optional seeded validation hold-out), `ROOT/test.bin` for testing (and for validation when
+    /// nothing is held out, as the Auto-λ code evaluates).
+    static var cifar100Domains: DatasetEntry {
+        DatasetEntry(description: ComponentDescription(
+            name: "cifar100-domains", kind: .dataset,
+            summary: "CIFAR-100 (binary version, ROOT/{train,test}.bin) as 20 domains, one per coarse class, each a 5-way task over its fine classes (Auto-λ / IAL multi-domain setting). Tasks: aquatic_mammals, fish, … vehicles_2.",
+            reference: "Krizhevsky 2009; Liu et al. (Auto-λ), TMLR 2022; docs/datasets.md",
+            options: [
+                OptionSpec("root", .text, default: nil, "the folder holding train.bin and test.bin (cifar-100-binary/), relative to the recipe", required: true),
+                OptionSpec("validation", .integer(0...49_999), default: .integer(0),
+                           "training images held out for validation (seeded); 0: test.bin is both validation and test, as the Auto-λ code evaluates"),
+                OptionSpec("limit", .integer(0...10_000_000), default: .integer(0), "use only the first N remaining training images (0: all)"),
+                OptionSpec("seed", .integer(0...Int.max), default: .integer(0), "seed of the validation hold-out"),
+            ])) { options, folder in
+            let text = options.text("root")!
+            let root = URL(fileURLWithPath: text.hasPrefix("/") ? text : (folder as NSString).appendingPathComponent(text))
+            let train = try CIFAR100Domains(file: root.appendingPathComponent("train.bin"), name: "cifar100-domains/train")
+            let test = try CIFAR100Domains(file: root.appendingPathComponent("test.bin"), name: "cifar100-domains/test")
+            let held = options.integer("validation")!, limit = options.integer("limit")!
+            guard held < train.count else {
+                throw CommandError("cifar100-domains: validation: \(held) leaves no training images of the \(train.count) in \(root.appendingPathComponent("train.bin").path)")
+            }
+            let splits = try DatasetSplits.random(count: train.count, trainCount: train.count - held, validationCount: held, testCount: 0,
+                                                  seed: UInt64(options.integer("seed")!))
+            let trainIndices = limit > 0 ? Array(splits.train.prefix(limit)) : splits.train
+            let all = Array(0..<test.count)
+            return held > 0
+                ? DatasetBundle(training: train, trainingIndices: trainIndices, validation: train, validationIndices: splits.validation,
+                                test: test, testIndices: all)
+                : DatasetBundle(training: train, trainingIndices: trainIndices, validation: test, validationIndices: all,
+                                test: test, testIndices: all)
+        }
     }
 
     /// A preprocessed per-sample .npy dataset: `train` folder for training; the `val` folder split
@@ -99,7 +135,7 @@ extension Registry {
 public struct MaterializedDataset: MultiTaskDataset {
     public let name: String
     public let inputShape: [Int]
-    public let tasks: [TaskTarget]
+    public let tasks: [TaskSpec]
     private let examples: [Example]
 
     public init(_ source: SyntheticScenes) throws {

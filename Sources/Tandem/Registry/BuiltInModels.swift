@@ -27,6 +27,23 @@ extension Registry {
                 })
             },
             ModelEntry(description: ComponentDescription(
+                name: "vgg16", kind: .model,
+                summary: "VGG-16 with hard sharing for multi-domain classification (CIFAR-100 domains): the 13 conv3×3–batch-norm–ReLU layers shared, global average pooling, one linear head per task (14.72 M shared parameters at width 1).",
+                reference: "Auto-λ (Liu et al., TMLR 2022) and IAL (Li et al., 2024) CIFAR-100 setting; docs/models.md",
+                options: [
+                    OptionSpec("width", .number(0.01...4), default: .number(1), "channel multiplier (1 = VGG-16's 64…512 channels; 0.125 for quick runs)"),
+                ])) { options, tasks, inputShape in
+                guard inputShape.count == 3, inputShape[1] % 16 == 0, inputShape[2] % 16 == 0, inputShape[1] > 0, inputShape[2] > 0 else {
+                    throw CommandError("vgg16 needs C×H×W inputs with H and W divisible by 16 (CIFAR's 3×32×32), the dataset gives \(inputShape)")
+                }
+                return VGG16Classifier(heads: try tasks.map { task in
+                    guard case let .classification(classes) = task.kind else {
+                        throw CommandError("vgg16 predicts one class per image; task \(task.name) is not a classification task")
+                    }
+                    return (task: task.name, classes: classes)
+                }, width: options.number("width")!, inputChannels: inputShape[0])
+            },
+            ModelEntry(description: ComponentDescription(
                 name: "mlp", kind: .model,
                 summary: "Multi-layer perceptron: shared Linear–ReLU trunk, one Linear stack per task (inputs flattened).",
                 reference: "—",

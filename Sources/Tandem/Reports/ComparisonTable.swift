@@ -25,6 +25,9 @@ public struct ComparisonTable: Equatable {
         case task(String)
         case deltaOverMetrics
         case deltaOverTasks
+        /// `TaskSummary`'s mean over the tasks and mean of the worst ones.
+        case summaryMean
+        case summaryWorst
     }
 
     public struct Row: Equatable {
@@ -42,6 +45,10 @@ public struct ComparisonTable: Equatable {
         public var chosenSetting: String?
         /// The columns in which this row holds the best value.
         public var best: Set<Column>
+        /// With `ReportOptions.taskSummary`: the metric's mean over the table's tasks, and the mean
+        /// of the worst tasks, each over the row's seeds.
+        public var summaryMean: SampleSummary? = nil
+        public var summaryWorst: SampleSummary? = nil
     }
 
     /// The split the values come from: `test` when every cell has it, else `validation`.
@@ -55,6 +62,8 @@ public struct ComparisonTable: Equatable {
     public var trivialRow: Row?
     /// Sentences printed under the table: what the columns mean and anything left out.
     public var notes: [String]
+    /// The derived mean / worst-K columns, when the report asks for them.
+    public var taskSummary: TaskSummary?
 
     /// Metrics that rescale another one (`absError100` = 100 × `absError`): a relative improvement
     /// is scale-free, so counting them would weigh their metric twice in Δ_MTL.
@@ -188,6 +197,12 @@ public struct ComparisonTable: Equatable {
             }
         }
         if !deltaProblems.isEmpty { notes.append("Δ_MTL could not be computed for \(deltaProblems.joined(separator: "; ")).") }
+        if let summary = options.taskSummary {
+            let summaryNotes = ComparisonTable.summarise(summary, rows: &rows, trivialRow: &trivialRow, groups: matrixGroups,
+                                                         tasks: taskColumns.map(\.task), baselineMeans: baselineMeans,
+                                                         reference: reference, split: split)
+            notes += summaryNotes
+        }
         notes.append("time/step: measured wall-clock seconds per training step, mean ± \(spread.label) over the seeds; "
                      + "not ranked, as it varies with the machine's load.")
 
@@ -204,6 +219,11 @@ public struct ComparisonTable: Equatable {
         }
         mark(.deltaOverMetrics, value: { $0.deltaOverMetrics?.mean }, higherIsBetter: true)
         mark(.deltaOverTasks, value: { $0.deltaOverTasks?.mean }, higherIsBetter: true)
+        if let summary = options.taskSummary, let direction = ReportMetrics.direction(of: summary.metric) {
+            mark(.summaryMean, value: { $0.summaryMean?.mean }, higherIsBetter: direction == .higherIsBetter)
+            mark(.summaryWorst, value: { $0.summaryWorst?.mean }, higherIsBetter: direction == .higherIsBetter)
+        }
+        self.taskSummary = options.taskSummary
         self.split = split
         self.spread = spread
         self.taskColumns = taskColumns
@@ -238,6 +258,44 @@ public struct ComparisonTable: Equatable {
         }
     }
 
+    /// Fills the `TaskSummary` columns of `rows` (per cell, then over seeds) and of the trivial
+    /// row; returns the notes that explain them, with the single-task baselines' values (from
+    /// their seed means) when every task has one.
+    static func summarise(_ summary: TaskSummary, rows: inout [Row], trivialRow: inout Row?, groups: [CellGroup], tasks: [String],
+                          baselineMeans: [String: [String: Double]], reference: [String: [String: Double]], split: String) -> [String] {
+        let titles = summary.titles(taskCount: tasks.count)
+        var notes = ["\(titles.mean): per cell the mean \(split) \(summary.metric) over the table's \(tasks.count) tasks; "
+                     + "\(titles.worst): the mean over the \(summary.worst) tasks with the worst \(summary.metric) in that cell; "
+                     + "both then mean ± spread over the row's seeds (report option task_summary)."]
+        var missing: [String] = []
+        for (index, group) in groups.enumerated() where index < rows.count {
+            var means: [Double] = [], worsts: [Double] = []
+            for cell in group.cells {
+                if let values = summary.values(of: cell.metrics(split: split), tasks: tasks) {
+                    means.append(values.mean)
+                    worsts.append(values.worst)
+                } else {
+                    missing.append(cell.identifier)
+                }
+            }
+            rows[index].summaryMean = SampleSummary(means)
+            rows[index].summaryWorst = SampleSummary(worsts)
+        }
+        if !missing.isEmpty {
+            notes.append("\(titles.mean) and \(titles.worst) leave out \(missing.joined(separator: ", ")): "
+                         + (tasks.count < summary.worst ? "the table has fewer than \(summary.worst) tasks." : "a task without a finite \(summary.metric)."))
+        }
+        if trivialRow != nil, let values = summary.values(of: reference, tasks: tasks) {
+            trivialRow!.summaryMean = SampleSummary([values.mean])
+            trivialRow!.summaryWorst = SampleSummary([values.worst])
+        }
+        let single = baselineMeans.filter { tasks.contains($0.key) }.compactMapValues { $0[summary.metric].map { [summary.metric: $0] } }
+        if single.count == tasks.count, let values = summary.values(of: single, tasks: tasks) {
+            notes.append(String(format: "single-task baselines (each task's seed mean): \(titles.mean) %.4f, \(titles.worst) %.4f.", values.mean, values.worst))
+        }
+        return notes
+    }
+
     // MARK: Rendering
 
     var hasChosenSettings: Bool { rows.contains { $0.chosenSetting != nil } }
@@ -248,7 +306,12 @@ public struct ComparisonTable: Equatable {
             (column.task, ComparisonTable.decimals(forMagnitude: (rows + baselineRows).compactMap { $0.headlines[column.task]?.mean.magnitude }.max() ?? 0))
         })
         let chosen = hasChosenSettings
-        var grid = [["row"] + (chosen ? ["chosen on validation"] : []) + ["seeds"] + taskColumns.map(\.title)
+        let shownTasks = (taskSummary?.taskColumns ?? true) ? taskColumns : []
+        let summaryTitles = taskSummary.map { $0.titles(taskCount: taskColumns.count) }
+        let summaryDecimals = ComparisonTable.decimals(forMagnitude: (rows + (trivialRow.map { [$0] } ?? []))
+            .compactMap { $0.summaryMean?.mean.magnitude }.max() ?? 0)
+        var grid = [["row"] + (chosen ? ["chosen on validation"] : []) + ["seeds"] + shownTasks.map(\.title)
+                    + (summaryTitles.map { [$0.mean, $0.worst] } ?? [])
                     + ["Δ_MTL metrics %", "Δ_MTL tasks %", "time/step"]]
         for row in rows + (trivialRow.map { [$0] } ?? []) {
             func text(_ value: String?, _ column: Column) -> String {
@@ -257,7 +320,9 @@ public struct ComparisonTable: Equatable {
             }
             let isTrivial = row.label == "trivial predictor" && row.seeds.isEmpty
             grid.append([row.label] + (chosen ? [row.chosenSetting ?? "—"] : []) + [isTrivial ? "—" : "\(row.seeds.count)"]
-                + taskColumns.map { text(row.headlines[$0.task]?.formatted(decimals: decimals[$0.task]!, spread: spread), .task($0.task)) }
+                + shownTasks.map { text(row.headlines[$0.task]?.formatted(decimals: decimals[$0.task]!, spread: spread), .task($0.task)) }
+                + (summaryTitles == nil ? [] : [text(row.summaryMean?.formatted(decimals: summaryDecimals, spread: spread), .summaryMean),
+                                                text(row.summaryWorst?.formatted(decimals: summaryDecimals, spread: spread), .summaryWorst)])
                 + [text(row.deltaOverMetrics?.formatted(decimals: 2, signed: true, spread: spread), .deltaOverMetrics),
                    text(row.deltaOverTasks?.formatted(decimals: 2, signed: true, spread: spread), .deltaOverTasks),
                    ComparisonTable.seconds(row.secondsPerStep, spread: spread)])

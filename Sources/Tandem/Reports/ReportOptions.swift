@@ -10,6 +10,7 @@ import Foundation
 ///   last_evaluations: 5        # each cell's metrics = the mean of its last 5 evaluations
 ///   drop_worst_seeds: 1        # per row, leave out the seed with the worst validation criterion
 ///   tuned: [strategy.k]        # per method, keep the setting with the best validation criterion
+///   task_summary: {metric: accuracy, worst: 5, task_columns: false}   # mean and worst-5 over the tasks
 /// ```
 public struct ReportOptions: Codable, Equatable, Sendable {
     public enum Spread: String, Codable, Sendable, CaseIterable {
@@ -31,12 +32,17 @@ public struct ReportOptions: Codable, Equatable, Sendable {
     /// Matrix axes tuned on validation: rows that differ only in these (and the seed) are one method,
     /// and the report keeps the setting with the lowest mean validation error.
     public var tuned: [String]
+    /// When set, two derived columns: the mean of one metric over the table's tasks and the mean
+    /// of its worst K tasks (`TaskSummary`), e.g. mean and worst-5 accuracy over 20 domains.
+    public var taskSummary: TaskSummary?
 
-    public init(spread: Spread = .standardDeviation, lastEvaluations: Int? = nil, dropWorstSeeds: Int = 0, tuned: [String] = []) {
+    public init(spread: Spread = .standardDeviation, lastEvaluations: Int? = nil, dropWorstSeeds: Int = 0, tuned: [String] = [],
+                taskSummary: TaskSummary? = nil) {
         self.spread = spread
         self.lastEvaluations = lastEvaluations
         self.dropWorstSeeds = dropWorstSeeds
         self.tuned = tuned
+        self.taskSummary = taskSummary
     }
 
     /// Reads a suite file's `report:` section; `axes` are the suite's matrix axes (tuned ones must be among them).
@@ -59,6 +65,7 @@ public struct ReportOptions: Codable, Equatable, Sendable {
                 return axis
             }
         }
+        options.taskSummary = try reader.optional("task_summary").map(TaskSummary.read)
         try reader.finish()
         return options
     }

@@ -114,7 +114,7 @@ final class LabelCorruptionTests: XCTestCase {
     func testClassificationLabelsAreReplacedByOtherClasses() {
         var target = FloatArray(shape: [1000], scalars: (0..<1000).map { Float($0 % 10) })
         var generator = SeedDerivation.generator(0, index: 0, salt: .labelCorruption)
-        LabelCorruption.replaceLabels(fraction: 1).apply(to: &target, kind: .classification(classCount: 10), generator: &generator)
+        LabelCorruption.replaceLabels(fraction: 1).apply(to: &target, kind: .classification(classes: 10), generator: &generator)
         XCTAssertTrue(zip(target.scalars, (0..<1000).map { Float($0 % 10) }).allSatisfy { $0 != $1 && $0 >= 0 && $0 < 10 })
     }
 }

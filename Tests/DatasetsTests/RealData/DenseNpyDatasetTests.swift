@@ -28,7 +28,7 @@ final class DenseNpyDatasetTests: TemporaryDirectoryTestCase {
         let dataset = try DenseNpyDataset(root: directory, split: "val", layout: .nyuv2)
         XCTAssertEqual(dataset.count, 3)
         XCTAssertEqual(dataset.inputShape, [3, h, w])
-        XCTAssertEqual(dataset.tasks.map(\.shape), [[h, w], [1, h, w], [3, h, w]])
+        XCTAssertEqual(dataset.tasks.map(\.labelShape), [[h, w], [1, h, w], [3, h, w]])
         let example = try dataset.example(at: 2)
         // Input channel c, pixel p comes from image[p * 3 + c].
         XCTAssertEqual(example.input.scalars[0 * h * w + 7], Float(7 * 3 + 0 + 2) / 100)

@@ -85,12 +85,12 @@ final class SamplingTests: XCTestCase {
         let availability = try LabelAvailability(trainingIndices: Array(0..<10), primaryTasks: ["segmentation"],
                                                  auxiliaryTasks: ["depth", "normals"], parallelFraction: 0.3, seed: 0)
         let parallel = availability.parallelIndices
-        let auxiliaryBatch = try Batch(dataset: scenes, indices: parallel, availability: availability, source: .auxiliary)
+        let auxiliaryBatch = try SampleBatch(dataset: scenes, indices: parallel, availability: availability, source: .auxiliary)
         XCTAssertFalse(auxiliaryBatch.hasLabels("segmentation"))
         XCTAssertNil(auxiliaryBatch.targetTensor("segmentation"))
         XCTAssertTrue(auxiliaryBatch.targets["segmentation"]!.scalars.allSatisfy { $0 == -1 })
         XCTAssertEqual(auxiliaryBatch.labelledTasks, ["depth", "normals"])
-        let parallelBatch = try Batch(dataset: scenes, indices: parallel, availability: availability, source: .parallel)
+        let parallelBatch = try SampleBatch(dataset: scenes, indices: parallel, availability: availability, source: .parallel)
         XCTAssertEqual(parallelBatch.labelledTasks, ["depth", "normals", "segmentation"])
         XCTAssertEqual(parallelBatch.input.shape, [3, 3, 8, 12])
         XCTAssertEqual(parallelBatch.targetTensor("depth")?.shape, [3, 1, 8, 12])
@@ -99,13 +99,13 @@ final class SamplingTests: XCTestCase {
         XCTAssertEqual(Array(parallelBatch.targets["segmentation"]!.scalars.prefix(96)), first.targets["segmentation"]!.scalars)
         // Mixed batch: a sample outside the parallel set has no primary label even from `.parallel`.
         let outside = (0..<10).first { !availability.isParallel($0) }!
-        let mixed = try Batch(dataset: scenes, indices: [parallel[0], outside], availability: availability, source: .parallel)
+        let mixed = try SampleBatch(dataset: scenes, indices: [parallel[0], outside], availability: availability, source: .parallel)
         XCTAssertEqual(mixed.labelled["segmentation"], [true, false])
         XCTAssertTrue(mixed.targets["segmentation"]!.scalars[96...].allSatisfy { $0 == -1 })
-        let plain = try Batch(dataset: scenes, indices: [0, 1])
+        let plain = try SampleBatch(dataset: scenes, indices: [0, 1])
         XCTAssertEqual(plain.labelledTasks, ["depth", "normals", "segmentation"])
-        XCTAssertThrowsError(try Batch(dataset: scenes, indices: [0], availability: availability))
-        XCTAssertThrowsError(try Batch(dataset: scenes, indices: [10]))
+        XCTAssertThrowsError(try SampleBatch(dataset: scenes, indices: [0], availability: availability))
+        XCTAssertThrowsError(try SampleBatch(dataset: scenes, indices: [10]))
     }
 }
 
@@ -115,10 +115,10 @@ final class PrefetcherTests: XCTestCase {
     func testDeliversItemsInOrderWithTheSameValuesAsDirectCalls() throws {
         let scenes = try SyntheticScenes(options: SyntheticScenesOptions(count: 20, height: 8, width: 12, seed: 2))
         let sampler = try BatchSampler(indices: Array(0..<20), batchSize: 3, seed: 1)
-        let prefetcher = Prefetcher(count: 10, capacity: 2) { step in try Batch(dataset: scenes, indices: sampler.batch(atStep: step)) }
+        let prefetcher = Prefetcher(count: 10, capacity: 2) { step in try SampleBatch(dataset: scenes, indices: sampler.batch(atStep: step)) }
         for step in 0..<10 {
             let batch = try prefetcher.next()
-            XCTAssertEqual(batch, try Batch(dataset: scenes, indices: sampler.batch(atStep: step)))
+            XCTAssertEqual(batch, try SampleBatch(dataset: scenes, indices: sampler.batch(atStep: step)))
         }
         XCTAssertNil(try prefetcher.next())
     }

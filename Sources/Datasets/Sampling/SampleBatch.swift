@@ -1,10 +1,14 @@
 import TandemCore
 
-/// A mini-batch: stacked inputs and, per task, stacked labels plus which samples carry them.
+/// The samples a sampler drew, assembled: their data-set indices, stacked inputs and, per task,
+/// stacked labels plus which samples carry them. The trainer consumes its `trainingBatch` (a core
+/// `Batch` of tensors holding only the tasks labelled in it); this type keeps what the data
+/// pipeline knows on top of that — which samples, from which label set, labelled or not.
 ///
-/// A sample without a label for a task has that task's ignore value in every element (−1 for class
-/// labels, 0 for depth and normals), so masked losses and metrics skip it without extra inputs.
-public struct Batch: Equatable, Sendable {
+/// A sample without a label for a task has that task's `TaskKind.ignoreValue` in every element
+/// (−1 for class labels, 0 for depth and normals), so masked losses and metrics skip it without
+/// extra inputs.
+public struct SampleBatch: Equatable, Sendable {
     /// The data-set indices of the samples.
     public let indices: [Int]
     /// The set the batch was drawn from, if label availability applies.
@@ -34,6 +38,14 @@ public struct Batch: Equatable, Sendable {
         return target.tensor()
     }
 
+    /// The trainer's view: the input tensor and the target tensors of the tasks labelled in this
+    /// batch (a task no sample carries is left out, as `Batch` expects).
+    public var trainingBatch: Batch {
+        var tensors: [String: Tensor] = [:]
+        for task in labelledTasks { tensors[task] = targetTensor(task) }
+        return Batch(input: inputTensor(), targets: tensors)
+    }
+
     /// Assembles the batch of `indices` from `dataset`; with `availability` and `source`, labels a
     /// sample does not have in that setting are replaced by ignore values.
     public init(dataset: any MultiTaskDataset, indices: [Int], availability: LabelAvailability? = nil,
@@ -46,14 +58,23 @@ public struct Batch: Equatable, Sendable {
         var targets: [String: FloatArray] = [:]
         var labelled: [String: [Bool]] = [:]
         for task in dataset.tasks {
+            let shape = try dataset.labelShape(of: task)
             var parts: [FloatArray] = []
             var flags: [Bool] = []
             for (position, example) in examples.enumerated() {
-                guard let target = example.targets[task.name], target.shape == task.shape else {
-                    throw DatasetError.invalidArgument("\(dataset.name): example \(indices[position]) lacks a \(task.shape) label for task \(task.name)")
+                guard let target = example.targets[task.name], target.shape == shape else {
+                    throw DatasetError.invalidArgument("\(dataset.name): example \(indices[position]) lacks a \(shape) label for task \(task.name)")
                 }
                 let has = availability.map { $0.labelledTasks(of: indices[position], drawnFrom: source!).contains(task.name) } ?? true
-                parts.append(has ? target : FloatArray(shape: task.shape, repeating: task.kind.ignoreValue))
+                if has {
+                    parts.append(target)
+                } else {
+                    guard let ignore = task.kind.ignoreValue else {
+                        throw DatasetError.invalidArgument("\(dataset.name): task \(task.name) (\(task.kind)) has no ignore value, "
+                                                           + "so example \(indices[position]) cannot be left unlabelled")
+                    }
+                    parts.append(FloatArray(shape: shape, repeating: ignore))
+                }
                 flags.append(has)
             }
             targets[task.name] = FloatArray.stack(parts)
