@@ -39,13 +39,26 @@ struct Train: ParsableCommand {
         }
         let total = experiment.trainer.configuration.steps
         let bar = ProgressLine(total: total, enabled: !quiet, plainEvery: progressEvery ?? max(1, min(100, total / 10)))
+        // Transfer learning: the pre-training phase gets its own line, ended when fine-tuning starts.
+        var phaseBar: ProgressLine? = nil
         let result: Experiment.Result
         do {
-            result = try experiment.run(resume: resume) { record in bar.update(record) }
+            result = try experiment.run(resume: resume, progress: { record in
+                if let ended = phaseBar { ended.finish(); phaseBar = nil; bar.restart() }
+                bar.update(record)
+            }, pretrainingProgress: { [quiet, progressEvery] phase in
+                let steps = phase.trainer.configuration.steps
+                if !quiet { FileHandle.standardError.write(Data("pre-training phase: \(phase.outputFolder.path)\n".utf8)) }
+                let line = ProgressLine(total: steps, enabled: !quiet, plainEvery: progressEvery ?? max(1, min(100, steps / 10)))
+                phaseBar = line
+                return { record in line.update(record) }
+            })
         } catch {
+            phaseBar?.finish()
             bar.finish()
             throw runError(error)
         }
+        phaseBar?.finish()
         bar.finish()
         print("run: \(experiment.outputFolder.path)")
         for split in ["validation", "test"] {
@@ -84,7 +97,7 @@ final class ProgressLine {
     let enabled: Bool
     let terminal: Bool
     let plainEvery: Int
-    let started = Date()
+    var started = Date()
     var first: Int?
     var lastDraw = Date.distantPast
 
@@ -115,6 +128,12 @@ final class ProgressLine {
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         let line = String(format: "\r%@ %d/%d  %@  %.1f step/s  ETA %@ ", bar, done, total, losses, rate, ProgressLine.clock(eta))
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Measures speed and ETA from now (after a phase that ran before the first step of this line).
+    func restart() {
+        started = Date()
+        first = nil
     }
 
     func finish() { if enabled && terminal { FileHandle.standardError.write(Data("\n".utf8)) } }

@@ -186,7 +186,7 @@ final class TaskMetaTransferTrainingTests: XCTestCase {
             let cells = try suite.cells()
             XCTAssertFalse(cells.isEmpty, file)
             for cell in cells {
-                let recipe = try Recipe.load(suite.recipePath, overrides: cell.overrides)
+                let recipe = try Recipe.load(cell.recipePath, overrides: cell.overrides)
                 XCTAssertNoThrow(try Experiment.check(recipe), "\(file): \(cell.identifier)")
             }
         }

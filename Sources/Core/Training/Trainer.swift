@@ -59,13 +59,14 @@ public final class Trainer {
     public var epoch: Int { step / max(1, data.stepsPerEpoch) }
     var primaryTasks: [String] { tasks.filter { $0.role == .primary }.map(\.name) }
 
-    /// Runs until `configuration.steps`, evaluating as configured; `progress` sees every record.
+    /// Runs until `configuration.steps` (or until early stopping ends it, `hasStoppedEarly`),
+    /// evaluating as configured; `progress` sees every record.
     @discardableResult
     public func run(progress: ((StepRecord) -> Void)? = nil, afterStep: ((Trainer) throws -> Void)? = nil) throws -> [String: [String: [String: Double]]] {
         if let url = configuration.recordsURL, recordsWriter == nil {
             recordsWriter = try JSONLinesWriter(url: url, truncatingTo: step)
         }
-        while step < configuration.steps {
+        while step < configuration.steps && !hasStoppedEarly {
             let record = try trainStep()
             try recordsWriter?.write(record)
             progress?(record)
@@ -76,6 +77,13 @@ public final class Trainer {
         }
         if history.last?.step != step { try evaluateNow() }
         return configuration.selection.selectedMetrics(from: history)
+    }
+
+    /// Whether early stopping (`configuration.patience`) has ended the run: the last `patience`
+    /// evaluations all came after the best one (the first evaluation with the lowest validation error).
+    public var hasStoppedEarly: Bool {
+        guard let patience = configuration.patience, let best = ModelSelection.best.select(from: history).first else { return false }
+        return history.count - 1 - best >= patience
     }
 
     /// Evaluates on validation and test and appends to `history`.

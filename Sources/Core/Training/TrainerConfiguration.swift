@@ -18,10 +18,14 @@ public struct TrainerConfiguration {
     public var recordsURL: URL?
     /// Tasks whose heads never step (they still pass gradients to the encoder).
     public var frozenHeads: Set<String>
+    /// Early stopping: the run ends once this many evaluations in a row have not lowered the best
+    /// validation error (nil: it runs to `steps`). Decided from the evaluation history alone, so a
+    /// resumed run stops where the uninterrupted one did.
+    public var patience: Int?
 
     public init(steps: Int, labelSchedule: LabelSchedule = .full, evaluateEvery: Int? = nil,
                 selection: ModelSelection = .last, selectionCriterion: SelectionCriterion = .primaryLoss,
-                batchNormMomentum: Float = 0.1, recordsURL: URL? = nil, frozenHeads: Set<String> = []) {
+                batchNormMomentum: Float = 0.1, recordsURL: URL? = nil, frozenHeads: Set<String> = [], patience: Int? = nil) {
         self.steps = steps
         self.labelSchedule = labelSchedule
         self.evaluateEvery = evaluateEvery
@@ -30,6 +34,7 @@ public struct TrainerConfiguration {
         self.batchNormMomentum = batchNormMomentum
         self.recordsURL = recordsURL
         self.frozenHeads = frozenHeads
+        self.patience = patience
     }
 }
 

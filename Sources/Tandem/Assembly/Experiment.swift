@@ -12,10 +12,19 @@ public final class Experiment {
     public let outputFolder: URL
     /// The trainer's data source (its `failure` stops the run).
     public let data: DatasetTrainingSource
+    /// The registry the experiment was assembled from (a `pretraining:` phase is assembled from it too).
+    public let registry: Registry
+    /// Whether the run keeps the encoder of its best validation evaluation in `bestEncoderURL`
+    /// (the pre-training phase of transfer learning does).
+    public let keepsBestEncoder: Bool
 
     public var recordsURL: URL { outputFolder.appendingPathComponent("records.jsonl") }
     public var checkpointURL: URL { outputFolder.appendingPathComponent("checkpoint.tandem") }
     public var resultURL: URL { outputFolder.appendingPathComponent("result.json") }
+    /// The pre-training phase's run folder (recipes with `pretraining:`).
+    public var pretrainingFolder: URL { outputFolder.appendingPathComponent("pretraining") }
+    /// The encoder of the best validation evaluation, when `keepsBestEncoder`.
+    public var bestEncoderURL: URL { outputFolder.appendingPathComponent("best-encoder.tandem") }
 
     /// Checks a recipe's component names and options against `registry` without building anything
     /// (suites check every cell this way before the first one runs).
@@ -30,14 +39,17 @@ public final class Experiment {
         guard let strategyEntry = registry.strategies[recipe.strategy.name] else {
             throw RecipeError(location: recipe.strategy.location, message: NameSuggestion.unknown("strategy", recipe.strategy.name, valid: registry.strategyNames))
         }
+        if let phase = try recipe.pretrainingRecipe() { try check(phase, registry: registry) }
         return (try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name),
                 try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name),
                 try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name,
                                   environment: registry.optionEnvironment(tasks: recipe.tasks.map(\.name))))
     }
 
-    public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil) throws {
+    public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil, keepsBestEncoder: Bool = false) throws {
         self.recipe = recipe
+        self.registry = registry
+        self.keepsBestEncoder = keepsBestEncoder
         let (datasetOptions, modelOptions, strategyOptions) = try Experiment.check(recipe, registry: registry)
         let recipeFolder = URL(fileURLWithPath: recipe.file).deletingLastPathComponent().path
         // `check` has verified that the names exist.
@@ -98,7 +110,7 @@ public final class Experiment {
         let configuration = TrainerConfiguration(steps: totalSteps, labelSchedule: schedule, evaluateEvery: recipe.evaluateEvery,
                                                  selection: recipe.selection, selectionCriterion: criterion,
                                                  recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"),
-                                                 frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)))
+                                                 frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)), patience: recipe.patience)
         let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
                                          heads: recipe.headsOptimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
                                          strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch))
@@ -185,8 +197,15 @@ public final class Experiment {
     /// killed checkpoint writers are removed. A training batch that cannot be read stops the run
     /// with the data error, before the step it spoiled is checkpointed. File-system problems are
     /// reported as `CommandError`s naming the path and the reason.
+    ///
+    /// A recipe with `pretraining:` first runs its pre-training phase into `pretrainingFolder`
+    /// (resumed or started afresh as this run is; skipped when this run resumes from its own
+    /// checkpoint) and starts from that phase's best encoder (`PretrainingPhase.swift`);
+    /// `pretrainingProgress` is handed the phase's experiment and returns the progress callback
+    /// for its steps.
     @discardableResult
-    public func run(resume: Bool = false, progress: ((StepRecord) -> Void)? = nil) throws -> Result {
+    public func run(resume: Bool = false, progress: ((StepRecord) -> Void)? = nil,
+                    pretrainingProgress: ((Experiment) -> ((StepRecord) -> Void)?)? = nil) throws -> Result {
         do { try FileProblem.makeFolder(outputFolder) }
         catch { throw CommandError("cannot create the run folder \(outputFolder.path): \(error)") }
         // One writer per run folder, whoever starts it (a suite's child, a Slurm task, `tandem train`).
@@ -197,8 +216,15 @@ public final class Experiment {
             let saved = try Checkpoint.read(from: checkpointURL)
             try checkSameRecipe(saved)
             try trainer.restore(from: saved, source: checkpointURL.path)
-        } else if !resume {
-            try? FileManager.default.removeItem(at: recordsURL)
+            try keepBestEncoderIfNew()
+        } else {
+            if !resume { try? FileManager.default.removeItem(at: recordsURL) }
+            if let phase = try recipe.pretrainingRecipe() {
+                let pretraining = try Experiment(recipe: phase, registry: registry, outputFolder: pretrainingFolder, keepsBestEncoder: true)
+                try pretraining.run(resume: resume, progress: pretrainingProgress?(pretraining))
+                let encoder = try pretraining.bestEncoder()
+                try trainer.initializeEncoder(parameters: encoder.parameters, buffers: encoder.buffers, source: pretraining.bestEncoderURL.path)
+            }
         }
         var seconds = 0.0, timed = 0
         let every = recipe.checkpointEvery
@@ -211,6 +237,7 @@ public final class Experiment {
             }, afterStep: { [checkpointURL, data, recipe] trainer in
                 // A batch that could not be read was replaced for this one step: stop before saving it.
                 if let failure = data.failure { throw failure }
+                try self.keepBestEncoderIfNew()
                 if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
                     try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
                 }
@@ -219,6 +246,7 @@ public final class Experiment {
             if let failure = data.failure { throw CommandError("training stopped: \(failure)") }
             throw error
         }
+        try keepBestEncoderIfNew()
         try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
@@ -242,8 +270,9 @@ public final class Experiment {
         return checkpoint
     }
 
-    /// Refuses to resume from a checkpoint written for another recipe, naming every section that changed.
-    func checkSameRecipe(_ saved: Checkpoint) throws {
+    /// Refuses to resume from a checkpoint written for another recipe (or to use another file
+    /// `saved` was read from, `file`, for `purpose`), naming every section that changed.
+    func checkSameRecipe(_ saved: Checkpoint, file: URL? = nil, purpose: String = "resume") throws {
         let before = saved.attributes.filter { $0.key.hasPrefix("recipe.") }
         guard !before.isEmpty else { return }
         var changes: [String] = []
@@ -252,7 +281,7 @@ public final class Experiment {
             if old != new { changes.append("\(section): \(old ?? "(not set)") → \(new ?? "(not set)")") }
         }
         guard changes.isEmpty else {
-            throw CommandError("\(checkpointURL.path): cannot resume: the checkpoint was written for a different recipe — "
+            throw CommandError("\((file ?? checkpointURL).path): cannot \(purpose): \(file == nil ? "the checkpoint" : "it") was written for a different recipe — "
                                + changes.joined(separator: "; ")
                                + ". Resume with the recipe it was written for, or start afresh (without --resume, or with another --output).")
         }

@@ -167,6 +167,14 @@ public struct Recipe {
     public var selection: ModelSelection
     public var criterion: String
     public var checkpointEvery: Int?
+    /// `evaluation.patience`: early stopping after this many evaluations without a new best
+    /// validation criterion (nil: the run goes to the end of its budget).
+    public var patience: Int?
+    /// With a `pretraining:` section (transfer learning), the whole recipe of the pre-training
+    /// phase as a YAML tree (`pretrainingRecipe()` checks and types it); nil otherwise. This recipe
+    /// itself is then the fine-tuning phase: its tasks are the primary ones only, and with `labels`
+    /// every batch comes from the parallel set X (`alternate_every` 1).
+    public var pretrainingDocument: YAMLNode?
     /// Measure inter-task transference during the run (`transference: {every: 10}`); nil: not measured.
     public var transference: TransferenceMeasurement?
 
@@ -187,7 +195,8 @@ public struct Recipe {
     public var fingerprint: [String: String]
 
     public static let sections = ["name", "seed", "output", "dataset", "tasks", "model", "strategy", "optimizer",
-                                  "heads_optimizer", "strategy_optimizer", "budget", "labels", "evaluation", "checkpoint_every", "transference"]
+                                  "heads_optimizer", "strategy_optimizer", "budget", "labels", "evaluation", "checkpoint_every", "transference",
+                                  "pretraining"]
 
     /// Loads and checks a recipe file (with `base:` and `key.path=value` overrides).
     public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
@@ -272,7 +281,7 @@ public struct Recipe {
             alternateEvery = nil
         }
 
-        var evaluateEvery: Int? = nil, evaluationBatchSize = 16, selection = ModelSelection.last, criterion = "loss"
+        var evaluateEvery: Int? = nil, evaluationBatchSize = 16, selection = ModelSelection.last, criterion = "loss", patience: Int? = nil
         if let evaluationNode = root.optional("evaluation") {
             let evaluation = try MappingReader(evaluationNode, section: "evaluation")
             evaluateEvery = try evaluation.optional("every").map { try MappingReader.integer($0, what: "evaluation.every", range: 1...Int.max) }
@@ -287,12 +296,20 @@ public struct Recipe {
                 }
             }
             criterion = try evaluation.optional("criterion").map { try MappingReader.text($0, what: "evaluation.criterion") } ?? "loss"
+            if let patienceNode = evaluation.optional("patience") {
+                patience = try MappingReader.integer(patienceNode, what: "evaluation.patience", range: 1...100_000)
+                guard evaluateEvery != nil else {
+                    throw RecipeError(location: patienceNode.location,
+                                      message: "evaluation.patience (early stopping) needs `every:` too: without it the run is evaluated only at its end")
+                }
+            }
             try evaluation.finish()
         }
         self.evaluateEvery = evaluateEvery
         self.evaluationBatchSize = evaluationBatchSize
         self.selection = selection
         self.criterion = criterion
+        self.patience = patience
         checkpointEvery = try root.optional("checkpoint_every").map { try MappingReader.integer($0, what: "checkpoint_every", range: 1...Int.max) }
         if let node = root.optional("transference") {
             let reader = try MappingReader(node, section: "transference")
@@ -303,7 +320,21 @@ public struct Recipe {
         } else {
             transference = nil
         }
+        let pretrainingNode = root.optional("pretraining")
         try root.finish()
+        if let pretrainingNode {
+            let document = try Recipe.pretrainingDocument(recipe: node, section: pretrainingNode, tasks: tasks)
+            let phase = try Recipe(node: document, file: file)
+            guard phase.evaluateEvery != nil else {
+                throw RecipeError(location: pretrainingNode.location,
+                                  message: "pretraining needs `evaluation: {every: N}` (here or in the recipe's evaluation): early stopping keeps the encoder of the evaluation with the lowest auxiliary validation criterion")
+            }
+            pretrainingDocument = document
+            tasks = tasks.filter { $0.role == .primary }
+            if parallelFraction != nil { alternateEvery = 1 }
+        } else {
+            pretrainingDocument = nil
+        }
         var fingerprint: [String: String] = [:]
         if case let .mapping(entries, _) = node {
             for entry in entries where !["name", "output", "checkpoint_every"].contains(entry.key) {

@@ -138,7 +138,7 @@ public struct SlurmJobArrays: Equatable {
 
     /// A cell's `StrategyCost` factor (1 for single-task baselines, which train with equal weighting).
     static func cost(of cell: Suite.Cell, suite: Suite, registry: Registry) throws -> Double {
-        try StrategyCost.factor(of: try Recipe.load(suite.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
+        try StrategyCost.factor(of: try Recipe.load(cell.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
     }
 
     /// Sorted indices as Slurm ranges: `[0, 1, 2, 5, 7, 8]` → `0-2,5,7-8`.

@@ -25,10 +25,17 @@ public enum StrategyCost {
     /// The factor of `recipe`'s strategy, built from the registry with the recipe's tasks.
     /// Requirements are a property of the strategy and its options, not of task kinds, so the tasks
     /// are given to the constructor with their names and roles only (kind: one regression output).
+    /// A recipe with a `pretraining:` phase adds that phase's factor times its steps over the
+    /// recipe's (both phases run in one cell; an upper bound when early stopping ends phase 1 sooner).
     public static func factor(of recipe: Recipe, registry: Registry = .standard) throws -> Double {
         let (_, _, strategyOptions) = try Experiment.check(recipe, registry: registry)
         let tasks = recipe.tasks.map { TaskSpec(name: $0.name, kind: .regression(outputs: 1), role: $0.role) }
         let strategy = try registry.strategies[recipe.strategy.name]!.make(strategyOptions, registry.buildContext(tasks: tasks, seed: recipe.seed))
-        return factor(requirements: strategy.declaredRequirements, taskCount: tasks.count)
+        var total = factor(requirements: strategy.declaredRequirements, taskCount: tasks.count)
+        if let phase = try recipe.pretrainingRecipe(), recipe.steps > 0 {
+            // With an epoch budget the step count is known only with the data: count one recipe's worth.
+            total += try factor(of: phase, registry: registry) * (phase.steps > 0 ? Double(phase.steps) / Double(recipe.steps) : 1)
+        }
+        return total
     }
 }

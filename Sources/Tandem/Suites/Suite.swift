@@ -12,7 +12,16 @@ import Foundation
 ///   seed: [0, 1]
 /// baselines: true                   # one single-task EW run per task and seed
 /// report: {spread: standard-error}  # optional: how the report summarises (`ReportOptions`)
+/// include: [quickstart-extra.yaml]  # optional: rows with other base recipes (below)
 /// ```
+///
+/// `include:` lists other suite files (relative to this one) whose matrix cells join this suite:
+/// each keeps its own base recipe and matrix, and runs, is reported and is indexed (after this
+/// suite's matrix cells, before the baselines) as a cell of this suite, in this suite's output
+/// folder — rows such as TMT's Primary only, Oracle or Transfer learning, which differ from the
+/// base recipe in several sections at once. An included suite may not include others or have
+/// baselines of its own (this suite's baselines are the only ones), and every cell's identifier
+/// must be unique over the whole suite.
 public struct Suite {
     public var file: String
     public var name: String
@@ -24,6 +33,8 @@ public struct Suite {
     public var overrides: [String]
     /// How the report summarises the cells (`report:`; defaults when absent).
     public var report: ReportOptions
+    /// The suites of `include:`, whose matrix cells are cells of this suite.
+    public var includes: [Suite] = []
 
     public static func load(_ path: String, overrides: [String] = []) throws -> Suite {
         let text: String
@@ -53,9 +64,33 @@ public struct Suite {
         }
         let baselines = try reader.optional("baselines").map { try MappingReader.boolean($0, what: "baselines") } ?? true
         let report = try reader.optional("report").map { try ReportOptions.read($0, axes: matrix.map(\.0)) } ?? ReportOptions()
+        var includes: [Suite] = []
+        if let includeNode = reader.optional("include") {
+            for item in try MappingReader.list(includeNode, what: "include") {
+                let text = try MappingReader.text(item, what: "include")
+                let includedPath = text.hasPrefix("/") ? text : folder.appendingPathComponent(text).path
+                guard FileManager.default.fileExists(atPath: includedPath) else {
+                    throw RecipeError(location: item.location, message: "included suite '\(text)' does not exist (looked for \(includedPath))")
+                }
+                guard URL(fileURLWithPath: includedPath).standardizedFileURL != URL(fileURLWithPath: path).standardizedFileURL else {
+                    throw RecipeError(location: item.location, message: "a suite cannot include itself")
+                }
+                let included = try Suite.load(includedPath, overrides: overrides)
+                guard included.includes.isEmpty else {
+                    throw RecipeError(location: item.location, message: "included suite '\(text)' has an `include:` of its own; list every suite in this one instead")
+                }
+                guard !included.baselines else {
+                    throw RecipeError(location: item.location,
+                                      message: "included suite '\(text)' has baselines (`baselines` is true or absent there): set `baselines: false` in it — this suite's baselines are the only ones")
+                }
+                includes.append(included)
+            }
+        }
         try reader.finish()
-        return Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides,
-                     report: report)
+        var suite = Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides,
+                          report: report)
+        suite.includes = includes
+        return suite
     }
 
     /// A value written back as YAML flow text for an override.
@@ -69,11 +104,14 @@ public struct Suite {
 
     /// One run of the suite.
     public struct Cell: Equatable {
-        /// The cell's position in `cells()` (0-based): matrix cells in file order, then baselines.
+        /// The cell's position in `cells()` (0-based): matrix cells in file order, then the included
+        /// suites' matrix cells, then baselines.
         /// Stable for a given suite file, so a job array's `SLURM_ARRAY_TASK_ID` names a cell.
         public var index: Int
         /// `strategy=uw,seed=0` — also the folder name.
         public var identifier: String
+        /// The base recipe the cell's overrides apply to (the suite's, or an included suite's).
+        public var recipePath: String
         public var overrides: [String]
         /// For baseline cells, the single task it trains.
         public var baselineTask: String?
@@ -84,23 +122,41 @@ public struct Suite {
         }
     }
 
-    /// Every cell: the matrix product, then (when asked) one single-task baseline per task and seed.
-    public func cells() throws -> [Cell] {
+    /// The matrix product of this suite alone, indexed from `first`.
+    func matrixCells(startingAt first: Int) -> [Cell] {
         var product: [[(String, String)]] = [[]]
         for (axis, values) in matrix {
             product = product.flatMap { prefix in values.map { prefix + [(axis, $0)] } }
         }
-        var cells = product.enumerated().map { index, assignment in
-            Cell(index: index, identifier: assignment.map { "\($0.0)=\($0.1)" }.joined(separator: ","),
+        return product.enumerated().map { index, assignment in
+            Cell(index: first + index, identifier: assignment.map { "\($0.0)=\($0.1)" }.joined(separator: ","), recipePath: recipePath,
                  overrides: assignment.map { "\($0.0)=\($0.1)" },
                  baselineTask: nil, coordinates: Dictionary(uniqueKeysWithValues: assignment))
+        }
+    }
+
+    /// Every cell: the matrix product, the included suites' matrix cells (in `include:` order),
+    /// then (when asked) one single-task baseline per task and seed. Throws, naming both suite
+    /// files, when two cells have the same identifier.
+    public func cells() throws -> [Cell] {
+        var cells = matrixCells(startingAt: 0)
+        var origin = Dictionary(cells.map { ($0.identifier, file) }, uniquingKeysWith: { first, _ in first })
+        for included in includes {
+            for cell in included.matrixCells(startingAt: cells.count) {
+                if let other = origin[cell.identifier] {
+                    throw CommandError("suite \(file): cell \(cell.identifier) of the included suite \(included.file) is also a cell of \(other); "
+                                       + "give the included rows a distinguishing axis (e.g. `name: [primary-only]`)")
+                }
+                origin[cell.identifier] = included.file
+                cells.append(cell)
+            }
         }
         if baselines {
             let base = try Recipe.load(recipePath, overrides: overrides)
             let seeds = matrix.first { $0.axis == "seed" }?.values ?? ["\(base.seed)"]
             for task in base.tasks {
                 for seed in seeds {
-                    cells.append(Cell(index: cells.count, identifier: "baseline=\(task.name),seed=\(seed)",
+                    cells.append(Cell(index: cells.count, identifier: "baseline=\(task.name),seed=\(seed)", recipePath: recipePath,
                                       overrides: ["tasks=[{name: \(task.name), role: primary}]", "strategy=ew", "seed=\(seed)", "evaluation.criterion=loss"],
                                       baselineTask: task.name, coordinates: ["baseline": task.name, "seed": seed]))
                 }

@@ -27,7 +27,7 @@ public struct SuiteRunner {
     /// Checks every cell's recipe before anything runs (a bad matrix value fails fast).
     public func validate(_ cells: [Suite.Cell]) throws {
         for cell in cells {
-            try Experiment.check(try Recipe.load(suite.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
+            try Experiment.check(try Recipe.load(cell.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
         }
     }
 
@@ -58,7 +58,7 @@ public struct SuiteRunner {
                     continue
                 }
                 log(progress.started(cell.identifier))
-                let recipe = try Recipe.load(suite.recipePath, overrides: suite.overrides + cell.overrides)
+                let recipe = try Recipe.load(cell.recipePath, overrides: suite.overrides + cell.overrides)
                 let experiment = try Experiment(recipe: recipe, registry: registry, outputFolder: folder(of: cell))
                 try experiment.run(resume: true)
                 log(progress.finished(cell.identifier))
@@ -80,7 +80,7 @@ public struct SuiteRunner {
                 log(progress.started(cell.identifier))
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = ["train", suite.recipePath, "--resume", "--output", folder(of: cell).path]
+                process.arguments = ["train", cell.recipePath, "--resume", "--output", folder(of: cell).path]
                     + suite.overrides + cell.overrides
                 var environment = ProcessInfo.processInfo.environment
                 environment["TANDEM_THREADS"] = "\(threadsEach)"
