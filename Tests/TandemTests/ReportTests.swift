@@ -394,6 +394,62 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(checker.elements.contains("circle"))
     }
 
+    /// A robustness suite (TMT's Fig. 4: the parallel fraction): each task's headline metric
+    /// against the numeric axis, one line per strategy, mean over seeds with ± spread whiskers;
+    /// rows without the axis (an included Oracle row) and non-numeric axes get no such plot.
+    func testSweepPlotsShowEachTaskAgainstANumericAxis() throws {
+        func swept(_ strategy: String, _ fraction: String, seed: Int, _ mIoU: Double) -> FakeCell {
+            FakeCell(identifier: "strategy=\(strategy),labels.parallel_fraction=\(fraction),seed=\(seed)",
+                     coordinates: ["strategy": strategy, "labels.parallel_fraction": fraction, "seed": "\(seed)"], baselineTask: nil,
+                     test: ["segmentation": ["mIoU": mIoU, "loss": 1], "depth": ["absError": 0.5 + mIoU / 10, "loss": 1]], secondsPerStep: 0.1, steps: 20)
+        }
+        var cells = [
+            swept("ew", "0.5", seed: 0, 0.40), swept("ew", "0.5", seed: 1, 0.44), swept("ew", "0.1", seed: 0, 0.30), swept("ew", "0.1", seed: 1, 0.34),
+            swept("tmt", "0.1", seed: 0, 0.35), swept("tmt", "0.1", seed: 1, 0.37), swept("tmt", "0.5", seed: 0, 0.45), swept("tmt", "0.5", seed: 1, 0.49),
+        ]
+        for seed in 0..<2 {
+            cells.append(FakeCell(identifier: "name=oracle,seed=\(seed)", coordinates: ["name": "oracle", "seed": "\(seed)"], baselineTask: nil,
+                                  test: ["segmentation": ["mIoU": 0.6, "loss": 1], "depth": ["absError": 0.4, "loss": 1]], secondsPerStep: 0.1, steps: 20))
+        }
+        let root = try suiteFolder("sweep", cells: cells)
+        for spread in [ReportOptions.Spread.standardDeviation, .standardError] {
+            let report = try SuiteReport(folders: [root], options: ReportOptions(spread: spread))
+            let sweeps = report.plots.filter { $0.kind == .sweep }
+            XCTAssertEqual(sweeps.map(\.fileName), ["sweep-labels-parallel-fraction-depth.svg", "sweep-labels-parallel-fraction-segmentation.svg"])
+            let plot = try XCTUnwrap(sweeps.first { $0.fileName.hasSuffix("segmentation.svg") }).plot
+            XCTAssertEqual(plot.xLabel, "labels.parallel_fraction")
+            XCTAssertEqual(plot.yLabel, "segmentation mIoU ↑")
+            XCTAssertEqual(plot.series.map(\.name), ["strategy=ew", "strategy=tmt"])
+            let divisor = spread == .standardDeviation ? 1 : 2.0.squareRoot()
+            let std = (2 * 0.02 * 0.02).squareRoot()
+            for (series, means) in zip(plot.series, [[0.32, 0.42], [0.36, 0.47]]) {
+                XCTAssertEqual(series.points.map(\.x), [0.1, 0.5], series.name)
+                for (point, mean) in zip(series.points, means) { XCTAssertEqual(point.y, mean, accuracy: 1e-12, series.name) }
+                let expected = series.name == "strategy=ew" ? [std, std] : [0.01 * 2.0.squareRoot(), std]
+                for (error, value) in zip(series.errors ?? [], expected) { XCTAssertEqual(error ?? .nan, value / divisor, accuracy: 1e-12, series.name) }
+                XCTAssertEqual(series.errors?.count, 2)
+            }
+        }
+
+        let output = folder.appendingPathComponent("sweep-report")
+        let report = try SuiteReport(folders: [root])
+        try report.write(to: output)
+        let markdown = try String(contentsOf: output.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("### Against the swept value"), markdown)
+        XCTAssertTrue(markdown.contains("](plots/sweep-labels-parallel-fraction-segmentation.svg)"), markdown)
+        let parser = XMLParser(contentsOf: output.appendingPathComponent("plots/sweep-labels-parallel-fraction-segmentation.svg"))!
+        let checker = SVGChecker()
+        parser.delegate = checker
+        XCTAssertTrue(parser.parse(), String(describing: parser.parserError))
+        XCTAssertEqual(checker.polylinePointCounts, [2, 2])
+        XCTAssertEqual(checker.elements.filter { $0 == "circle" }.count, 4, "a dot per setting")
+        XCTAssertEqual(checker.elements.filter { $0 == "path" }.count, 2, "one whisker path per line")
+        XCTAssertTrue(checker.texts.contains("strategy=ew") && checker.texts.contains("strategy=tmt"), "\(checker.texts)")
+        XCTAssertTrue(checker.texts.contains("labels.parallel_fraction"), "\(checker.texts)")
+        // The quickstart-like suite (strategy × seed) has no numeric axis: no sweep plot.
+        XCTAssertFalse(try SuiteReport(folders: [try suiteFolder()]).plots.contains { $0.kind == .sweep })
+    }
+
     // MARK: Pieces
 
     func testTicksAreRoundAndCoverTheRange() {

@@ -191,4 +191,60 @@ final class TaskMetaTransferTrainingTests: XCTestCase {
             }
         }
     }
+    /// The suite report plots TMT's step-record values over training, one figure per family — the
+    /// meta loss before and after the projected auxiliary step, ‖φ − I‖ and Λ's spectrum — with
+    /// exactly the records' values at the meta steps, and links them from report.md.
+    func testReportPlotsTheStepRecordValuesOverTraining() throws {
+        try """
+        name: tmt-report
+        seed: 5
+        dataset: {name: synthetic-scenes, train: 48, validation: 8, test: 8, height: 32, width: 32, seed: 2}
+        tasks: [{name: segmentation, role: primary}, {name: depth, role: auxiliary}, {name: normals, role: auxiliary}]
+        model: {name: splitvgg, split: 3, width: 0.125}
+        strategy: {name: tmt, rank: 2}
+        labels: {parallel_fraction: 0.25, alternate_every: 3}
+        optimizer: {name: sgd, learning_rate: 0.05, momentum: 0.9}
+        budget: {steps: 12, batch_size: 4}
+        evaluation: {every: 6, batch_size: 8}
+
+        """.write(to: folder.appendingPathComponent("base.yaml"), atomically: true, encoding: .utf8)
+        try "name: tmt-report\nrecipe: base.yaml\nmatrix: {strategy: [tmt]}\nbaselines: false\n"
+            .write(to: folder.appendingPathComponent("suite.yaml"), atomically: true, encoding: .utf8)
+        let suite = try Suite.load(folder.appendingPathComponent("suite.yaml").path)
+        let runner = SuiteRunner(suite: suite, outputFolder: folder.appendingPathComponent("suite"))
+        let cells = try suite.cells()
+        try runner.run(cells, jobs: 1, executable: "") { _ in }
+        let report = try SuiteReport(folders: [runner.outputFolder])
+        try report.write(to: runner.outputFolder)
+
+        let records = try String(contentsOf: runner.folder(of: cells[0]).appendingPathComponent("records.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONDecoder().decode(StepRecord.self, from: Data($0.utf8)) }
+        let metaSteps = records.filter { $0.batchKind == .parallel }.map(\.step)
+        XCTAssertEqual(metaSteps, [2, 5, 8, 11])
+        let expected: [String: [String]] = [
+            "metaLoss": ["metaLoss.after", "metaLoss.before"],
+            "phiDistance": ["phiDistance.depth", "phiDistance.normals"],
+            "lambdaSpectrum": ["lambdaSpectrum.max.depth", "lambdaSpectrum.max.normals", "lambdaSpectrum.mean.depth",
+                               "lambdaSpectrum.mean.normals", "lambdaSpectrum.min.depth", "lambdaSpectrum.min.normals"],
+        ]
+        let markdown = try String(contentsOf: runner.outputFolder.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("### Strategy reports over training"), markdown)
+        for (family, keys) in expected {
+            let file = "reports-\(family.lowercased())-strategy-tmt.svg"
+            let plot = try XCTUnwrap(report.plots.first { $0.kind == .strategyReports && $0.fileName == file }, "\(file) in \(report.plots.map(\.fileName))")
+            XCTAssertEqual(plot.plot.series.map(\.name), keys)
+            for series in plot.plot.series {
+                // Four meta steps: too few to smooth, so the plotted points are the records' values.
+                let values = records.compactMap { record in record.reports[series.name].map { (Double(record.step), $0) } }
+                XCTAssertEqual(series.points.map(\.x), metaSteps.map(Double.init), series.name)
+                XCTAssertEqual(series.points.map(\.y), values.map(\.1), series.name)
+            }
+            XCTAssertTrue(markdown.contains("](plots/\(file))"), file)
+            let svg = try String(contentsOf: runner.outputFolder.appendingPathComponent("plots").appendingPathComponent(file), encoding: .utf8)
+            XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, keys.count, file)
+            for key in keys { XCTAssertTrue(svg.contains(">\(key)</text>"), "\(file) has no legend entry \(key)") }
+        }
+        // φ has left the identity.
+        XCTAssertGreaterThan(records.last { $0.reports["phiDistance.depth"] != nil }!.reports["phiDistance.depth"]!, 0)
+    }
 }

@@ -31,10 +31,11 @@ import TandemCore
 /// form ∂/∂λ_c = −α Σ u_c g_c, ∂/∂U = −α(S + Sᵀ)U. The `exact` primary mode takes ∇_φ from its
 /// own second-order backward.
 ///
-/// Step-record reports on meta steps: `tmt.metaLossBefore` = L_P(Θ) and `tmt.metaLossAfter` =
-/// L_P(Θ⁺) (the primary loss before and after the projected auxiliary step, at φ before its
-/// update), and per projection KEY (auxiliary task, or `shared`) after the update:
-/// `tmt.distanceFromIdentity.KEY` = ‖φ − I‖_F and `tmt.lambdaMin/Mean/Max.KEY`.
+/// Step-record reports on meta steps: `metaLoss.before` = L_P(Θ) and `metaLoss.after` = L_P(Θ⁺)
+/// (the primary loss before and after the projected auxiliary step, at φ before its update), and
+/// per projection KEY (auxiliary task, or `shared`) after the update: `phiDistance.KEY` =
+/// ‖φ − I‖_F and `lambdaSpectrum.min/mean/max.KEY` (Λ's spectrum: its diagonal λ). Each key's part
+/// before the first dot is one figure of the suite report (`ReportPlots`, strategy reports).
 public final class TaskMetaTransfer: GradientCombiner, DecoderStage, EncoderStage, RegisteredStrategy {
     public enum MetaGradient: String, CaseIterable, Sendable { case exact, finiteDifference = "finite-difference" }
     public enum PrimaryGradient: String, CaseIterable, Sendable { case firstOrder = "first-order", exact, plain }
@@ -219,8 +220,8 @@ public final class TaskMetaTransfer: GradientCombiner, DecoderStage, EncoderStag
         let gradients = grad(of: metaLoss, wrt: thetaPlus.tensorsInOrder + heads.tensorsInOrder)
         let v = Parameters(zip(thetaPlus.names, gradients.prefix(thetaPlus.count)).map { ($0, $1) })
         let headGradients = Parameters(zip(heads.names, gradients.dropFirst(thetaPlus.count)).map { ($0, $1) })
-        context.report("tmt.metaLossBefore", Double(primaryTasks.map { context.losses[$0]! }.reduce(0, +)))
-        context.report("tmt.metaLossAfter", Double(metaLoss.scalar))
+        context.report("metaLoss.before", Double(primaryTasks.map { context.losses[$0]! }.reduce(0, +)))
+        context.report("metaLoss.after", Double(metaLoss.scalar))
 
         if learnsProjection {
             let phiGradient: Parameters
@@ -282,8 +283,8 @@ public final class TaskMetaTransfer: GradientCombiner, DecoderStage, EncoderStag
         let thetaGradient = Parameters(zip(theta.names, gradients.prefix(theta.count)).map { ($0, $1) })
         let phiGradient = Parameters(zip(phiTracked.names, gradients.dropFirst(theta.count).prefix(phiTracked.count)).map { ($0, $1) })
         let headGradients = Parameters(zip(heads.names, gradients.dropFirst(theta.count + phiTracked.count)).map { ($0, $1) })
-        context.report("tmt.metaLossBefore", Double(primaryTasks.map { context.losses[$0]! }.reduce(0, +)))
-        context.report("tmt.metaLossAfter", Double(metaLoss.scalar))
+        context.report("metaLoss.before", Double(primaryTasks.map { context.losses[$0]! }.reduce(0, +)))
+        context.report("metaLoss.after", Double(metaLoss.scalar))
         if learnsProjection { try update(context, phiValues: phiValues, gradient: phiGradient) }
         return .parameters(shared: Tape.withoutRecording { jts.detached + thetaGradient }, heads: headGradients)
     }
@@ -294,10 +295,10 @@ public final class TaskMetaTransfer: GradientCombiner, DecoderStage, EncoderStag
         for key in projectionKeys {
             let phi = projections[key]!
             let summary = phi.diagonalSummary
-            context.report("tmt.distanceFromIdentity.\(key)", phi.distanceFromIdentity)
-            context.report("tmt.lambdaMin.\(key)", summary.minimum)
-            context.report("tmt.lambdaMean.\(key)", summary.mean)
-            context.report("tmt.lambdaMax.\(key)", summary.maximum)
+            context.report("phiDistance.\(key)", phi.distanceFromIdentity)
+            context.report("lambdaSpectrum.min.\(key)", summary.minimum)
+            context.report("lambdaSpectrum.mean.\(key)", summary.mean)
+            context.report("lambdaSpectrum.max.\(key)", summary.maximum)
         }
     }
 

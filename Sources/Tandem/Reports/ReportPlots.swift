@@ -10,8 +10,13 @@ public struct ReportPlot {
         /// The shared-gradient norm vs step, one line per row group.
         case gradientNorm
         /// One family of a strategy's step reports (`sigma.TASK`, `lambda.TASK`, `metaLoss`, …) vs
-        /// step for one row group: IAL's uncertainties over training (its Fig. 13), Auto-λ's λ, …
+        /// step for one row group: IAL's uncertainties over training (its Fig. 13), Auto-λ's λ,
+        /// TMT's meta loss, ‖φ − I‖ and Λ's spectrum, …
         case strategyReports
+        /// A task's headline metric (the table's split, mean ± spread over seeds) against a numeric
+        /// matrix axis, one line per setting of the other axes: TMT's rank r (its Fig. 3), parallel
+        /// fraction (Fig. 4) and split position (Fig. 5).
+        case sweep
     }
 
     public var kind: Kind
@@ -19,8 +24,9 @@ public struct ReportPlot {
     public var plot: SVGPlot
 }
 
-/// The report's figures: validation curves per task, task weights over time per row group, and the
-/// shared-gradient norm per row group.
+/// The report's figures: validation curves per task, task weights over time per row group, the
+/// shared-gradient norm per row group, each family of a strategy's step reports per row group, and
+/// each task's metric against every numeric matrix axis.
 enum ReportPlots {
     /// The parts of a `StepRecord` the plots use (decoded leniently: other fields may change).
     struct StepSample: Decodable {
@@ -61,8 +67,10 @@ enum ReportPlots {
         return String(mapped).split(separator: "-").joined(separator: "-")
     }
 
-    /// The figures for `groups` and the table's task columns, with notes on anything left out.
-    static func make(groups: [CellGroup], columns: [ComparisonTable.TaskColumn]) throws -> (plots: [ReportPlot], notes: [String]) {
+    /// The figures for `groups` and the table's task columns (whose values come from `split`, with
+    /// `spread` over seeds), with notes on anything left out.
+    static func make(groups: [CellGroup], columns: [ComparisonTable.TaskColumn], split: String = "test",
+                     spread: ReportOptions.Spread = .standardDeviation) throws -> (plots: [ReportPlot], notes: [String]) {
         let matrixGroups = groups.filter { $0.baselineTask == nil }
         let baselineGroups = groups.filter { $0.baselineTask != nil }
         var plots: [ReportPlot] = [], notes: [String] = [], usedNames: Set<String> = []
@@ -146,6 +154,61 @@ enum ReportPlots {
             add(.gradientNorm, "gradient-norm", SVGPlot(title: "Shared-gradient norm after combination", xLabel: "step",
                                          yLabel: "‖shared gradient‖ (moving average)", series: norms))
         }
+
+        // (e) Each task's headline metric against every numeric matrix axis.
+        for sweep in sweeps(of: matrixGroups) {
+            for column in columns {
+                let series = sweep.lines.enumerated().map { index, line in
+                    let summaries = line.points.map { point in
+                        SampleSummary(point.group.cells.compactMap { $0.metrics(split: split)[column.task]?[column.metric] })
+                    }
+                    let kept = zip(line.points, summaries).compactMap { point, summary in summary.map { (x: point.x, summary: $0) } }
+                    return SVGPlot.Series(name: line.label, points: kept.map { (x: $0.x, y: $0.summary.mean) }, colorIndex: index,
+                                          errors: kept.map { $0.summary.spread(spread) }, markers: true)
+                }.filter { !$0.points.isEmpty }
+                if series.isEmpty { continue }
+                add(.sweep, "sweep-\(slug(sweep.axis))-\(slug(column.task))",
+                    SVGPlot(title: "\(column.task) \(column.metric) against \(sweep.axis) (\(split), mean ± \(spread == .standardDeviation ? "std" : "standard error") over seeds)",
+                            xLabel: sweep.axis, yLabel: column.title, series: series))
+            }
+        }
         return (plots, notes)
+    }
+
+    /// One numeric matrix axis and the lines plotted against it.
+    struct Sweep {
+        struct Line {
+            /// The other coordinates (`strategy=tmt`), or `all rows` when there are none.
+            var label: String
+            /// The groups of the line with their value of the axis, in increasing order.
+            var points: [(x: Double, group: CellGroup)]
+        }
+        var axis: String
+        var lines: [Line]
+    }
+
+    /// Every non-seed axis whose values are all numbers, with at least two distinct values among
+    /// the groups that have it (rows without the axis — an included suite's — are left out); the
+    /// groups are split into lines by their other coordinates.
+    static func sweeps(of groups: [CellGroup]) -> [Sweep] {
+        var axes: [String] = []
+        for group in groups { for coordinate in group.coordinates where !axes.contains(coordinate.axis) { axes.append(coordinate.axis) } }
+        return axes.filter { $0 != "seed" }.compactMap { axis in
+            let having = groups.filter { $0.value(of: axis) != nil }
+            let values = having.map { Double($0.value(of: axis)!) }
+            guard values.allSatisfy({ $0?.isFinite == true }), Set(values.compactMap { $0 }).count >= 2 else { return nil }
+            var lines: [Sweep.Line] = []
+            for (group, value) in zip(having, values.compactMap { $0 }) {
+                let others = group.coordinates.filter { $0.axis != axis }
+                let label = others.isEmpty ? "all rows" : others.map { "\($0.axis)=\($0.value)" }.joined(separator: ", ")
+                if let index = lines.firstIndex(where: { $0.label == label }) {
+                    lines[index].points.append((value, group))
+                } else {
+                    lines.append(Sweep.Line(label: label, points: [(value, group)]))
+                }
+            }
+            for index in lines.indices { lines[index].points.sort { $0.x < $1.x } }
+            return Sweep(axis: axis, lines: lines)
+        }
     }
 }

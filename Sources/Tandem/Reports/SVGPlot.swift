@@ -11,12 +11,30 @@ public struct SVGPlot {
         public var dashed: Bool
         /// Index into the palette; series sharing a colour index share a colour.
         public var colorIndex: Int
+        /// Per point, the half-length of a vertical whisker (y ± error; e.g. the spread over seeds);
+        /// `nil` entries, or no array, draw none. Drawn as one `<path class="whiskers">` per series.
+        public var errors: [Double?]?
+        /// A dot at every point (for a few measured settings rather than a curve over steps).
+        public var markers: Bool
 
-        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, colorIndex: Int) {
+        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, colorIndex: Int, errors: [Double?]? = nil,
+                    markers: Bool = false) {
             self.name = name
             self.points = points
             self.dashed = dashed
             self.colorIndex = colorIndex
+            self.errors = errors
+            self.markers = markers
+        }
+
+        /// The points and their whiskers' half-lengths (0 where none), both finite.
+        var finitePointsAndErrors: [(x: Double, y: Double, error: Double)] {
+            points.indices.compactMap { index in
+                let point = points[index]
+                guard point.x.isFinite, point.y.isFinite else { return nil }
+                let error = errors.flatMap { index < $0.count ? $0[index] : nil } ?? 0
+                return (point.x, point.y, error.isFinite ? abs(error) : 0)
+            }
         }
     }
 
@@ -68,8 +86,16 @@ public struct SVGPlot {
 
     /// The chart as an SVG document.
     public func svg() -> String {
-        let finite = series.map { line in line.points.filter { $0.x.isFinite && $0.y.isFinite } }
-        let all = finite.flatMap { $0 }
+        let withErrors = series.map(\.finitePointsAndErrors)
+        let finite = withErrors.map { line in line.map { (x: $0.x, y: $0.y) } }
+        // The y range covers the whiskers too.
+        var all: [(x: Double, y: Double)] = finite.flatMap { $0 }
+        for line in withErrors {
+            for point in line where point.error > 0 {
+                all.append((x: point.x, y: point.y - point.error))
+                all.append((x: point.x, y: point.y + point.error))
+            }
+        }
         let longestName = series.map(\.name.count).max() ?? 0
         let legendWidth = Double(min(260, max(110, 36 + 7 * longestName)))
         let width = 760.0
@@ -98,12 +124,22 @@ public struct SVGPlot {
         if all.isEmpty {
             out.append("<text x=\"\(n((left + right) / 2))\" y=\"\(n((top + bottom) / 2))\" text-anchor=\"middle\" fill=\"#888888\">no data</text>")
         }
-        for (line, points) in zip(series, finite) {
+        for (index, (line, points)) in zip(series, finite).enumerated() {
             let color = SVGPlot.palette[line.colorIndex % SVGPlot.palette.count]
             let dash = line.dashed ? " stroke-dasharray=\"6 3\"" : ""
-            if points.count == 1 {
-                out.append("<circle cx=\"\(n(px(points[0].x)))\" cy=\"\(n(py(points[0].y)))\" r=\"3\" fill=\"\(color)\"/>")
-            } else if points.count > 1 {
+            let whiskers = withErrors[index].filter { $0.error > 0 }.map { point in
+                "M\(n(px(point.x))) \(n(py(point.y - point.error)))V\(n(py(point.y + point.error)))"
+                    + "M\(n(px(point.x) - 4)) \(n(py(point.y - point.error)))h8M\(n(px(point.x) - 4)) \(n(py(point.y + point.error)))h8"
+            }
+            if !whiskers.isEmpty {
+                out.append("<path class=\"whiskers\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1\" d=\"\(whiskers.joined())\"/>")
+            }
+            if points.count == 1 || line.markers {
+                for point in points {
+                    out.append("<circle cx=\"\(n(px(point.x)))\" cy=\"\(n(py(point.y)))\" r=\"3\" fill=\"\(color)\"/>")
+                }
+            }
+            if points.count > 1 {
                 let coordinates = points.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " ")
                 out.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(dash) points=\"\(coordinates)\"/>")
             }

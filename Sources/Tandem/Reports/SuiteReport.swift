@@ -104,7 +104,7 @@ public struct SuiteReport {
         self.groups = tuned.groups
         tunings = tuned.tunings
         comparison = ComparisonTable(groups: tuned.groups, options: options)
-        let figures = try ReportPlots.make(groups: tuned.groups, columns: comparison.taskColumns)
+        let figures = try ReportPlots.make(groups: tuned.groups, columns: comparison.taskColumns, split: comparison.split, spread: options.spread)
         plots = figures.plots
         self.notes = notes + figures.notes
         self.selectionNotes = selectionNotes
@@ -160,6 +160,10 @@ public struct SuiteReport {
             (.validationCurve, "Validation curves", "Each task's headline validation metric, mean over the seeds of each row; dashed: the single-task baseline."),
             (.taskWeights, "Task weights over time", "Each task's weight in the decoder loss (solid) and in the encoder's combination when the strategy reports a different one (dashed), smoothed with a moving average over about a fiftieth of the steps; lowest seed of each row."),
             (.gradientNorm, "Shared-gradient norm", "The norm of the combined shared gradient, smoothed likewise; lowest seed of each row."),
+            (.strategyReports, "Strategy reports over training",
+             "Each family of values the strategy reports in its step records (the part of the key before the first dot: IAL's sigma, Auto-λ's lambda, TMT's metaLoss before/after its meta step, phiDistance ‖φ − I‖ and lambdaSpectrum min/mean/max of Λ, …), smoothed likewise; lowest seed of each row."),
+            (.sweep, "Against the swept value",
+             "Each task's headline \(comparison.split) metric against every numeric matrix axis (TMT's rank r, parallel fraction, split position, …), one line per setting of the other axes: mean over seeds, whiskers ± the table's spread."),
         ]
         lines += ["## Plots", ""]
         for (kind, title, explanation) in sections {

@@ -84,8 +84,8 @@ enum TMTVector {
         let label = "\(metaGradient.rawValue) ∇_φ, \(primary.rawValue) primary"
         expectClose(phi.diagonal.scalars, [1.06679, 1.00099, 1.0421], tolerance: 2e-5, "λ after SGD(0.5), \(label)")
         expectClose(phi.lowRank.scalars, [0.0585022, -0.215255, 0.319984], tolerance: 2e-5, "U after SGD(0.5), \(label)")
-        expectClose(Float(record.reports["tmt.metaLossBefore"] ?? .nan), 0.666406, tolerance: 2e-6, "L_P(Θ), \(label)")
-        expectClose(Float(record.reports["tmt.metaLossAfter"] ?? .nan), 0.392903, tolerance: 2e-6, "L_P(Θ⁺), \(label)")
+        expectClose(Float(record.reports["metaLoss.before"] ?? .nan), 0.666406, tolerance: 2e-6, "L_P(Θ), \(label)")
+        expectClose(Float(record.reports["metaLoss.after"] ?? .nan), 0.392903, tolerance: 2e-6, "L_P(Θ⁺), \(label)")
         #expect(strategy.metaSteps == 1)
         if primary == .firstOrder {
             // W ← W − 0.1(Jᵀ f_φ(g_A) + ∇L_P(Θ⁺)) = Θ⁺ − 0.1 v;  P ← P − 0.1 ∇_P L_P(Θ⁺).
