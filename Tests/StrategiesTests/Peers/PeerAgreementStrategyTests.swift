@@ -68,6 +68,51 @@ final class PeerAgreementStrategyTests: XCTestCase {
         }
     }
 
+    /// MGDA on the shared parameters in LibMTL's convention (`convention: libmtl`: α on the
+    /// normalised gradients, heads plain), for each normalisation, through the registered
+    /// strategy. Cases where LibMTL's projected-gradient solver stops off the optimum (its answer
+    /// is more than 1e-3 from the exact QP's in LibMTL's own convention; `PeerAgreementMathTests`
+    /// shows the peer's objective is the higher one there) are left out of the peer comparison,
+    /// and on every case the strategy matches the exact solution in that convention.
+    func testMGDALibMTLConvention() throws {
+        for (name, normalisation) in [("none", GradientNormalization.none), ("l2", .l2), ("loss", .loss), ("loss+", .lossPlus)] {
+            func strategy(_ c: PeerVectors.Case) throws -> MGDA {
+                try MGDA.make(["level": .text("parameters"), "convention": .text("libmtl"), "normalisation": .text(normalisation.rawValue),
+                               "reference_clip": .boolean(c.tasks == 2)], tasks: tasks(c))
+            }
+            // LibMTL's convention with the exact solver (and the reference clip at T = 2), in Double.
+            func exact(_ c: PeerVectors.Case) throws -> [Double] {
+                let divisors = try normalisation.normalizers(rowNorms: c.matrix.rowNorms(), losses: c.losses)
+                let gram = try GradientNormalization.normalize(gram: c.gram, by: divisors)
+                let alpha: [Double]
+                if c.tasks == 2 {
+                    let two = MinimumNormSolver.twoTask(a: gram[0][0], b: gram[0][1], c: gram[1][1], referenceCompatible: true)
+                    alpha = [two.weightOnFirst, 1 - two.weightOnFirst]
+                } else {
+                    alpha = try MinimumNormSolver.exact(gram: gram).weights
+                }
+                return c.direction(zip(alpha, divisors).map { $0 / $1 })
+            }
+            var offOptimum: [String] = []
+            try assertAgreesWithPeer("libmtl", "mgda-\(name)", skip: { c, r in
+                let off = (try? relativeDeviation(exact(c), r.direction!) > 1e-3) ?? true
+                if off { offOptimum.append(c.name) }
+                return off
+            }) { c, _ in try self.direction(strategy(c), c) }
+            print("peer-agreement libmtl mgda-\(name) (convention libmtl): LibMTL off its optimum on \(offOptimum)")
+            XCTAssertLessThanOrEqual(offOptimum.count, 4, "mgda-\(name): LibMTL off its optimum on \(offOptimum)")
+            for c in PeerVectors.inputs.cases {
+                let deviation = relativeDeviation(try direction(strategy(c), c), try exact(c))
+                XCTAssertLessThanOrEqual(deviation, 1e-3, "mgda-\(name) \(c.name): the strategy against the exact solution in LibMTL's convention")
+            }
+        }
+        // The default (reference) convention differs from LibMTL's once gradients are normalised.
+        let c = PeerVectors.caseNamed("conflicting-T3-P7")
+        let reference = try direction(MGDA(level: .parameters, normalisation: .l2), c)
+        let libmtl = try direction(MGDA(level: .parameters, normalisation: .l2, convention: .libmtl), c)
+        XCTAssertGreaterThan(relativeDeviation(reference, libmtl), 1e-2, "l2: α on the raw losses vs on the normalised gradients")
+    }
+
     func testLossScalarisations() throws {
         try assertAgreesWithPeer("libmtl", "gls") { c, _ in try self.direction(ScaleInvariant(variant: .geometricMeanProduct), c) }
         try assertAgreesWithPeer("torchjd", "geometricmean") { c, _ in try self.direction(ScaleInvariant(variant: .geometricMean), c) }
