@@ -23,6 +23,17 @@ final class PeerAgreementStrategyTests: XCTestCase {
         try assertAgreesWithPeer("torchjd", "upgrad") { c, _ in try self.direction(UPGrad(numerics: .peer), c) }
         try assertAgreesWithPeer("torchjd", "upgrad-noreg") { c, _ in try self.direction(UPGrad(numerics: .init(normEpsilon: 1e-4, regularisationEpsilon: 0)), c) }
         try assertAgreesWithPeer("torchjd", "dualproj") { c, _ in try self.direction(DualProj(numerics: .peer), c) }
+        // A non-uniform preference through the option (TorchJD's pref_vector = (T, T−1, …, 1)/Σ).
+        let peerNumerics: [String: OptionValue] = ["norm_eps": .number(1e-4), "reg_eps": .number(1e-4)]
+        func preferenceOptions(_ c: PeerVectors.Case) -> [String: OptionValue] {
+            peerNumerics.merging(["preference_weights": .list(PeerAgreementMathTests.preference(c.tasks).map { .number($0) })]) { $1 }
+        }
+        try assertAgreesWithPeer("torchjd", "upgrad-pref") { c, _ in
+            try self.direction(UPGrad.make(preferenceOptions(c), tasks: self.tasks(c)), c)
+        }
+        try assertAgreesWithPeer("torchjd", "dualproj-pref") { c, _ in
+            try self.direction(DualProj.make(preferenceOptions(c), tasks: self.tasks(c)), c)
+        }
         try assertAgreesWithPeer("torchjd", "imtlg") { c, _ in try self.direction(IMTLG(), c) }
         try assertAgreesWithPeer("libmtl", "imtl") { c, _ in try self.direction(IMTL(tasks: self.tasks(c)), c) }
         try assertAgreesWithPeer("libmtl", "imtl-scaled") { c, r in

@@ -14,6 +14,18 @@ extension PinnedVectors {
             expectClose(try Spec.combine(UPGrad(numerics: .peer), Spec.g3).direction, [0.153644, 0.977042, 0.842305, -0.778089], "G3 peer")
             expectClose(try Spec.combine(UPGrad(numerics: .peer), [[-4, 1, 1], [6, 1, 1]]).direction, [0.292902, 1.90035, 1.90035], "TorchJD docstring")
         },
+        PinnedVector("upgrad", "§13h G3 with preference p = [0.8, 0.1, 0.1] (option preference_weights), exact and peer") {
+            let p: OptionValue = .list([.number(0.8), .number(0.1), .number(0.1)])
+            let exact = try UPGrad.make(["preference_weights": p], tasks: Spec.tasks(["t0", "t1", "t2"]))
+            let outcome = try Spec.combine(exact, Spec.g3)
+            expectClose(values(outcome.encoderWeights, ["t0", "t1", "t2"], "w"), [0.92913, 0.292928, 0.681915], "G3 p w")
+            expectClose(outcome.direction, [0.684231, 1.12832, 0.581164, -0.510278], "G3 p d")
+            let peer = try UPGrad.make(["preference_weights": p, "norm_eps": .number(1e-4), "reg_eps": .number(1e-4)], tasks: Spec.tasks(["t0", "t1", "t2"]))
+            expectClose(try Spec.combine(peer, Spec.g3).direction, [0.684215, 1.12837, 0.580818, -0.510047], "G3 p peer")
+            // ones: the sum of the projections, 3 × the mean's direction.
+            let ones = try UPGrad.make(["preference": .text("ones")], tasks: Spec.tasks(["t0", "t1", "t2"]))
+            expectClose(try Spec.combine(ones, Spec.g3).direction, [0.15387, 0.977315, 0.842487, -0.778229].map { 3 * $0 }, "G3 ones")
+        },
     ]
 
     /// STRATEGIES.md §13i.
@@ -27,6 +39,19 @@ extension PinnedVectors {
             let rows: [[Float]] = [[1, 0], [-2, 0.1]]
             let outcome = try Spec.combine(DualProj(), rows)
             for row in rows { #expect(zip(row, outcome.direction).reduce(Float(0)) { $0 + $1.0 * $1.1 } >= -1e-6) }
+        },
+        PinnedVector("dualproj", "§13i G3 with preference p = [0.8, 0.1, 0.1]: M p has two negative entries, both constraints become tight") {
+            let p: OptionValue = .list([.number(0.8), .number(0.1), .number(0.1)])
+            let exact = try DualProj.make(["preference_weights": p], tasks: Spec.tasks(["t0", "t1", "t2"]))
+            let outcome = try Spec.combine(exact, Spec.g3)
+            expectClose(values(outcome.encoderWeights, ["t0", "t1", "t2"], "w"), [0.8, 0.171582, 0.544772], "G3 p w")
+            expectClose(outcome.direction, [0.729223, 0.954424, 0.375335, -0.316354], "G3 p d")
+            let peer = try DualProj.make(["preference_weights": p, "norm_eps": .number(1e-4), "reg_eps": .number(1e-4)], tasks: Spec.tasks(["t0", "t1", "t2"]))
+            expectClose(try Spec.combine(peer, Spec.g3).direction, [0.729281, 0.954581, 0.375002, -0.316137], "G3 p peer")
+        },
+        PinnedVector("dualproj", "preference_weights must have one number per task and not be all zero") {
+            #expect(throws: OptionError.self) { try DualProj.make(["preference_weights": .list([.number(1), .number(1)])], tasks: Spec.tasks(["t0", "t1", "t2"])) }
+            #expect(throws: OptionError.self) { try UPGrad.make(["preference_weights": .list([.number(0), .number(0), .number(0)])], tasks: Spec.tasks(["t0", "t1", "t2"])) }
         },
     ]
 }
