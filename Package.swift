@@ -31,7 +31,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/CLI"),
         .target(name: "TandemFuzzing", dependencies: ["Tandem", "TandemCore", "TandemDatasets", "TandemModels"], path: "Fuzz/Harness"),
-        .executableTarget(name: "tandem-bench", dependencies: ["TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies"],
+        .executableTarget(name: "tandem-bench", dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies"],
                           path: "benchmarks/Swift"),
 
         .testTarget(name: "CoreTests", dependencies: ["TandemCore"], path: "Tests/CoreTests"),

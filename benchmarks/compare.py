@@ -4,6 +4,7 @@
     python3 benchmarks/compare.py core      # sgemm, conv, transposed conv (issue 2)
     python3 benchmarks/compare.py models    # full training steps of MultiLeNet and SplitVGG (issue 3)
     python3 benchmarks/compare.py data      # synthetic-scenes generation (Tandem only, no peer)
+    python3 benchmarks/compare.py strategies  # a training step of every strategy / EW, against LibMTL (issues 9, 14)
 
 Every shape runs as two fresh processes, Tandem first and the peer right after, so both see the
 same machine state; each process prints one JSON line (see benchmarks/README.md) and its peak
@@ -64,6 +65,63 @@ MODEL_CASES = [
 ]
 
 SUITES = {"core": CORE_CASES, "models": MODEL_CASES}
+
+# The strategies suite (issues 9 and 14): one training step of each strategy on each model,
+# Tandem's registered strategy through the real trainer (`tandem-bench strategy`) beside LibMTL
+# 1.1.5's weighting class on the same PyTorch model (`peer/strategies.py`), each relative to its
+# own EW step. Model words go to both sides; timing words too (SplitVGG's steps are long).
+STRATEGY_MODELS = [
+    dict(key="multilenet", name="MultiLeNet 36x36 b256", tasks=2,
+         words="model=multilenet batch=256 height=36 width=36", peer="multilenet batch=256 height=36 width=36",
+         timing="warmup=2 reps=5 min_time=0.3"),
+    dict(key="splitvgg", name="SplitVGG-3 64x96 b8", tasks=3,
+         words="model=splitvgg split=3 batch=8 height=64 width=96", peer="splitvgg split=3 batch=8 height=64 width=96",
+         timing="warmup=1 reps=3 min_time=0"),
+]
+
+# One row per strategy. `tandem`: (registered name, options as YAML); `libmtl`: (weighting class,
+# rep_grad, weight_args or None for LibMTL's defaults), None when LibMTL 1.1.5 has no such
+# weighting. `level`: where the per-task gradients are taken, the same on both sides (LibMTL's
+# rep_grad flag; PCGrad, GradVac and CAGrad refuse rep_grad, GradDrop needs it).
+STRATEGY_ROWS = [
+    dict(name="EW", group="shared", level="—", tandem=("ew", ""), libmtl=("EW", 0, None)),
+    dict(name="UW", group="shared", level="—", tandem=("uw", ""), libmtl=("UW", 0, None)),
+    dict(name="DWA", group="shared", level="—", tandem=("dwa", ""), libmtl=("DWA", 0, None)),
+    dict(name="RLW", group="shared", level="—", tandem=("rlw", ""), libmtl=("RLW", 0, None)),
+    dict(name="GLS", group="shared", level="—", tandem=("scale-invariant", "{variant: gls}"), libmtl=("GLS", 0, None)),
+    dict(name="GradNorm", group="shared", level="θ_s", tandem=("gradnorm", "{layer: all-shared}"), libmtl=("GradNorm", 0, None)),
+    dict(name="MGDA-UB", group="shared", level="z", tandem=("mgda-ub", "{inner_product: batch-summed, convention: libmtl}"),
+         libmtl=("MGDA", 1, None)),
+    dict(name="MGDA", group="shared", level="θ_s", tandem=("mgda-ub", "{level: parameters, convention: libmtl}"),
+         libmtl=("MGDA", 0, None)),
+    dict(name="PCGrad", group="shared", level="θ_s", tandem=("pcgrad", ""), libmtl=("PCGrad", 0, None)),
+    dict(name="CAGrad", group="shared", level="θ_s", tandem=("cagrad", ""), libmtl=("CAGrad", 0, None)),
+    dict(name="IMTL", group="shared", level="θ_s", tandem=("imtl", ""), libmtl=("IMTL", 0, None)),
+    dict(name="GradVac", group="shared", level="θ_s", tandem=("gradvac", "{target_update: when-adjusted}"), libmtl=("GradVac", 0, None)),
+    dict(name="GradDrop", group="shared", level="z", tandem=("graddrop", ""), libmtl=("GradDrop", 1, None)),
+    # Tandem only (LibMTL 1.1.5 has none of these): the ratio to EW.
+    dict(name="GradNorm (last shared layer)", group="tandem-only", level="W", tandem=("gradnorm", "")),
+    dict(name="IMTL-L", group="tandem-only", level="—", tandem=("imtl-l", "")),
+    dict(name="IMTL-G", group="tandem-only", level="θ_s", tandem=("imtl-g", "")),
+    dict(name="Nash-MTL", group="tandem-only", level="θ_s", tandem=("nash-mtl", "")),
+    dict(name="Nash-MTL every 5", group="tandem-only", level="θ_s", tandem=("every-k-steps", "{strategy: nash-mtl, k: 5}")),
+    dict(name="Aligned-MTL", group="tandem-only", level="θ_s", tandem=("aligned-mtl", "")),
+    dict(name="UPGrad", group="tandem-only", level="θ_s", tandem=("upgrad", "")),
+    dict(name="DualProj", group="tandem-only", level="θ_s", tandem=("dualproj", "")),
+    dict(name="FairGrad", group="tandem-only", level="θ_s", tandem=("fairgrad", "")),
+    dict(name="FAMO", group="tandem-only", level="—", tandem=("famo", "")),
+    dict(name="STCH", group="tandem-only", level="—", tandem=("stch", "")),
+    dict(name="scale-invariant (log-sum)", group="tandem-only", level="—", tandem=("scale-invariant", "")),
+    dict(name="Auto-λ", group="tandem-only", level="—", tandem=("auto-lambda", "")),
+    # IT (issue 14's cost): against EW and PCGrad of the same run; `forward` = one forward pass
+    # and the losses without a graph (what each exact-lookahead candidate costs).
+    dict(name="forward pass", group="it", level="—", tandem=None, mode="forward"),
+    dict(name="IT-MTL exact", group="it", level="θ_s", tandem=("it", "")),
+    dict(name="IT-MTL first-order", group="it", level="θ_s", tandem=("it", "{lookahead: first-order}")),
+    dict(name="IT-PCGrad first-order", group="it", level="θ_s",
+         tandem=("it", "{inner: pcgrad, candidates: total-and-inner, lookahead: first-order}")),
+]
+STRATEGY_GROUPS = ["shared", "tandem-only", "it"]
 
 
 def run_measured(command, env):
@@ -362,9 +420,162 @@ def run_data(args):
     return 0 if result["returncode"] == 0 and result["lines"] else 1
 
 
+def strategy_commands(args, model, row):
+    """The Tandem and LibMTL commands of one (model, row); LibMTL's is None for Tandem-only rows."""
+    timing = shlex.split(model["timing"]) + args.extra
+    tandem = [args.bench, "strategy"] + shlex.split(model["words"])
+    if row.get("mode") == "forward":
+        tandem += ["mode=forward"]
+    else:
+        name, options = row["tandem"]
+        tandem += [f"name={name}"] + ([f"options={options}"] if options else [])
+    peer = None
+    if row.get("libmtl"):
+        weighting, rep_grad, weight_args = row["libmtl"]
+        peer = ([args.python, os.path.join(HERE, "peer", "strategies.py")] + shlex.split(model["peer"])
+                + [f"weighting={weighting}", f"rep_grad={rep_grad}"]
+                + ([f"args={json.dumps(weight_args)}"] if weight_args else []) + timing)
+    return tandem + timing, peer
+
+
+def ratio(a, b, key="median_ms"):
+    return a[key] / b[key] if a and b else None
+
+
+def run_strategies(args):
+    """Rounds of fresh processes, round-major (every row of every model once per round, Tandem then
+    LibMTL), so slow drift of the machine's load hits every row alike; ratios to EW per side."""
+    env_t = tandem_env(dict(kv.split("=", 1) for kv in args.tandem_env))
+    env_p = peer_env()
+    machine = machine_description(args, env_t)
+    print(f"# strategies: {machine['cpu']}, {THREADS} threads per side, OpenBLAS core {machine['openblas_core']},"
+          f" load {machine['load_average_before'][0]:.2f}, {args.rounds} rounds", flush=True)
+    groups = set(args.group or STRATEGY_GROUPS)
+    models = [m for m in STRATEGY_MODELS if not args.model or m["key"] in args.model]
+    rows = [r for r in STRATEGY_ROWS if r["group"] in groups
+            and (not args.only or any(o.lower() in r["name"].lower() for o in args.only))]
+    # Ratios need EW on both sides; the IT goals need PCGrad and the forward pass.
+    needed = ["EW"] + (["PCGrad", "forward pass"] if any(r["group"] == "it" for r in rows) else [])
+    rows = [r for r in STRATEGY_ROWS if r["name"] in needed and r not in rows] + rows
+    runs = {(m["key"], r["name"], side): [] for m in models for r in rows for side in ("tandem", "libmtl")}
+    failures = {}
+    started = time.monotonic()
+    for round_index in range(args.rounds):
+        for model in models:
+            for row in rows:
+                tandem, peer = strategy_commands(args, model, row)
+                for side, command, env in (("tandem", tandem, env_t), ("libmtl", peer, env_p)):
+                    if command is None:
+                        continue
+                    busy = wait_for_quiet(args.quiet) if args.quiet > 0 else None
+                    result = run_measured(command, env)
+                    summary = side_summary(result)
+                    if summary is None:
+                        key = (model["key"], row["name"], side)
+                        if key not in failures:
+                            failures[key] = result["stderr"].strip().splitlines()[-1:] or [f"exit {result['returncode']}"]
+                            print(f"  {model['name']} {row['name']}: {side} failed (exit {result['returncode']}):\n"
+                                  f"    {' '.join(shlex.quote(c) for c in command)}\n{result['stderr'][-1500:]}", flush=True)
+                        continue
+                    summary["cpu_busy_before"] = busy
+                    runs[(model["key"], row["name"], side)].append(summary)
+            print(f"  round {round_index + 1}/{args.rounds} {model['name']} done ({time.monotonic() - started:.0f} s)", flush=True)
+
+    results = []
+    for model in models:
+        sides = {(r["name"], side): aggregate(runs[(model["key"], r["name"], side)]) for r in rows for side in ("tandem", "libmtl")}
+        ew_t, ew_p = sides[("EW", "tandem")], sides[("EW", "libmtl")]
+        for row in rows:
+            t, p = sides[(row["name"], "tandem")], sides[(row["name"], "libmtl")]
+            entry = dict(model=model["name"], strategy=row["name"], group=row["group"], level=row["level"],
+                         tandem_words=strategy_commands(args, model, row)[0][1:], tandem=t, libmtl=p,
+                         tandem_ratio=ratio(t, ew_t), tandem_min_ratio=ratio(t, ew_t, "min_ms"),
+                         libmtl_ratio=ratio(p, ew_p), libmtl_min_ratio=ratio(p, ew_p, "min_ms"))
+            if row.get("libmtl"):
+                entry["libmtl_spec"] = dict(zip(("weighting", "rep_grad", "weight_args"), row["libmtl"]))
+                failure = failures.get((model["key"], row["name"], "libmtl"))
+                if p is None and failure:
+                    entry["libmtl_failure"] = failure[0]
+                if entry["tandem_ratio"] is not None and entry["libmtl_ratio"] is not None:
+                    entry["goal"] = "Tandem ratio ≤ LibMTL ratio"
+                    entry["met"] = entry["tandem_ratio"] <= entry["libmtl_ratio"]
+                    entry["met_on_min"] = entry["tandem_min_ratio"] <= entry["libmtl_min_ratio"]
+            results.append(entry)
+        # Issue 14's goals for IT, from this model's EW, PCGrad and forward rows.
+        forward = sides.get(("forward pass", "tandem"))
+        pcgrad = sides.get(("PCGrad", "tandem"))
+        candidates = model["tasks"] + 1  # leave-one-out ∪ all
+        for entry in results:
+            if entry["model"] != model["name"] or not entry["strategy"].startswith("IT-") or not entry["tandem"] or not ew_t:
+                continue
+            t = entry["tandem"]
+            if entry["strategy"] == "IT-MTL exact" and forward:
+                bound = 1 + candidates * forward["median_ms"] / ew_t["median_ms"]
+                entry["goal"] = f"≤ (1 + {candidates}·forward/step) × EW = {bound:.2f} × EW ({candidates} candidates)"
+                entry["met"] = entry["tandem_ratio"] <= bound
+                if pcgrad:
+                    entry["versus_pcgrad_plus_forwards"] = t["median_ms"] / (pcgrad["median_ms"] + candidates * forward["median_ms"])
+            elif "first-order" in entry["strategy"] and pcgrad:
+                entry["versus_pcgrad"] = t["median_ms"] / pcgrad["median_ms"]
+                entry["goal"] = "≤ 1.05 × PCGrad"
+                entry["met"] = entry["versus_pcgrad"] <= 1.05
+    return machine, results
+
+
+def strategies_markdown(args, machine, results):
+    lines = [f"# strategies benchmark: Tandem vs LibMTL {LIBMTL_VERSION_NOTE}", "",
+             f"{machine['date']}, {machine['cpu']}, {THREADS} threads per side, OpenBLAS core {machine['openblas_core']}, "
+             f"load average before {machine['load_average_before'][0]:.2f}; {args.rounds} rounds of fresh processes, "
+             "round-major (every row once per round, Tandem then LibMTL). ms = median over rounds of each process's median "
+             "step (min: fastest step of any round); ratio = the strategy's step / the same side's EW step (median; min in "
+             "brackets); RSS = peak resident memory of the process, ΔRSS = peak minus the RSS before any benchmark data "
+             "(LibMTL: after importing torch, LibMTL and scipy). Level: where the per-task gradients are taken, the same on "
+             "both sides (θ_s: shared parameters, rep_grad=False; z: the representation, rep_grad=True).", ""]
+    for model in dict.fromkeys(r["model"] for r in results):
+        rows = [r for r in results if r["model"] == model]
+        lines += [f"## {model}", "", "| strategy | level | Tandem ms (min) | Tandem ratio | LibMTL ms (min) | LibMTL ratio | "
+                  "Tandem ratio ≤ LibMTL's | Tandem RSS / ΔRSS MiB | LibMTL RSS / ΔRSS MiB |", "|" + "---|" * 9]
+        for r in rows:
+            if r["group"] != "shared":
+                continue
+            t, p = r["tandem"], r["libmtl"]
+            peer = (f"{fmt(p['median_ms'], 1)} ({fmt(p['min_ms'], 1)})" if p else
+                    "fails: " + r.get("libmtl_failure", "no result").replace("|", "/")[:80])
+            lines.append(f"| {r['strategy']} | {r['level']} | {fmt(t and t['median_ms'], 1)} ({fmt(t and t['min_ms'], 1)}) | "
+                         f"{fmt(r['tandem_ratio'], 2)} ({fmt(r['tandem_min_ratio'], 2)}) | {peer} | "
+                         f"{fmt(r['libmtl_ratio'], 2)} ({fmt(r['libmtl_min_ratio'], 2)}) | "
+                         f"{fmt(r.get('met')) if 'met' in r else '—'}{'' if r.get('met_on_min', r.get('met')) == r.get('met') else ' (min: ' + fmt(r.get('met_on_min')) + ')'} | "
+                         f"{fmt(t and t['max_rss_mib'], 0)} / {fmt(t and t['work_rss_mib'], 0)} | "
+                         f"{fmt(p and p['max_rss_mib'], 0)} / {fmt(p and p['work_rss_mib'], 0)} |")
+        ew = next((r for r in rows if r["strategy"] == "EW"), None)
+        if ew and ew["tandem"] and ew["libmtl"]:
+            same = "equal" if ew["tandem"].get("parameters") == ew["libmtl"].get("parameters") else "DIFFERENT"
+            lines += ["", f"Parameters (encoder + heads): Tandem {ew['tandem'].get('parameters')}, "
+                          f"LibMTL {ew['libmtl'].get('parameters')} ({same})."]
+        others = [r for r in rows if r["group"] != "shared"]
+        if others:
+            lines += ["", "| strategy (Tandem only) | level | Tandem ms (min) | ratio to EW | goal | met | RSS / ΔRSS MiB |", "|" + "---|" * 7]
+            for r in others:
+                t = r["tandem"]
+                goal = r.get("goal", "—")
+                extra = ""
+                if "versus_pcgrad" in r:
+                    extra = f" (× PCGrad: {fmt(r['versus_pcgrad'], 2)})"
+                if "versus_pcgrad_plus_forwards" in r:
+                    extra = f" (÷ (PCGrad + one forward per candidate): {fmt(r['versus_pcgrad_plus_forwards'], 2)})"
+                lines.append(f"| {r['strategy']} | {r['level']} | {fmt(t and t['median_ms'], 1)} ({fmt(t and t['min_ms'], 1)}) | "
+                             f"{fmt(r['tandem_ratio'], 2)} ({fmt(r['tandem_min_ratio'], 2)}){extra} | {goal} | "
+                             f"{fmt(r.get('met')) if 'met' in r else '—'} | {fmt(t and t['max_rss_mib'], 0)} / {fmt(t and t['work_rss_mib'], 0)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+LIBMTL_VERSION_NOTE = "1.1.5 (weighting classes called directly, see benchmarks/peer/strategies.py)"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("suite", choices=["core", "models", "data"])
+    parser.add_argument("suite", choices=["core", "models", "data", "strategies"])
     parser.add_argument("--bench", default=os.path.join(ROOT, ".build-bench", "release", "tandem-bench"),
                         help="the tandem-bench executable (default: .build-bench/release/tandem-bench)")
     parser.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"),
@@ -383,6 +594,11 @@ def main():
     parser.add_argument("--tandem-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the Tandem process, e.g. OPENBLAS_CORETYPE=SkylakeX")
     parser.add_argument("--results", default=os.path.join(HERE, "results"), help="where tables are written")
+    parser.add_argument("--group", action="append", choices=STRATEGY_GROUPS,
+                        help="strategies suite: only these row groups (repeatable; default all): shared (both sides),"
+                             " tandem-only, it (issue 14's IT cost); EW (and PCGrad for it) always run")
+    parser.add_argument("--model", action="append", choices=[m["key"] for m in STRATEGY_MODELS],
+                        help="strategies suite: only these models (repeatable; default both)")
     parser.add_argument("extra", nargs="*", help="key=value words passed to both sides (e.g. reps=20 min_time=5)")
     args = parser.parse_intermixed_args()
 
@@ -397,6 +613,14 @@ def main():
         sys.exit(run_data(args))
     if not os.access(args.python, os.X_OK):
         sys.exit(f"compare.py: no Python at {args.python}; run `make bench-setup` first")
+    if args.suite == "strategies":
+        machine, results = run_strategies(args)
+        markdown = strategies_markdown(args, machine, results)
+        print()
+        print(markdown)
+        payload = dict(suite="strategies", machine=machine, rounds=args.rounds, rows=results)
+        print(f"\nresults: {write_results('strategies', payload, markdown)}.{{md,json}}")
+        sys.exit(1 if any(r["tandem"] is None for r in results) else 0)
 
     machine, rows = run_pairs(args, SUITES[args.suite])
     markdown = (f"# {args.suite} benchmark: Tandem vs PyTorch\n\n{machine['date']}, {machine['cpu']}, "

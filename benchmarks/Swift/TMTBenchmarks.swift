@@ -19,8 +19,12 @@ import TandemStrategies
 final class FixedBatchSource: TrainingDataSource {
     let batch: Batch
     let auxiliaryTasks: [String]
-    let stepsPerEpoch = 1_000_000
-    init(batch: Batch, auxiliaryTasks: [String]) { self.batch = batch; self.auxiliaryTasks = auxiliaryTasks }
+    let stepsPerEpoch: Int
+    init(batch: Batch, auxiliaryTasks: [String], stepsPerEpoch: Int = 1_000_000) {
+        self.batch = batch
+        self.auxiliaryTasks = auxiliaryTasks
+        self.stepsPerEpoch = stepsPerEpoch
+    }
     func nextBatch(_ kind: BatchKind) -> Batch {
         kind == .auxiliaryOnly ? Batch(input: batch.input, targets: batch.targets.filter { auxiliaryTasks.contains($0.key) }) : batch
     }

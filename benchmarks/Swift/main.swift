@@ -13,6 +13,7 @@ let benchmarks: [String: ([String]) -> Void] = [
     "probe": runProbe,
     "models": runModelBenchmark,  // DatasetBenchmarks.swift (datasets engineer)
     "tmt": runTMTBenchmark,  // TMTBenchmarks.swift (issue 10)
+    "strategy": runStrategyBenchmark,  // StrategyBenchmarks.swift (issues 9 and 14)
 ]
 
 // Run with the OpenBLAS kernels the `tandem` command would use (it re-executes itself with
