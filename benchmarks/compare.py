@@ -76,7 +76,7 @@ STRATEGY_MODELS = [
          timing="warmup=2 reps=5 min_time=0.3"),
     dict(key="splitvgg", name="SplitVGG-3 64x96 b8", tasks=3,
          words="model=splitvgg split=3 batch=8 height=64 width=96", peer="splitvgg split=3 batch=8 height=64 width=96",
-         timing="warmup=1 reps=3 min_time=0"),
+         timing="warmup=1 reps=2 min_time=0"),
 ]
 
 # One row per strategy. `tandem`: (registered name, options as YAML); `libmtl`: (weighting class,
