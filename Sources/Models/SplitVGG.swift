@@ -56,17 +56,7 @@ public struct SplitVGG: MultiTaskModel {
         self.split = split
         self.width = width
         self.inputChannels = inputChannels
-        var layers: [any Layer] = []
-        var channels = inputChannels
-        for (block, specification) in SplitVGG.encoderBlocks.enumerated() {
-            let output = scaledChannels(specification.channels, width: width)
-            for layer in 0..<specification.layers {
-                layers.append(ConvBatchNormReLU(name: "shared.encoder.block\(block).layer\(layer)",
-                                                inputChannels: channels, outputChannels: output))
-                channels = output
-            }
-            layers.append(MaxPool2D(size: 2))
-        }
+        let (layers, channels) = vggEncoderLayers(SplitVGG.encoderBlocks, width: width, inputChannels: inputChannels, poolAfterLast: true)
         let decoder = UpsamplingDecoder(
             blocks: SplitVGG.decoderBlocks.map { $0.scaled(width: width) },
             inputChannels: channels)

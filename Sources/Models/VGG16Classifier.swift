@@ -46,17 +46,7 @@ public struct VGG16Classifier: MultiTaskModel {
         self.heads = heads
         self.width = width
         self.inputChannels = inputChannels
-        var layers: [any Layer] = []
-        var channels = inputChannels
-        for (block, specification) in Self.blocks.enumerated() {
-            let output = scaledChannels(specification.channels, width: width)
-            for layer in 0..<specification.layers {
-                layers.append(ConvBatchNormReLU(name: "shared.encoder.block\(block).layer\(layer)",
-                                                inputChannels: channels, outputChannels: output))
-                channels = output
-            }
-            if block < Self.blocks.count - 1 { layers.append(MaxPool2D(size: 2)) }
-        }
+        let (layers, channels) = vggEncoderLayers(Self.blocks, width: width, inputChannels: inputChannels, poolAfterLast: false)
         encoder = Sequential(layers)
         representationSize = channels
         var classifiers: [String: Linear] = [:]
