@@ -1,13 +1,13 @@
 import TandemCore
 
-/// The skeleton SplitVGG-x and SplitRes-x share: an encoder to 1/32 of the input resolution, and
-/// five up-sampling decoder blocks of which the first 5 − x are shared and the last x (plus a
-/// prediction layer) are copied per task.
+/// The skeleton SplitVGG-x and SplitRes-x share: an encoder with B down-samplings (B = 5 in the
+/// paper's models: 1/32 of the input resolution), and B up-sampling decoder blocks of which the
+/// first B − x are shared and the last x (plus a prediction layer) are copied per task.
 ///
-/// z, the output of the shared part, is the encoder output for x = 5 and the output of decoder
-/// block 4 − x otherwise: at 1/2ˣ of the input resolution. Parameter names: `shared.encoder.…`,
-/// `shared.decoder.blockJ.…` (J < 5 − x), `heads.TASK.decoder.blockJ.…` (J ≥ 5 − x) and
-/// `heads.TASK.prediction.conv.…`.
+/// z, the output of the shared part, is the encoder output for x = B and the output of decoder
+/// block B − 1 − x otherwise: at 1/2ˣ of the input resolution. Parameter names:
+/// `shared.encoder.…`, `shared.decoder.blockJ.…` (J < B − x), `heads.TASK.decoder.blockJ.…`
+/// (J ≥ B − x) and `heads.TASK.prediction.conv.…`.
 struct DenseSplitModel {
     let encoder: Sequential
     let encoderOutputChannels: Int
@@ -18,7 +18,7 @@ struct DenseSplitModel {
     let taskLayers: [String: Sequential]
 
     init(encoder: Sequential, encoderOutputChannels: Int, decoder: UpsamplingDecoder, split: Int, heads: [DenseTaskHead]) {
-        precondition((1...5).contains(split), "the split x must be 1…5, got \(split)")
+        precondition((1...decoder.blocks.count).contains(split), "the split x must be 1…\(decoder.blocks.count), got \(split)")
         precondition(!heads.isEmpty, "a split model needs at least one task head")
         precondition(Set(heads.map(\.task)).count == heads.count, "task names must be distinct, got \(heads.map(\.task))")
         precondition(decoder.inputChannels == encoderOutputChannels, "the decoder must read the encoder's output")
@@ -27,12 +27,13 @@ struct DenseSplitModel {
         self.decoder = decoder
         self.split = split
         self.heads = heads
-        let firstTaskBlock = 5 - split
+        let blockCount = decoder.blocks.count
+        let firstTaskBlock = blockCount - split
         sharedDecoder = (0..<firstTaskBlock).map { decoder.block($0, prefix: "shared.decoder.block\($0)") }
         var layers: [String: Sequential] = [:]
         for head in heads {
-            var blocks: [any Layer] = (firstTaskBlock..<5).map { decoder.block($0, prefix: "heads.\(head.task).decoder.block\($0)") }
-            blocks.append(PredictionLayer(name: "heads.\(head.task).prediction", inputChannels: decoder.blocks[4].outputChannels,
+            var blocks: [any Layer] = (firstTaskBlock..<blockCount).map { decoder.block($0, prefix: "heads.\(head.task).decoder.block\($0)") }
+            blocks.append(PredictionLayer(name: "heads.\(head.task).prediction", inputChannels: decoder.blocks[blockCount - 1].outputChannels,
                                           outputChannels: head.channels, output: head.output))
             layers[head.task] = Sequential(blocks)
         }
@@ -41,8 +42,11 @@ struct DenseSplitModel {
 
     var taskNames: [String] { heads.map(\.task) }
 
+    /// B, the number of down-sampling (and of up-sampling) blocks.
+    var blockCount: Int { decoder.blocks.count }
+
     /// Channels of z.
-    var representationChannels: Int { split == 5 ? encoderOutputChannels : decoder.blocks[4 - split].outputChannels }
+    var representationChannels: Int { split == blockCount ? encoderOutputChannels : decoder.blocks[blockCount - 1 - split].outputChannels }
 
     /// The shape of z for an N×C×H×W input.
     func representationShape(inputShape: [Int]) -> [Int] {
@@ -76,7 +80,8 @@ struct DenseSplitModel {
     }
 
     private func validate(inputShape: [Int]) {
-        precondition(inputShape.count == 4 && inputShape[2] % 32 == 0 && inputShape[3] % 32 == 0 && inputShape[2] > 0 && inputShape[3] > 0,
-                     "split models need N×C×H×W input with H and W positive multiples of 32, got \(inputShape)")
+        let multiple = 1 << blockCount
+        precondition(inputShape.count == 4 && inputShape[2] % multiple == 0 && inputShape[3] % multiple == 0 && inputShape[2] > 0 && inputShape[3] > 0,
+                     "this split model needs N×C×H×W input with H and W positive multiples of \(multiple), got \(inputShape)")
     }
 }

@@ -21,6 +21,11 @@ import TandemCore
 /// scale and shift, prediction bias; the paper: 7.34 M). `width` multiplies every channel count
 /// (rounded, at least 1). Inputs: N×`inputChannels`×H×W with H and W multiples of 32.
 ///
+/// *Not in the paper*: `blocks` B < 5 keeps the first B encoder blocks and the last B decoder
+/// blocks (the same mirror, B down- and B up-samplings), so z and the bottleneck keep a spatial
+/// extent on small images: at 32×32 the paper's model squeezes every image into a 1×1 code, with
+/// B = 3 it is 4×4. Split x must then be ≤ B; inputs need H and W multiples of 2ᴮ.
+///
 /// SplitVGG-3 for the NYUv2 task triple:
 /// ```swift
 /// let model = SplitVGG(split: 3, heads: [
@@ -32,6 +37,8 @@ public struct SplitVGG: MultiTaskModel {
     public let split: Int
     public let width: Double
     public let inputChannels: Int
+    /// B, the encoder and decoder blocks kept (5: the paper's model).
+    public let blocks: Int
     public var heads: [DenseTaskHead] { skeleton.heads }
     let skeleton: DenseSplitModel
 
@@ -47,18 +54,23 @@ public struct SplitVGG: MultiTaskModel {
     ]
 
     /// - Parameters:
-    ///   - split: x, how many decoder blocks (from the end) each task gets its own copy of, 1…5.
+    ///   - split: x, how many decoder blocks (from the end) each task gets its own copy of, 1…`blocks`.
     ///   - heads: the tasks, in order; their names must be distinct.
     ///   - width: channel multiplier (1 is the paper's model; 0.25 for quick runs).
     ///   - inputChannels: channels of the input images (3 for RGB).
-    public init(split: Int, heads: [DenseTaskHead], width: Double = 1, inputChannels: Int = 3) {
+    ///   - blocks: B, encoder (and decoder) blocks kept, 1…5 (5 is the paper's model).
+    public init(split: Int, heads: [DenseTaskHead], width: Double = 1, inputChannels: Int = 3, blocks: Int = 5) {
         precondition(width > 0, "width must be positive, got \(width)")
+        precondition((1...5).contains(blocks), "blocks must be 1…5, got \(blocks)")
+        precondition((1...blocks).contains(split), "the split x must be 1…\(blocks) (blocks), got \(split)")
         self.split = split
         self.width = width
         self.inputChannels = inputChannels
-        let (layers, channels) = vggEncoderLayers(SplitVGG.encoderBlocks, width: width, inputChannels: inputChannels, poolAfterLast: true)
+        self.blocks = blocks
+        let (layers, channels) = vggEncoderLayers(Array(SplitVGG.encoderBlocks.prefix(blocks)), width: width,
+                                                  inputChannels: inputChannels, poolAfterLast: true)
         let decoder = UpsamplingDecoder(
-            blocks: SplitVGG.decoderBlocks.map { $0.scaled(width: width) },
+            blocks: SplitVGG.decoderBlocks.suffix(blocks).map { $0.scaled(width: width) },
             inputChannels: channels)
         skeleton = DenseSplitModel(encoder: Sequential(layers), encoderOutputChannels: channels, decoder: decoder,
                                    split: split, heads: heads)
@@ -66,7 +78,8 @@ public struct SplitVGG: MultiTaskModel {
 
     public var taskNames: [String] { skeleton.taskNames }
 
-    /// The shape of z for an N×C×H×W input: N × (32, 64, 128, 256, 256 for x = 1…5, scaled) × H/2ˣ × W/2ˣ.
+    /// The shape of z for an N×C×H×W input: N × channels × H/2ˣ × W/2ˣ, the channels 32, 64, 128,
+    /// 256, 256 for x = 1…5 at B = 5 (scaled by the width; with B < 5, those of the kept blocks).
     public func representationShape(inputShape: [Int]) -> [Int] { skeleton.representationShape(inputShape: inputShape) }
 
     public func initialParameters(generator: inout SeededGenerator) -> Parameters { skeleton.initialParameters(generator: &generator) }

@@ -15,7 +15,8 @@ struct DecoderBlockSpecification: Equatable {
     }
 }
 
-/// The decoder of the split models: five up-sampling blocks, each doubling the resolution.
+/// The decoder of the split models: one up-sampling block per encoder down-sampling (five for the
+/// paper's models), each doubling the resolution.
 ///
 /// Block j has `layers` Conv–BN–ReLU units: the first a stride-2 transposed conv3×3 from the
 /// previous block's output (or the encoder's) to the working width, the inner ones conv3×3 at the
@@ -27,7 +28,7 @@ struct UpsamplingDecoder {
     let inputChannels: Int
 
     init(blocks: [DecoderBlockSpecification], inputChannels: Int) {
-        precondition(blocks.count == 5, "the split models' decoder has 5 blocks, got \(blocks.count)")
+        precondition((1...5).contains(blocks.count), "the split models' decoder has 1…5 blocks, got \(blocks.count)")
         precondition(blocks.allSatisfy { $0.layers >= 2 }, "every decoder block needs at least 2 layers")
         self.blocks = blocks
         self.inputChannels = inputChannels

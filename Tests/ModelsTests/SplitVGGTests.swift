@@ -75,6 +75,39 @@ final class SplitVGGTests: XCTestCase {
         XCTAssertTrue(five.shared.names.allSatisfy { $0.hasPrefix("shared.encoder.") })
     }
 
+    func testFewerBlocksKeepTheFirstEncoderAndLastDecoderBlocks() {
+        // B = 3 at width 1: encoder blocks (2, 32), (2, 64), (3, 128); decoder blocks 2…4 of the
+        // paper's model, the first reading the 128-channel encoder output.
+        var expected = 0, channels = 3
+        for (layers, width) in [(2, 32), (2, 64), (3, 128)] {
+            for _ in 0..<layers { expected += convBatchNorm(channels, width); channels = width }
+        }
+        for (layers, working, output) in [(3, 128, 64), (2, 64, 32), (2, 32, 32)] {
+            expected += convBatchNorm(channels, working) + (layers - 2) * convBatchNorm(working, working) + convBatchNorm(working, output)
+            channels = output
+        }
+        expected += 32 * 13 + 13
+        let three = SplitVGG(split: 2, heads: [denseTriple[0]], blocks: 3)
+        XCTAssertEqual(initialParameters(three).scalarCount, expected)
+        // Inputs need multiples of 2³ only; z of SplitVGG-x at 1/2ˣ, the bottleneck at 1/8.
+        let input = Tensor.zeros([2, 3, 24, 40])
+        let channelsOfZ = [1: 8, 2: 16, 3: 32]  // decoder outputs 32, 64 and the encoder's 128, at width 0.25
+        for split in 1...3 {
+            let model = SplitVGG(split: split, heads: denseTriple, width: 0.25, blocks: 3)
+            let context = ForwardContext(parameters: initialParameters(model), buffers: model.initialBuffers(), isTraining: true)
+            let z = model.encode(input, context)
+            XCTAssertEqual(z.shape, [2, channelsOfZ[split]!, 24 >> split, 40 >> split], "SplitVGG-\(split), 3 blocks, z")
+            XCTAssertEqual(model.representationShape(inputShape: input.shape), z.shape)
+            XCTAssertEqual(model.head("normals", z, context).shape, [2, 3, 24, 40])
+            let parameters = initialParameters(model)
+            XCTAssertEqual(parameters.head("depth").names.filter { $0.contains(".decoder.block") }.map { String($0.split(separator: ".")[3]) }.uniqued(),
+                           (3 - split..<3).map { "block\($0)" }, "SplitVGG-\(split), 3 blocks: per-task decoder blocks")
+        }
+        // Five blocks is the paper's model, parameter for parameter.
+        XCTAssertEqual(initialParameters(SplitVGG(split: 3, heads: denseTriple, blocks: 5)).names,
+                       initialParameters(SplitVGG(split: 3, heads: denseTriple)).names)
+    }
+
     func testGradientThroughRepresentationEqualsFullBackward() {
         var generator = SeededGenerator(seed: 4)
         let input = Tensor.randomNormal([2, 3, 32, 32], generator: &generator)

@@ -96,6 +96,17 @@ final class RecipeRobustnessTests: XCTestCase {
         assertRecipeError(["mlp", "segmentation", "per-pixel"]) { _ = try Experiment(recipe: Recipe.load(recipe, overrides: ["model=mlp"])) }
     }
 
+    func testSplitVGGBlocksMustHoldTheSplitAndDivideTheImage() throws {
+        let recipe = try write(base)
+        assertRecipeError(["splitvgg", "split 3", "blocks: 2"]) {
+            _ = try Experiment(recipe: Recipe.load(recipe, overrides: ["model.blocks=2"]))
+        }
+        assertRecipeError(["splitvgg", "3 blocks", "divisible by 8", "[3, 36, 32]"]) {
+            _ = try Experiment(recipe: Recipe.load(recipe, overrides: ["model.blocks=3", "dataset.height=36"]))
+        }
+        XCTAssertNoThrow(try Experiment(recipe: Recipe.load(recipe, overrides: ["model.blocks=3", "dataset.height=40"])))
+    }
+
     /// 20,000 keys took 15 s when the reader appended by copying; the builder now appends in place
     /// (checked functionally here — tests never assert timings).
     func testLargeMappingsReadCompletely() throws {

@@ -5,11 +5,13 @@ extension Registry {
     static var builtInModels: [ModelEntry] {
         [
             splitModel(name: "splitvgg", summary: "SplitVGG-x: VGG-16-topology encoder at half width and a mirrored up-sampling decoder; the last x decoder blocks are per task (7.37 M parameters at width 1, one head).",
-                       reference: "TMT paper supplement; docs/models.md") { split, heads, width, channels in
-                SplitVGG(split: split, heads: heads, width: width, inputChannels: channels)
+                       reference: "TMT paper supplement; docs/models.md",
+                       extraOptions: [OptionSpec("blocks", .integer(1...5), default: .integer(5),
+                                                 "encoder and decoder blocks kept (5 = the paper's model; fewer keep a spatial bottleneck on small images)")]) { options, split, heads, width, channels in
+                SplitVGG(split: split, heads: heads, width: width, inputChannels: channels, blocks: options.integer("blocks")!)
             },
             splitModel(name: "splitres", summary: "SplitRes-x: ResNet-18-topology encoder (32…256 channels) and an up-sampling decoder; the last x decoder blocks are per task (5.75 M parameters at width 1, one head).",
-                       reference: "TMT paper supplement; docs/models.md") { split, heads, width, channels in
+                       reference: "TMT paper supplement; docs/models.md") { _, split, heads, width, channels in
                 SplitRes(split: split, heads: heads, width: width, inputChannels: channels)
             },
             ModelEntry(description: ComponentDescription(
@@ -66,16 +68,23 @@ extension Registry {
         ]
     }
 
-    static func splitModel(name: String, summary: String, reference: String,
-                           make: @escaping (Int, [DenseTaskHead], Double, Int) -> any MultiTaskModel) -> ModelEntry {
+    /// A split model's entry: `split`, `width` and any `extraOptions` (a `blocks` option sets how
+    /// many down-samplings the model has, 5 without one).
+    static func splitModel(name: String, summary: String, reference: String, extraOptions: [OptionSpec] = [],
+                           make: @escaping (Options, Int, [DenseTaskHead], Double, Int) -> any MultiTaskModel) -> ModelEntry {
         ModelEntry(description: ComponentDescription(
             name: name, kind: .model, summary: summary, reference: reference,
             options: [
                 OptionSpec("split", .integer(1...5), default: .integer(3), "x: how many decoder blocks (from the end) are per task"),
                 OptionSpec("width", .number(0.01...4), default: .number(1), "channel multiplier (0.25 for quick runs)"),
-            ])) { options, tasks, inputShape in
-            guard inputShape.count == 3, inputShape[1] % 32 == 0, inputShape[2] % 32 == 0 else {
-                throw CommandError("\(name) needs C×H×W inputs with H and W divisible by 32, the dataset gives \(inputShape)")
+            ] + extraOptions)) { options, tasks, inputShape in
+            let blocks = options.integer("blocks") ?? 5
+            guard options.integer("split")! <= blocks else {
+                throw CommandError("\(name): split \(options.integer("split")!) needs at least as many blocks, the recipe has blocks: \(blocks)")
+            }
+            let multiple = 1 << blocks
+            guard inputShape.count == 3, inputShape[1] % multiple == 0, inputShape[2] % multiple == 0 else {
+                throw CommandError("\(name) with \(blocks) blocks needs C×H×W inputs with H and W divisible by \(multiple), the dataset gives \(inputShape)")
             }
             // Normals heads end unit-normalised (as in MTAN); other dense heads are raw.
             let heads = try tasks.map { task -> DenseTaskHead in
@@ -84,7 +93,7 @@ extension Registry {
                 }
                 return head
             }
-            return make(options.integer("split")!, heads, options.number("width")!, inputShape[0])
+            return make(options, options.integer("split")!, heads, options.number("width")!, inputShape[0])
         }
     }
 }
