@@ -21,9 +21,8 @@ build: dependencies
 # there (scripts/openblas-coretype.sh; a user's OPENBLAS_CORETYPE always wins).
 WITH_BLAS_CORE = core=$$(bash scripts/openblas-coretype.sh); if [ -n "$$core" ]; then export OPENBLAS_CORETYPE=$$core; fi;
 
-# The main job: the quickstart suite (the card's 10 strategies × 3 seeds + single-task baselines
-# on synthetic scenes) in two processes, printing the comparison table. Finished cells are kept
-# and skipped.
+# The main job: the quickstart suite (15 strategies × 3 seeds + single-task baselines on synthetic
+# scenes) in two processes, printing the comparison table. Finished cells are kept and skipped.
 run: build
 	.build/release/tandem suite recipes/quickstart.yaml --jobs 2
 
