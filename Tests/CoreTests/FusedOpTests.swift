@@ -108,4 +108,28 @@ final class FusedOpTests: XCTestCase {
             XCTAssertEqual(fused.output.scalars, relu(plain.output).scalars)
         }
     }
+
+    /// Evaluation-mode batch norm: with recording off it is one fused pass, and its values equal the
+    /// differentiable broadcast form (recording on) bit for bit, with and without the ReLU (rows are
+    /// independent, so chunking cannot change them). The differentiable form's finite-difference
+    /// checks are OpGradientTests' "batchNorm eval" and relu's.
+    func testEvaluationBatchNormFastPathEqualsTheDifferentiableForm() {
+        for shape in [[3, 4, 5, 7], [6, 2], [2, 3, 64, 65]] {
+            var x = random(shape, &g)
+            x = Tensor(shape: shape, scalars: x.scalars.enumerated().map { $0.offset % 11 == 0 ? 0 : $0.element })
+            let channels = shape[1]
+            let scale = random([channels], &g), shift = random([channels], &g, scale: 0.3)
+            let mean = random([channels], &g, scale: 0.2), variance = positive([channels], &g)
+            for rectified in [false, true] {
+                let differentiable = batchNorm(x, scale: scale, shift: shift, runningMean: mean, runningVariance: variance, rectified: rectified)
+                XCTAssertEqual(differentiable.scalars.map(\.bitPattern),
+                               (rectified ? relu(batchNorm(x, scale: scale, shift: shift, runningMean: mean, runningVariance: variance))
+                                          : batchNorm(x, scale: scale, shift: shift, runningMean: mean, runningVariance: variance)).scalars.map(\.bitPattern))
+                let fast = Tape.withoutRecording {
+                    batchNorm(x, scale: scale, shift: shift, runningMean: mean, runningVariance: variance, rectified: rectified)
+                }
+                XCTAssertEqual(fast.scalars.map(\.bitPattern), differentiable.scalars.map(\.bitPattern), "\(shape), rectified \(rectified)")
+            }
+        }
+    }
 }

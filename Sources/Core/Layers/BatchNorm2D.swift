@@ -31,9 +31,8 @@ public struct BatchNorm2D: Layer {
                                        count: input.count / channels)
             return result.output
         }
-        let normalised = batchNorm(input, scale: scale, shift: shift, runningMean: context.buffers["\(name).runningMean"],
-                                   runningVariance: context.buffers["\(name).runningVariance"], epsilon: epsilon)
-        return followedByReLU ? relu(normalised) : normalised
+        return batchNorm(input, scale: scale, shift: shift, runningMean: context.buffers["\(name).runningMean"],
+                         runningVariance: context.buffers["\(name).runningVariance"], epsilon: epsilon, rectified: followedByReLU)
     }
 }
 

@@ -57,12 +57,20 @@ public func batchNormReLU(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Fl
     return BatchNormResult(output: y, mean: mean, variance: variance)
 }
 
-/// Evaluation-mode batch norm with given running statistics (constants).
+/// Evaluation-mode batch norm with given running statistics (constants): (x − μ)·(γ/√(σ² + ε)) + β,
+/// followed by ReLU when `rectified`. Differentiable in x, γ and β. With recording off (evaluation,
+/// lookahead losses) it runs as one pass over x that computes every element exactly as the
+/// differentiable form does — the same numbers, bit for bit, without three broadcast passes.
 public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                      epsilon: Float = 1e-5) -> Tensor {
+                      epsilon: Float = 1e-5, rectified: Bool = false) -> Tensor {
     let channelShape = x.rank == 4 ? [1, x.shape[1], 1, 1] : [1, x.shape[1]]
     let factor = rsqrt(runningVariance.detached.reshaped(channelShape) + epsilon) * scale.reshaped(channelShape)
-    return (x - runningMean.detached.reshaped(channelShape)) * factor + shift.reshaped(channelShape)
+    if !Tape.isRecording {
+        return Tensor(shape: x.shape, storage: BatchNormKernels.inference(x, mean: runningMean, factor: factor, shift: shift,
+                                                                          rectified: rectified))
+    }
+    let normalised = (x - runningMean.detached.reshaped(channelShape)) * factor + shift.reshaped(channelShape)
+    return rectified ? relu(normalised) : normalised
 }
 
 /// Training-mode batch norm from differentiable pieces (the reference the fused op must equal).
@@ -87,6 +95,29 @@ private func composedBatchNormGradients(_ g: Tensor, x: Tensor, scale: Tensor, s
 }
 
 enum BatchNormKernels {
+    /// Evaluation mode, per element of channel c: ((x − mean[c]) · factor[c]) + shift[c], each
+    /// operation rounded to Float as the broadcast ops round it, then `v > 0 ? v : 0` (as `relu`)
+    /// when `rectified`. Rows (sample, channel) are independent, so any chunking gives the same bits.
+    static func inference(_ x: Tensor, mean: Tensor, factor: Tensor, shift: Tensor, rectified: Bool) -> TensorStorage {
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let plane = x.count / max(1, batch * channels)
+        let out = TensorStorage(count: x.count)
+        let source = x.pointer, target = out.pointer, mu = mean.pointer, f = factor.pointer, beta = shift.pointer
+        Parallel.forEachChunk(batch * channels, minimumPerChunk: max(1, 32_768 / max(1, plane))) { range in
+            for row in range {
+                let c = row % channels
+                let m = mu[c], a = f[c], b = beta[c]
+                let base = row * plane
+                if rectified {
+                    for i in 0..<plane { let v = (source[base + i] - m) * a + b; target[base + i] = v > 0 ? v : 0 }
+                } else {
+                    for i in 0..<plane { target[base + i] = (source[base + i] - m) * a + b }
+                }
+            }
+        }
+        return out
+    }
+
     /// Per channel: mean, 1/√(var + ε) and the biased variance (constants), and the output.
     /// With `rectified`, the output is max(0, ·) of the normalised values.
     static func forward(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float, rectified: Bool = false)
