@@ -24,7 +24,7 @@ WITH_BLAS_CORE = core=$$(bash scripts/openblas-coretype.sh); if [ -n "$$core" ];
 # The main job: the quickstart suite (15 strategies × 3 seeds + single-task baselines on synthetic
 # scenes) in two processes, printing the comparison table. Finished cells are kept and skipped.
 run: build
-	.build/release/tandem suite recipes/quickstart.yaml --jobs 2
+	@$(WITH_BLAS_CORE) .build/release/tandem suite recipes/quickstart.yaml --jobs 2
 
 # The tests run with a private single-node Slurm cluster up (scripts/with-slurm.sh: installs
 # slurm-wlm and munge as root, starts the daemons, stops them by PID afterwards) for the job-array test.
