@@ -9,7 +9,8 @@ import TandemStrategies
 /// `transference:` measurement and the files of `tandem affinity`.
 final class IncreasedTransferRecipeTests: XCTestCase {
     var folder: URL!
-    static let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data").standardized
+    /// The repository's MNIST sample (data/, with provenance and checksums in data/README.md).
+    static let repositoryData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data").standardized
 
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-it-\(UUID().uuidString)")
@@ -19,7 +20,7 @@ final class IncreasedTransferRecipeTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     func recipe(strategy: String, extra: String = "") throws -> (Recipe, String) {
-        let data = IncreasedTransferRecipeTests.sharedData.path
+        let data = IncreasedTransferRecipeTests.repositoryData.path
         let text = """
         name: it-small
         dataset: {name: multimnist, images: \(data)/mnist5k-images-idx3-ubyte, labels: \(data)/mnist5k-labels-idx1-ubyte, train: 256, validation: 64, test: 64}
