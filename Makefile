@@ -17,23 +17,22 @@ dependencies:
 build: dependencies
 	$(SWIFT) build $(RELEASE) --product tandem
 
-# OpenBLAS falls back to slow generic kernels on CPUs newer than it knows; pick the AVX2 ones
-# there (scripts/openblas-coretype.sh; a user's OPENBLAS_CORETYPE always wins).
-WITH_BLAS_CORE = core=$$(bash scripts/openblas-coretype.sh); if [ -n "$$core" ]; then export OPENBLAS_CORETYPE=$$core; fi;
-
 # The main job: the quickstart suite (15 strategies × 3 seeds + single-task baselines on synthetic
 # scenes) in two processes, printing the comparison table. Finished cells are kept and skipped.
+# `tandem` picks its kernels by TANDEM_NUMERICS (default portable: the README's numbers on any
+# AVX2 machine).
 run: build
-	@$(WITH_BLAS_CORE) .build/release/tandem suite recipes/quickstart.yaml --jobs 2
+	@.build/release/tandem suite recipes/quickstart.yaml --jobs 2
 
-# The tests run with a private single-node Slurm cluster up (scripts/with-slurm.sh: installs
-# slurm-wlm and munge as root, starts the daemons, stops them by PID afterwards) for the job-array test.
+# The whole test suite runs once per OpenBLAS kernel family the CPU can run (TEST_KERNELS; AVX2
+# Haswell and AVX-512 SkylakeX give different rounding, and no test may depend on either), each
+# pass with a private single-node Slurm cluster up (scripts/with-slurm.sh: installs slurm-wlm and
+# munge as root, starts the daemons, stops them by PID afterwards) for the job-array test.
+TEST_KERNELS ?= Haswell SkylakeX
 test: dependencies
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) build $(TEST_FLAGS) --product tandem
-	@set -o pipefail; $(WITH_BLAS_CORE) echo "OpenBLAS core: $${OPENBLAS_CORETYPE:-autodetected}"; \
-	  bash scripts/with-slurm.sh $(SWIFT) test $(TEST_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
-	  bash scripts/test-summary.sh .build/test.log; exit $$status
+	@bash scripts/test-kernel-families.sh $(SWIFT) .build/test $(TEST_KERNELS) -- $(TEST_FLAGS) --skip-build
 
 # Fuzzing (Fuzz/, a separate package so the main build never needs the fuzzer runtime): one
 # libFuzzer target per reader of untrusted input, each run for FUZZ_RUNS inputs from the seed corpus
@@ -62,7 +61,7 @@ fuzz-corpus: dependencies
 test-slurm: dependencies
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) build $(TEST_FLAGS) --product tandem
-	@$(WITH_BLAS_CORE) bash scripts/with-slurm.sh $(SWIFT) test $(TEST_FLAGS) --skip-build --filter SlurmTests
+	@bash scripts/with-slurm.sh $(SWIFT) test $(TEST_FLAGS) --skip-build --filter SlurmTests
 
 clean:
 	rm -rf .build Fuzz/.build

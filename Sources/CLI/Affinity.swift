@@ -23,6 +23,7 @@ struct Affinity: ParsableCommand {
     @Argument(help: "The recipe (YAML); not needed with --records.") var recipe: String?
     @Argument(help: "Overrides as key.path=value.") var overrides: [String] = []
     @Option(help: "Measure every this many steps (default: the recipe's transference.every, else 10).") var every: Int?
+    @OptionGroup(title: "Numerics") var numerics: NumericsOption
     @Flag(help: "Divide Z by the shared learning rate (TAG's affinity).") var perLearningRate = false
     @Option(help: "Read measurements from this records.jsonl instead of training.") var records: String?
     @Option(help: "Choose this many task groups.") var groups: Int?

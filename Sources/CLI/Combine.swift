@@ -16,6 +16,7 @@ struct Combine: ParsableCommand {
         """)
 
     @Option(help: "Strategy name (see `tandem list strategies`).") var strategy: String
+    @OptionGroup(title: "Numerics") var numerics: NumericsOption
     @Option(help: "Per-task gradients, a T×P .npy file.") var gradients: String
     @Option(help: "Per-task losses, a length-T .npy file.") var losses: String?
     @Option(name: .customLong("option"), parsing: .singleValue, help: "A strategy option as key=value (repeatable).") var options: [String] = []

@@ -16,6 +16,7 @@ struct SuiteCommand: ParsableCommand {
     @Argument(help: "The suite file (YAML).") var suite: String
     @Argument(help: "Overrides applied to every cell, as key.path=value.") var overrides: [String] = []
     @Option(help: "Parallel processes (each gets an equal share of the cores).") var jobs = 1
+    @OptionGroup(title: "Numerics") var numerics: NumericsOption
     @Option(help: "Run only slice i of n of the cells, as i/n (for job arrays); merge with `tandem report`.") var shard: String?
     @Option(help: "Run only the cell with this index (0-based, as listed by --dry-run; a job array's SLURM_ARRAY_TASK_ID).") var cell: Int?
     @Option(help: "Write to this folder instead of the suite's `output`.") var output: String?

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TandemCore
 
 /// The `tandem` command.
@@ -12,7 +13,17 @@ struct TandemCommand: ParsableCommand {
         defaultSubcommand: nil)
 
     static func main() {
-        BLASKernelSelection.reexecuteWithFastKernelsIfNeeded()
+        NumericsOption.applyToEnvironment(arguments: Array(CommandLine.arguments.dropFirst()))
+        do {
+            _ = try NumericsPolicy.requested()
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Foundation.exit(64)
+        }
+        BLASKernelSelection.reexecuteForNumericsPolicyIfNeeded()
+        if let warning = BLASKernelSelection.numericsWarning() {
+            FileHandle.standardError.write(Data((warning + "\n").utf8))
+        }
         Self.main(nil)
     }
 }

@@ -12,6 +12,7 @@ struct Train: ParsableCommand {
     @Argument(help: "The recipe (YAML).") var recipe: String
     @Argument(help: "Overrides as key.path=value.") var overrides: [String] = []
     @Flag(help: "Continue from the run's last checkpoint if there is one.") var resume = false
+    @OptionGroup(title: "Numerics") var numerics: NumericsOption
     @Option(help: "Write the run to this folder instead of the recipe's `output`.") var output: String?
     @Flag(help: "No progress output (only the final metrics).") var quiet = false
     @Option(help: "When standard error is not a terminal, print a plain progress line every N steps (default: a tenth of the run, at most 100).") var progressEvery: Int?

@@ -6,7 +6,12 @@ import TandemCore
 /// End to end for the strategies of issue 9: each trains a small SplitVGG-3 on synthetic scenes
 /// through a recipe (the real `Trainer`: post-step hook and default strategy optimiser for FAMO,
 /// own parameters for IMTL, z-level masks for GradDrop, epochs for STCH's warm-up) and lowers
-/// every task's validation loss.
+/// every task's validation loss by at least 10 %.
+///
+/// The learning rate is small enough (0.01 with momentum 0.9) that training is not chaotic: the
+/// final losses under OpenBLAS's Haswell and SkylakeX kernels agree to a few per cent and every
+/// loss falls by 14 % or more under both, so the 10 % bound has a margin. (At 0.05 one rounding
+/// difference sent every-k-steps(nash-mtl)'s depth loss from 0.91 to 5.5.)
 final class FieldStrategyTrainingTests: XCTestCase {
     func recipe(strategy: String, folder: URL) throws -> Recipe {
         let text = """
@@ -18,7 +23,7 @@ final class FieldStrategyTrainingTests: XCTestCase {
           - {name: normals, role: primary}
         model: {name: splitvgg, split: 3, width: 0.125}
         strategy: \(strategy)
-        optimizer: {name: sgd, learning_rate: 0.05, momentum: 0.9}
+        optimizer: {name: sgd, learning_rate: 0.01, momentum: 0.9}
         budget: {steps: 60, batch_size: 8}
         evaluation: {batch_size: 32}
         output: \(folder.path)
@@ -46,7 +51,7 @@ final class FieldStrategyTrainingTests: XCTestCase {
             for task in ["segmentation", "depth", "normals"] {
                 let start = before[task]!["loss"]!, end = after[task]!["loss"]!
                 print("\(strategy) \(task): validation loss \(start) → \(end)")
-                XCTAssertLessThan(end, start, "\(strategy) did not lower the \(task) validation loss (\(start) → \(end))")
+                XCTAssertLessThan(end, 0.9 * start, "\(strategy) did not lower the \(task) validation loss by 10 % (\(start) → \(end))")
             }
         }
     }

@@ -25,6 +25,8 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertEqual(provenance.tandemVersion, TandemVersion.current)
         XCTAssertEqual(provenance.threads, Parallel.threadCount)
         XCTAssertEqual(provenance.openBLASCore, BLASKernelSelection.coreName)
+        XCTAssertEqual(provenance.numerics, NumericsPolicy.inEffect().rawValue)
+        XCTAssertEqual(provenance.kernelFamily, NumericsPolicy.kernelFamily)
         XCTAssertEqual(provenance.metricsVersion, StandardMetrics.implementationVersion)
         XCTAssertEqual(provenance.recipeHash, RecipeFingerprint.hash(recipe))
         XCTAssertEqual(provenance.host, ProcessInfo.processInfo.hostName)

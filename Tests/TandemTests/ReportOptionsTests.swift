@@ -141,6 +141,26 @@ extension ReportTests {
         XCTAssertTrue(report.provenance.contains("peak RSS at most 200 MiB"), "\(report.provenance)")
         XCTAssertTrue(report.markdown().contains("## Provenance"))
         XCTAssertTrue(report.table().contains("provenance: commit"))
+        XCTAssertTrue(report.provenance.contains("numerics unknown"), "results from before the policy: \(report.provenance)")
+        XCTAssertFalse(report.table().contains("warning:"), "one kernel family: no warning")
+    }
+
+    func testProvenanceWarnsWhenCellsMixKernelFamilies() throws {
+        let cells = ReportTests.suiteCells.enumerated().map { offset, cell -> FakeCell in
+            var cell = cell
+            cell.provenance = ReportTests.provenance()
+            cell.provenance!.numerics = offset < 6 ? "portable" : "native"
+            cell.provenance!.openBLASCore = offset < 6 ? "Haswell" : "SkylakeX"
+            cell.provenance!.kernelFamily = "OpenBLAS \(cell.provenance!.openBLASCore), Tandem x86-64 baseline"
+            return cell
+        }
+        let report = try SuiteReport(folders: [try suiteFolder(cells: cells)])
+        XCTAssertTrue(report.provenance.contains("numerics portable (6 cells), native (2 cells)"), "\(report.provenance)")
+        XCTAssertTrue(report.provenance.contains("kernels OpenBLAS Haswell, Tandem x86-64 baseline (6 cells), OpenBLAS SkylakeX, Tandem x86-64 baseline (2 cells)"),
+                      "\(report.provenance)")
+        let table = report.table()
+        XCTAssertTrue(table.contains("\nwarning: the cells mix 2 kernel families"), table)
+        XCTAssertTrue(report.markdown().contains("- warning: the cells mix 2 kernel families"))
     }
 
     func testSuiteReportSectionIsReadCheckedAndRecorded() throws {

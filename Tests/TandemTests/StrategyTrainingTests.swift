@@ -4,7 +4,11 @@ import Foundation
 import TandemCore
 
 /// End to end: on synthetic scenes with a small SplitVGG-3, each of the seven strategies trains
-/// for a few hundred steps and lowers every task's validation loss.
+/// for 200 steps and lowers every task's validation loss by at least 20 %.
+///
+/// The learning rate (0.02 with momentum 0.9) keeps training away from the edge of stability, so
+/// the outcome does not hang on rounding: under OpenBLAS's Haswell and SkylakeX kernels every loss
+/// falls by a third or more, a margin over the 20 % bound.
 final class StrategyTrainingTests: XCTestCase {
     func recipe(strategy: String, folder: URL) throws -> Recipe {
         let text = """
@@ -16,7 +20,7 @@ final class StrategyTrainingTests: XCTestCase {
           - {name: normals, role: auxiliary}
         model: {name: splitvgg, split: 3, width: 0.125}
         strategy: \(strategy)
-        optimizer: {name: sgd, learning_rate: 0.05, momentum: 0.9}
+        optimizer: {name: sgd, learning_rate: 0.02, momentum: 0.9}
         strategy_optimizer: {name: adam, learning_rate: 0.01}
         budget: {steps: 200, batch_size: 8}
         evaluation: {batch_size: 32}
@@ -41,7 +45,7 @@ final class StrategyTrainingTests: XCTestCase {
             for task in ["segmentation", "depth", "normals"] {
                 let start = before[task]!["loss"]!, end = after[task]!["loss"]!
                 print("\(strategy) \(task): validation loss \(start) → \(end)")
-                XCTAssertLessThan(end, start, "\(strategy) did not lower the \(task) validation loss (\(start) → \(end))")
+                XCTAssertLessThan(end, 0.8 * start, "\(strategy) did not lower the \(task) validation loss by 20 % (\(start) → \(end))")
             }
         }
     }

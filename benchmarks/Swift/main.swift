@@ -16,9 +16,9 @@ let benchmarks: [String: ([String]) -> Void] = [
     "strategy": runStrategyBenchmark,  // StrategyBenchmarks.swift (issues 9 and 14)
 ]
 
-// Run with the OpenBLAS kernels the `tandem` command would use (it re-executes itself with
-// OPENBLAS_CORETYPE set when OpenBLAS does not know the CPU; a user's setting wins).
-BLASKernelSelection.reexecuteWithFastKernelsIfNeeded()
+// Run with the OpenBLAS kernels the `tandem` command would use under the same TANDEM_NUMERICS
+// (portable: Haswell; native: a user's OPENBLAS_CORETYPE, else the CPU's best known family).
+BLASKernelSelection.reexecuteForNumericsPolicyIfNeeded()
 _ = baselineResidentMiB  // read before any benchmark allocates
 
 guard let name = arguments.first, let run = benchmarks[name] else {

@@ -22,6 +22,12 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var swiftVersion: String
     /// The OpenBLAS kernel set in use (`openblas_get_corename`).
     public var openBLASCore: String
+    /// The numerics policy the numbers follow (`NumericsPolicy.inEffect`: `portable` or `native`);
+    /// `nil` in results written before the policy existed.
+    public var numerics: String?
+    /// Every kernel family in use (`NumericsPolicy.kernelFamily`): results are bit-comparable
+    /// only between equal families.
+    public var kernelFamily: String?
     /// Tandem's kernel threads (`TANDEM_THREADS`, at most 2 by default).
     public var threads: Int
     public var host: String
@@ -39,7 +45,9 @@ public struct Provenance: Codable, Equatable, Sendable {
     public static func current(recipe: Recipe? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) -> Provenance {
         let (commit, dirty) = gitState()
         return Provenance(gitCommit: commit, gitDirty: dirty, tandemVersion: TandemVersion.current, swiftVersion: compilerVersion,
-                          openBLASCore: BLASKernelSelection.coreName, threads: Parallel.threadCount,
+                          openBLASCore: BLASKernelSelection.coreName,
+                          numerics: NumericsPolicy.inEffect(environment: environment).rawValue,
+                          kernelFamily: NumericsPolicy.kernelFamily, threads: Parallel.threadCount,
                           host: ProcessInfo.processInfo.hostName,
                           slurmJobID: environment["SLURM_JOB_ID"], slurmArrayJobID: environment["SLURM_ARRAY_JOB_ID"],
                           slurmArrayTaskID: environment["SLURM_ARRAY_TASK_ID"],
@@ -104,7 +112,8 @@ public struct Provenance: Codable, Equatable, Sendable {
 extension Provenance {
     /// Lines summarising the provenance of a suite's cells: each field's distinct values (with how
     /// many cells have each when they differ), so mixed commits, dirty trees, thread counts or
-    /// metric versions stand out. Cells without provenance are counted.
+    /// metric versions stand out, and a warning first when cells were computed with different
+    /// kernel families (their numbers differ in rounding). Cells without provenance are counted.
     public static func summary(of records: [Provenance?]) -> [String] {
         let known = records.compactMap { $0 }
         guard !known.isEmpty else { return [] }
@@ -118,11 +127,16 @@ extension Provenance {
             if order.count == 1 { return "\(name) \(order[0])" }
             return "\(name) " + order.map { "\($0) (\(counts[$0]!) cells)" }.joined(separator: ", ")
         }
-        var lines = [
+        let families = Set(known.map { $0.kernelFamily ?? "OpenBLAS \($0.openBLASCore)" })
+        var lines = families.count > 1
+            ? ["warning: the cells mix \(families.count) kernel families; their numbers differ in rounding, so a difference between cells may come from the kernels (run a suite with `--numerics portable` to have one family everywhere)"]
+            : []
+        lines += [
             distinct("commit", { record in record.gitCommit.map { String($0.prefix(12)) + (record.gitDirty == true ? " (dirty)" : "") } }),
             distinct("Tandem", { $0.tandemVersion }),
             distinct("Swift", { $0.swiftVersion }),
-            distinct("OpenBLAS", { $0.openBLASCore }),
+            distinct("numerics", { $0.numerics }),
+            distinct("kernels", { $0.kernelFamily ?? "OpenBLAS \($0.openBLASCore)" }),
             distinct("threads", { "\($0.threads)" }),
             distinct("host", { $0.host }),
             distinct("metrics version", { "\($0.metricsVersion)" }),

@@ -129,7 +129,9 @@ public struct SuiteReport {
         if !tunings.isEmpty { text += tuningLines().joined(separator: "\n") + "\n" }
         if !selectionNotes.isEmpty { text += selectionNotes.joined(separator: "\n") + "\n" }
         if !unfinished.isEmpty { text += "Not finished: \(unfinished.joined(separator: "; "))\n" }
-        if !provenance.isEmpty { text += "provenance: " + provenance.joined(separator: "; ") + "\n" }
+        let warnings = provenance.filter { $0.hasPrefix("warning:") }, facts = provenance.filter { !$0.hasPrefix("warning:") }
+        text += warnings.map { $0 + "\n" }.joined()
+        if !facts.isEmpty { text += "provenance: " + facts.joined(separator: "; ") + "\n" }
         return text
     }
 

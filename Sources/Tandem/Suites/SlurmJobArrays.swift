@@ -1,4 +1,5 @@
 import Foundation
+import TandemCore
 
 /// What `tandem suite SUITE --slurm` asks of Slurm.
 public struct SlurmSettings: Equatable, Sendable {
@@ -82,6 +83,8 @@ public struct SlurmJobArrays: Equatable {
                       "# One kernel thread per allotted CPU, as `tandem suite --jobs` gives each child its share.",
                       "export TANDEM_THREADS=\"${SLURM_CPUS_PER_TASK:-\(settings.cpusPerTask)}\"",
                       "export OPENBLAS_NUM_THREADS=\"$TANDEM_THREADS\"",
+                      "# Every node computes with the submitter's numerics policy (portable: the same bits on any AVX2 node).",
+                      "export \(NumericsPolicy.environmentVariable)=\((try? NumericsPolicy.requested()) ?? NumericsPolicy.defaultPolicy)",
                       "exec \(command) \(selection) --no-report", ""]
             return lines.joined(separator: "\n")
         }
