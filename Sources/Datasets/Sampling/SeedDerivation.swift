@@ -12,6 +12,7 @@ public enum SeedDerivation {
         case shuffle = 4
         case composition = 5
         case partition = 6
+        case unrelatedScene = 7
     }
 
     /// A 64-bit seed mixing `seed`, `index` and `salt` (SplitMix64 finaliser, integer arithmetic only).

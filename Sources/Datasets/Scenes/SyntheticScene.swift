@@ -19,6 +19,9 @@ public struct SceneObject: Equatable, Sendable, Codable {
     /// The label written to the segmentation map: `classIndex`, or −1 for unlabelled clutter.
     public var label: Int32
     public var material: SceneMaterial
+    /// The cue that carries the class under the relatedness dial; `nil` when both do (no dial, or
+    /// an object on a wall).
+    public var cue: SceneCue? = nil
 }
 
 /// A pinhole camera. Camera frame: x right, y down, z forward (the OpenCV convention); depth is the
@@ -142,11 +145,14 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
         for _ in 0..<floorCount {
             guard let classIndex = pick([.floor, .floorOrSupport], &g) else { break }
             let style = scheme.styles[classIndex]
-            let kind = style.shapes[Int(g.bounded(UInt64(style.shapes.count)))]
-            let width = g.uniform(style.width), height = g.uniform(style.height), depth = g.uniform(style.depth)
+            // The relatedness dial: which cue carries this object's class (no draw without the dial).
+            let cue = options.relatedness.map { SceneCue.draw(relatedness: $0, generator: &g) }
+            let shapeStyle = cue == .appearance ? SceneCue.neutralShape(of: style) : style
+            let kind = shapeStyle.shapes[Int(g.bounded(UInt64(shapeStyle.shapes.count)))]
+            let width = g.uniform(shapeStyle.width), height = g.uniform(shapeStyle.height), depth = g.uniform(shapeStyle.depth)
             let yaw = g.nextUniform() < 0.7 ? Double(g.bounded(2)) * Double.pi / 2 + g.uniform(-0.06...0.06)
                                             : g.uniform(0...Double.pi)
-            let objectMaterial = material(style, &g)
+            let objectMaterial = cue == .geometry ? SceneCue.neutralMaterial(generator: &g) : material(style, &g)
             let objectLabel = label(classIndex, &g)
             let radius: Double = kind == .box ? 0.5 * (width * width + depth * depth).squareRoot() : width / 2
 
@@ -161,7 +167,7 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
                         scene.objects.append(SceneObject(
                             shape: makeShape(kind, x: center.x + offsetX, z: center.z + offsetZ, base: base,
                                              width: width, height: height, depth: depth, yaw: yaw),
-                            classIndex: classIndex, label: objectLabel, material: objectMaterial))
+                            classIndex: classIndex, label: objectLabel, material: objectMaterial, cue: cue))
                         continue
                     }
                 }
@@ -177,7 +183,7 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
                 if kind == .box && style.supportsObjects { supports.append(scene.objects.count) }
                 scene.objects.append(SceneObject(
                     shape: makeShape(kind, x: x, z: z, base: 0, width: width, height: height, depth: depth, yaw: yaw),
-                    classIndex: classIndex, label: objectLabel, material: objectMaterial))
+                    classIndex: classIndex, label: objectLabel, material: objectMaterial, cue: cue))
                 placed = true
                 break
             }

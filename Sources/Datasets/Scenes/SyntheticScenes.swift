@@ -46,13 +46,29 @@ public struct SyntheticScenes: MultiTaskDataset {
         return SyntheticScene.random(options: options, scheme: scheme, generator: &generator)
     }
 
+    /// The independent scene whose geometry sample `index`'s depth and normals show under
+    /// `auxiliaryTargets: unrelated`.
+    public func unrelatedScene(at index: Int) -> SyntheticScene {
+        var generator = SeedDerivation.generator(options.seed, index: index, salt: .unrelatedScene)
+        return SyntheticScene.random(options: options, scheme: scheme, generator: &generator)
+    }
+
     /// Renders sample `index`.
     public func sample(at index: Int) throws -> SceneSample {
         try checkIndex(index)
         var noise = SeedDerivation.generator(options.seed, index: index, salt: .imageNoise)
-        return SceneRenderer.render(scene(at: index), height: options.height, width: options.width,
-                                    imageNoise: options.imageNoise, noiseGenerator: &noise,
-                                    invalidDepthOnWindows: options.invalidDepthOnWindows)
+        var sample = SceneRenderer.render(scene(at: index), height: options.height, width: options.width,
+                                          imageNoise: options.imageNoise, noiseGenerator: &noise,
+                                          invalidDepthOnWindows: options.invalidDepthOnWindows)
+        if options.auxiliaryTargets == .unrelated {
+            var unused = SeededGenerator(seed: 0)
+            let decoy = SceneRenderer.render(unrelatedScene(at: index), height: options.height, width: options.width,
+                                             imageNoise: 0, noiseGenerator: &unused,
+                                             invalidDepthOnWindows: options.invalidDepthOnWindows)
+            sample.depth = decoy.depth
+            sample.normals = decoy.normals
+        }
+        return sample
     }
 
     public func example(at index: Int) throws -> Example { try sample(at: index).example() }

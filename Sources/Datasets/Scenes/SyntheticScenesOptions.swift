@@ -23,6 +23,24 @@ public struct SyntheticScenesOptions: Equatable, Sendable, Codable {
     public var unlabelledObjectProbability: Double = 0.05
     /// Whether window pixels have invalid depth and normals (0), as a Kinect sensor sees glass.
     public var invalidDepthOnWindows: Bool = true
+    /// The relatedness dial ρ ∈ 0…1 (`SceneCue`): the probability that a floor-standing object's
+    /// class is carried by its geometry (the class's shape and size, with a neutral grey look),
+    /// rather than by its appearance (the class's colour and pattern, on a random neutral shape).
+    /// `nil` (the default): every object has both its class's geometry and its appearance, as the
+    /// scenes always had (the same bits).
+    public var relatedness: Double?
+    /// What the depth and normals targets show (`nil` = `.scene`, the image's own geometry).
+    public var auxiliaryTargets: AuxiliaryTargets?
+
+    /// What the auxiliary (depth and normals) targets of a sample show.
+    public enum AuxiliaryTargets: String, Equatable, Sendable, Codable, CaseIterable {
+        /// The geometry of the scene in the image.
+        case scene
+        /// The geometry of another, independent random scene (per sample, fixed): targets tied to a
+        /// nuisance the image does not show, which an auxiliary task can only learn by memorising
+        /// the training images — the harmful-auxiliary setting.
+        case unrelated
+    }
 
     public init() {}
 
@@ -47,6 +65,9 @@ public struct SyntheticScenesOptions: Equatable, Sendable, Codable {
         guard imageNoise >= 0 else { throw DatasetError.invalidArgument("synthetic scenes: image noise must be ≥ 0") }
         guard (0...1).contains(unlabelledObjectProbability) else {
             throw DatasetError.invalidArgument("synthetic scenes: unlabelled object probability must be in 0…1")
+        }
+        if let relatedness, !(0...1).contains(relatedness) {
+            throw DatasetError.invalidArgument("synthetic scenes: relatedness must be in 0…1, got \(relatedness)")
         }
     }
 }

@@ -18,12 +18,18 @@ extension Registry {
                     OptionSpec("classes", .integer(4...1000), default: .integer(13), "semantic classes (13 = the NYUv2 classes)"),
                     OptionSpec("seed", .integer(0...Int.max), default: .integer(0), "seed of the scenes (independent of the run's seed)"),
                     OptionSpec("noise", .number(0...1), default: .number(0), "standard deviation of RGB noise"),
+                    OptionSpec("relatedness", .number(0...1), default: nil,
+                               "ρ: the share of floor objects whose class their geometry (what depth and normals see) carries; the rest carry it in colour and pattern only (docs/datasets.md). Unset: both, as always"),
+                    OptionSpec("auxiliary_targets", .choice(["scene", "unrelated"]), default: .text("scene"),
+                               "what depth and normals show: the image's scene, or an independent one (the harmful-auxiliary setting)"),
                 ])) { options, _ in
                 let train = options.integer("train")!, validation = options.integer("validation")!, test = options.integer("test")!
                 var sceneOptions = SyntheticScenesOptions(count: train + validation + test, height: options.integer("height")!,
                                                           width: options.integer("width")!, seed: UInt64(options.integer("seed")!),
                                                           classCount: options.integer("classes")!)
                 sceneOptions.imageNoise = options.number("noise")!
+                sceneOptions.relatedness = options.number("relatedness")
+                if options.text("auxiliary_targets") == "unrelated" { sceneOptions.auxiliaryTargets = .unrelated }
                 let scenes = try MaterializedDataset(try SyntheticScenes(options: sceneOptions))
                 let splits = DatasetSplits(train: Array(0..<train), validation: Array(train..<(train + validation)),
                                            test: Array((train + validation)..<(train + validation + test)))
