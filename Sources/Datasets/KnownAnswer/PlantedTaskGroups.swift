@@ -19,9 +19,9 @@ import TandemCore
 /// So tasks of one group need the same feature of the input (their factor) and help each other;
 /// tasks of different groups need independent features and compete for the shared units — a unit
 /// that carries both factors is noise to each task, so each task's gradient pushes the other
-/// factor out of it. Conflicting groups' factors lie along overlapping input directions, so shared
-/// units keep carrying both for longer. The planted grouping is `trueTaskGroups`; the tasks of
-/// group a are named a1, a2, …, of group b b1, b2, ….
+/// factor out of it. Conflicting groups' factors lie along overlapping input directions, so they
+/// are harder to tell apart (docs/datasets.md says how much of this a run measures). The planted
+/// grouping is `trueTaskGroups`; the tasks of group a are named a1, a2, …, of group b b1, b2, ….
 public struct PlantedTaskGroups: MultiTaskDataset {
     public let options: PlantedTaskGroupsOptions
     /// A, d rows × (G + M) columns: factor f_g is column g, nuisance ν_m column G + m.
