@@ -30,7 +30,7 @@ public struct PlantedTaskGroupsOptions: Equatable, Sendable, Codable {
         guard count >= 0 else { throw fail("count must be ≥ 0, got \(count)") }
         guard (2...12).contains(taskCount) else { throw fail("tasks must be 2…12 (exact grouping handles up to 12), got \(taskCount)") }
         guard groupCount >= 1, 2 * groupCount <= taskCount else {
-            throw fail("\(taskCount) tasks make 1…\(taskCount / 2) groups of at least two tasks, got groups: \(groupCount)")
+            throw fail("\(taskCount) tasks make at most \(taskCount / 2) groups of at least two tasks, got groups: \(groupCount)")
         }
         guard nuisanceCount >= 0 else { throw fail("nuisance factors must be ≥ 0, got \(nuisanceCount)") }
         guard inputSize >= groupCount + nuisanceCount else {

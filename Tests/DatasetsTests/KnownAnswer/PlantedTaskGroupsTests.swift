@@ -115,7 +115,7 @@ final class PlantedTaskGroupsTests: XCTestCase {
             }
         }
         assertFails({ $0.taskCount = 13 }, "tasks must be 2…12")
-        assertFails({ $0.groupCount = 5 }, "9 tasks make 1…4 groups of at least two tasks, got groups: 5")
+        assertFails({ $0.groupCount = 5 }, "9 tasks make at most 4 groups of at least two tasks, got groups: 5")
         assertFails({ $0.inputSize = 5 }, "at least one dimension per factor (groups + nuisance = 6), got input_size: 5")
         assertFails({ $0.conflictingPairs = 2 }, "3 groups make at most 1 conflicting pairs, got conflicts: 2")
         assertFails({ $0.overlap = 1 }, "overlap must be in [0, 1), got 1.0")
