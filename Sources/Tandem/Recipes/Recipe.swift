@@ -325,7 +325,7 @@ public struct Recipe {
             let reader = try MappingReader(node, section: "transference")
             let every = try reader.optional("every").map { try MappingReader.integer($0, what: "transference.every", range: 1...Int.max) } ?? 10
             let perRate = try reader.optional("per_learning_rate").map { try MappingReader.boolean($0, what: "transference.per_learning_rate") } ?? false
-            let groups = try reader.optional("groups").map { try MappingReader.integer($0, what: "transference.groups", range: 1...4095) }
+            let groups = try reader.optional("groups").map { try MappingReader.integer($0, what: "transference.groups", range: 1...Int.max) }
             var grouping: [String: Bool] = [:]
             for key in ["partition", "normalised"] {
                 guard let flag = reader.optional(key) else { continue }
