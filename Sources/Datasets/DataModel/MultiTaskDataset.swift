@@ -29,9 +29,37 @@ public protocol MultiTaskDataset: Sendable {
     var tasks: [TaskSpec] { get }
     /// Example `index` (0 ≤ index < count).
     func example(at index: Int) throws -> Example
+    /// The task groups the data were generated with, when they are known: a partition of
+    /// `taskNames` (a known-answer benchmark such as `PlantedTaskGroups` declares it, and
+    /// `tandem affinity` scores its chosen grouping against it). Nil — the default — when unknown.
+    var trueTaskGroups: [[String]]? { get }
 }
 
 extension MultiTaskDataset {
+    /// No known grouping (data sets declare one by implementing `trueTaskGroups`).
+    public var trueTaskGroups: [[String]]? { nil }
+
+    /// Checks that `trueTaskGroups`, when declared, is a partition of the task names into
+    /// non-empty groups, naming the data set and the offending task.
+    public func validateTrueTaskGroups() throws {
+        guard let groups = trueTaskGroups else { return }
+        var seen: Set<String> = []
+        for group in groups {
+            guard !group.isEmpty else { throw DatasetError.invalidArgument("\(name): a declared true task group is empty") }
+            for task in group {
+                guard taskNames.contains(task) else {
+                    throw DatasetError.invalidArgument("\(name): the true task groups name '\(task)', which is not a task (tasks: \(taskNames.joined(separator: ", ")))")
+                }
+                guard seen.insert(task).inserted else {
+                    throw DatasetError.invalidArgument("\(name): task '\(task)' is in more than one true task group")
+                }
+            }
+        }
+        if let missing = taskNames.first(where: { !seen.contains($0) }) {
+            throw DatasetError.invalidArgument("\(name): task '\(missing)' is in no true task group (the groups must partition the tasks)")
+        }
+    }
+
     /// The task called `name`, if the data set has one.
     public func task(named name: String) -> TaskSpec? { tasks.first { $0.name == name } }
 
@@ -74,6 +102,7 @@ public struct DatasetSubset: MultiTaskDataset {
     public var count: Int { indices.count }
     public var inputShape: [Int] { base.inputShape }
     public var tasks: [TaskSpec] { base.tasks }
+    public var trueTaskGroups: [[String]]? { base.trueTaskGroups }
 
     public func example(at index: Int) throws -> Example {
         try checkIndex(index)

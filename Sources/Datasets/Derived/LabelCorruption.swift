@@ -96,6 +96,8 @@ public struct CorruptedDataset: MultiTaskDataset {
     public var count: Int { base.count }
     public var inputShape: [Int] { base.inputShape }
     public var tasks: [TaskSpec] { base.tasks }
+    /// Corrupting labels leaves the tasks' grouping as it was.
+    public var trueTaskGroups: [[String]]? { base.trueTaskGroups }
 
     public func example(at index: Int) throws -> Example {
         var example = try base.example(at: index)

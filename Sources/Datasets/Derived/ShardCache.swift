@@ -28,6 +28,7 @@ public final class ShardCache: MultiTaskDataset, @unchecked Sendable {
     public var count: Int { source.count }
     public var inputShape: [Int] { source.inputShape }
     public var tasks: [TaskSpec] { source.tasks }
+    public var trueTaskGroups: [[String]]? { source.trueTaskGroups }
 
     /// Each task's per-sample label shape, in `tasks` order (checked once when the cache is made).
     private let labelShapes: [[Int]]

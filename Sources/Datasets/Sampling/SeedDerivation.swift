@@ -12,7 +12,9 @@ public enum SeedDerivation {
         case shuffle = 4
         case composition = 5
         case partition = 6
-        case unrelatedScene = 7
+        case taskGroupsStructure = 7
+        case taskGroupsSample = 8
+        case unrelatedScene = 9
     }
 
     /// A 64-bit seed mixing `seed`, `index` and `salt` (SplitMix64 finaliser, integer arithmetic only).

@@ -26,11 +26,13 @@ public struct DatasetBundle {
 
     public var tasks: [TaskSpec] { training.tasks }
     public var inputShape: [Int] { training.inputShape }
+    /// The training set's declared true task groups (nil: none known).
+    public var trueTaskGroups: [[String]]? { training.trueTaskGroups }
 
     /// Checks that the training split is non-empty, that every index lies inside its data set, and
     /// that the validation and test sets have the training set's input shape and tasks (a `val/`
     /// folder at another resolution, say), naming the data set and what differs, and that every
-    /// task declares its per-sample label shape.
+    /// task declares its per-sample label shape and declared true task groups partition the tasks.
     public func validate() throws {
         guard !trainingIndices.isEmpty else {
             throw DatasetError.invalidArgument("\(training.name): the training split is empty")
@@ -50,6 +52,7 @@ public struct DatasetBundle {
             }
         }
         for task in training.tasks { _ = try training.labelShape(of: task) }
+        try training.validateTrueTaskGroups()
         guard training.inputShape.allSatisfy({ $0 >= 1 }) else {
             throw DatasetError.invalidArgument("\(training.name): inputs have shape \(training.inputShape); every axis needs at least one element")
         }

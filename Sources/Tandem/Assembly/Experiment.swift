@@ -17,6 +17,9 @@ public final class Experiment {
     /// Whether the run keeps the encoder of its best validation evaluation in `bestEncoderURL`
     /// (the pre-training phase of transfer learning does).
     public let keepsBestEncoder: Bool
+    /// The data set's declared true task groups restricted to the recipe's tasks (empty groups
+    /// dropped); nil when the data set declares none.
+    public let trueTaskGroups: [[String]]?
 
     public var recordsURL: URL { outputFolder.appendingPathComponent("records.jsonl") }
     public var checkpointURL: URL { outputFolder.appendingPathComponent("checkpoint.tandem") }
@@ -46,20 +49,38 @@ public final class Experiment {
                                   environment: registry.optionEnvironment(tasks: recipe.tasks.map(\.name))))
     }
 
+    /// The declared true task groups of `recipe`'s data set restricted to its tasks (nil: none
+    /// declared), building only the data set.
+    public static func trueTaskGroups(of recipe: Recipe, registry: Registry = .standard) throws -> [[String]]? {
+        let (datasetOptions, _, _) = try check(recipe, registry: registry)
+        let bundle = try datasetBundle(recipe, entry: registry.datasets[recipe.dataset.name]!, options: datasetOptions)
+        try bundle.training.validateTrueTaskGroups()
+        return bundle.trueTaskGroups.map { restrict($0, to: recipe.tasks.map(\.name)) }
+    }
+
+    /// `groups` with only the members in `tasks`, empty groups dropped.
+    static func restrict(_ groups: [[String]], to tasks: [String]) -> [[String]] {
+        groups.map { $0.filter(tasks.contains) }.filter { !$0.isEmpty }
+    }
+
+    /// The recipe's data set, built by its registry entry (errors name the recipe's `dataset:`).
+    static func datasetBundle(_ recipe: Recipe, entry: DatasetEntry, options: Options) throws -> DatasetBundle {
+        let recipeFolder = URL(fileURLWithPath: recipe.file).deletingLastPathComponent().path
+        do { return try entry.make(options, recipeFolder) }
+        catch let error as RecipeError { throw error }
+        catch { throw RecipeError(location: recipe.dataset.location, message: "dataset \(recipe.dataset.name): \(error)") }
+    }
+
     public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil, keepsBestEncoder: Bool = false) throws {
         self.recipe = recipe
         self.registry = registry
         self.keepsBestEncoder = keepsBestEncoder
         let (datasetOptions, modelOptions, strategyOptions) = try Experiment.check(recipe, registry: registry)
-        let recipeFolder = URL(fileURLWithPath: recipe.file).deletingLastPathComponent().path
         // `check` has verified that the names exist.
         let datasetEntry = registry.datasets[recipe.dataset.name]!, modelEntry = registry.models[recipe.model.name]!
         let strategyEntry = registry.strategies[recipe.strategy.name]!
 
-        let bundle: DatasetBundle
-        do { bundle = try datasetEntry.make(datasetOptions, recipeFolder) }
-        catch let error as RecipeError { throw error }
-        catch { throw RecipeError(location: recipe.dataset.location, message: "dataset \(recipe.dataset.name): \(error)") }
+        let bundle = try Experiment.datasetBundle(recipe, entry: datasetEntry, options: datasetOptions)
 
         let available = bundle.tasks.map(\.name)
         tasks = try recipe.tasks.map { choice in
@@ -69,6 +90,7 @@ public final class Experiment {
             task.role = choice.role
             return task
         }
+        trueTaskGroups = bundle.trueTaskGroups.map { Experiment.restrict($0, to: recipe.tasks.map(\.name)) }
 
         let model: any MultiTaskModel
         do { model = try modelEntry.make(modelOptions, tasks, bundle.inputShape) }

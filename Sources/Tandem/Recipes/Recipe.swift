@@ -179,14 +179,24 @@ public struct Recipe {
     public var transference: TransferenceMeasurement?
 
     /// `transference:` — every how many steps Z_{i→j} is measured (TransferenceProbe), and whether
-    /// it is divided by the shared learning rate (TAG's affinity).
+    /// it is divided by the shared learning rate (TAG's affinity); and how `tandem affinity` groups
+    /// the tasks from it (its `--groups`, `--partition` and `--normalised`, which override these).
     public struct TransferenceMeasurement: Equatable {
         public var every: Int
         public var perLearningRate: Bool
+        /// `groups: N`: choose N task groups (nil: no grouping).
+        public var groups: Int?
+        /// `partition: true`: the groups must be disjoint (TAG lets a task be in several).
+        public var partition: Bool
+        /// `normalised: true`: group on the matrix divided by each target's self-transference.
+        public var normalised: Bool
 
-        public init(every: Int = 10, perLearningRate: Bool = false) {
+        public init(every: Int = 10, perLearningRate: Bool = false, groups: Int? = nil, partition: Bool = false, normalised: Bool = false) {
             self.every = every
             self.perLearningRate = perLearningRate
+            self.groups = groups
+            self.partition = partition
+            self.normalised = normalised
         }
     }
     /// Every section that changes a run's numbers (all but `name`, `output`, `checkpoint_every`),
@@ -315,8 +325,18 @@ public struct Recipe {
             let reader = try MappingReader(node, section: "transference")
             let every = try reader.optional("every").map { try MappingReader.integer($0, what: "transference.every", range: 1...Int.max) } ?? 10
             let perRate = try reader.optional("per_learning_rate").map { try MappingReader.boolean($0, what: "transference.per_learning_rate") } ?? false
+            let groups = try reader.optional("groups").map { try MappingReader.integer($0, what: "transference.groups", range: 1...Int.max) }
+            var grouping: [String: Bool] = [:]
+            for key in ["partition", "normalised"] {
+                guard let flag = reader.optional(key) else { continue }
+                guard groups != nil else {
+                    throw RecipeError(location: flag.location, message: "transference.\(key) says how tasks are grouped: it needs `groups: N` in the same section")
+                }
+                grouping[key] = try MappingReader.boolean(flag, what: "transference.\(key)")
+            }
             try reader.finish()
-            transference = TransferenceMeasurement(every: every, perLearningRate: perRate)
+            transference = TransferenceMeasurement(every: every, perLearningRate: perRate, groups: groups,
+                                                   partition: grouping["partition"] ?? false, normalised: grouping["normalised"] ?? false)
         } else {
             transference = nil
         }

@@ -71,7 +71,48 @@ extension Registry {
                      extra: [OptionSpec("classes", .integer(7...19), default: .integer(7), "semantic classes (MTAN label_7 or label_19)"),
                              OptionSpec("layout", .choice(["mtan", "auto-lambda"]), default: .text("mtan"), "folder layout")]),
             cifar100Domains,
+            plantedTaskGroups,
         ]
+    }
+
+    /// The planted-task-groups benchmark (`PlantedTaskGroups`): one generated set split in order
+    /// into training, validation and test samples.
+    static var plantedTaskGroups: DatasetEntry {
+        DatasetEntry(description: ComponentDescription(
+            name: "task-groups", kind: .dataset,
+            summary: "Known-answer task grouping: 6–12 classification tasks on a vector input, in planted groups that each read one latent factor (x = A·z + σ·ε); some pairs of groups in conflict. Declares its true task groups (`tandem affinity` prints the adjusted Rand index against them). Tasks: a1, a2, …, b1, ….",
+            reference: "docs/datasets.md",
+            options: [
+                OptionSpec("train", .integer(1...1_000_000), default: .integer(10_000), "training samples"),
+                OptionSpec("validation", .integer(1...1_000_000), default: .integer(1000), "validation samples"),
+                OptionSpec("test", .integer(1...1_000_000), default: .integer(2000), "test samples"),
+                OptionSpec("tasks", .integer(6...12), default: .integer(9), "number of tasks T"),
+                OptionSpec("groups", .integer(2...6), default: .integer(3), "planted groups G (each at least two tasks; sizes differ by at most one)"),
+                OptionSpec("input_size", .integer(2...4096), default: .integer(16), "input dimension d (at least groups + nuisance)"),
+                OptionSpec("nuisance", .integer(0...1000), default: .integer(3), "nuisance factors M in the input, read by no task"),
+                OptionSpec("noise", .number(0...100), default: .number(0.5), "σ of the Gaussian noise on each input value"),
+                OptionSpec("classes", .integer(2...100), default: .integer(4), "classes K per task (quantile bins of the task's transform of its factor)"),
+                OptionSpec("conflicts", .integer(0...3), default: .integer(1), "pairs of groups in conflict ((a, b), (c, d), …)"),
+                OptionSpec("overlap", .number(0...0.99), default: .number(0.5), "cosine between the input directions of two conflicting groups' factors"),
+                OptionSpec("seed", .integer(0...Int.max), default: .integer(0), "seed of the mixing matrix, the tasks and the samples (independent of the run's seed)"),
+            ])) { options, _ in
+            let train = options.integer("train")!, validation = options.integer("validation")!, test = options.integer("test")!
+            var settings = PlantedTaskGroupsOptions()
+            settings.count = train + validation + test
+            settings.taskCount = options.integer("tasks")!
+            settings.groupCount = options.integer("groups")!
+            settings.inputSize = options.integer("input_size")!
+            settings.nuisanceCount = options.integer("nuisance")!
+            settings.inputNoise = options.number("noise")!
+            settings.classCount = options.integer("classes")!
+            settings.conflictingPairs = options.integer("conflicts")!
+            settings.overlap = options.number("overlap")!
+            settings.seed = UInt64(options.integer("seed")!)
+            let samples = try MaterializedDataset(try PlantedTaskGroups(options: settings))
+            let splits = DatasetSplits(train: Array(0..<train), validation: Array(train..<(train + validation)),
+                                       test: Array((train + validation)..<(train + validation + test)))
+            return DatasetBundle(dataset: samples, splits: splits)
+        }
     }
 
     /// CIFAR-100's binary files as 20 five-way domain tasks: `ROOT/train.bin` for training (less an
@@ -142,12 +183,14 @@ public struct MaterializedDataset: MultiTaskDataset {
     public let name: String
     public let inputShape: [Int]
     public let tasks: [TaskSpec]
+    public let trueTaskGroups: [[String]]?
     private let examples: [Example]
 
     public init(_ source: SyntheticScenes) throws {
         name = source.name
         inputShape = source.inputShape
         tasks = source.tasks
+        trueTaskGroups = source.trueTaskGroups
         examples = try source.allSamples().map { $0.example() }
     }
 
@@ -155,6 +198,7 @@ public struct MaterializedDataset: MultiTaskDataset {
         name = source.name
         inputShape = source.inputShape
         tasks = source.tasks
+        trueTaskGroups = source.trueTaskGroups
         examples = try (0..<source.count).map { try source.example(at: $0) }
     }
 
