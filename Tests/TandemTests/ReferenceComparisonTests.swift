@@ -132,6 +132,31 @@ extension ReportTests {
         XCTAssertTrue(markdown.contains("| mean rank |"), markdown)
     }
 
+    func testIncludedRowsArePairedOnlyWithinASetting() throws {
+        // An included row (`name=oracle`, no strategy) beside ew: paired when ew has no other axis,
+        // unpaired (and unranked) when ew varies over model.split and the oracle does not.
+        func cell(_ coordinates: [String: String], seed: Int, _ mIoU: Double) -> FakeCell {
+            var all = coordinates
+            all["seed"] = "\(seed)"
+            let identifier = coordinates.sorted { $0.key > $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + ",seed=\(seed)"
+            return FakeCell(identifier: identifier, coordinates: all, baselineTask: nil, test: ["segmentation": ["mIoU": mIoU]], secondsPerStep: 0.1, steps: 10)
+        }
+        let oracle = [cell(["name": "oracle"], seed: 0, 0.6), cell(["name": "oracle"], seed: 1, 0.7)]
+        let flat = [cell(["strategy": "ew"], seed: 0, 0.5), cell(["strategy": "ew"], seed: 1, 0.5)] + oracle
+        let paired = try XCTUnwrap(try SuiteReport(folders: [try suiteFolder("flat", cells: flat)], options: ReportOptions(reference: "ew")).comparison.comparison)
+        let row = try XCTUnwrap(paired.entries.first { $0.row == "name=oracle" })
+        XCTAssertEqual(row.differences[.task("segmentation")]?.differences.map { ($0 * 1e9).rounded() / 1e9 }, [0.1, 0.2])
+        XCTAssertEqual(row.rank, 1)
+
+        let split = [cell(["strategy": "ew", "model.split": "1"], seed: 0, 0.5), cell(["strategy": "ew", "model.split": "1"], seed: 1, 0.5)] + oracle
+        let report = try SuiteReport(folders: [try suiteFolder("split", cells: split)], options: ReportOptions(reference: "ew"))
+        let unpaired = try XCTUnwrap(report.comparison.comparison?.entries.first { $0.row == "name=oracle" })
+        XCTAssertNil(unpaired.referenceRow)
+        XCTAssertTrue(unpaired.differences.isEmpty)
+        XCTAssertNil(unpaired.rank)
+        XCTAssertTrue(report.table().contains("No reference row in the setting of name=oracle: no paired differences or rank."), report.table())
+    }
+
     func testWithoutAReferenceNothingChanges() throws {
         let report = try SuiteReport(folders: [try suiteFolder()])
         XCTAssertNil(report.comparison.comparison)

@@ -155,13 +155,12 @@ public struct ReferenceComparison: Equatable {
             notes.append("mean rank: each row's rank by \(names(rankedBy)) among the rows of its setting (1 = best, ties share the mean of their ranks), "
                          + (count == 1 ? "in the suite's one setting." : "averaged over the \(count) settings of its method."))
             var partial: [String] = []
-            for entry in entries where entry.rank != nil && entry.rankedSettings < count && !partial.contains(entry.method) {
-                partial.append(entry.method)
+            for entry in entries where entry.rank != nil && entry.rankedSettings < count {
+                let text = "\(entry.method) (\(entry.rankedSettings))"
+                if !partial.contains(text) { partial.append(text) }
             }
             if !partial.isEmpty {
-                notes.append("Ranked in fewer than \(count) settings (a mean over those only): " + partial.map { method in
-                    "\(method) (\(entries.first { $0.method == method }!.rankedSettings))"
-                }.joined(separator: ", ") + ".")
+                notes.append("Ranked in fewer than \(count) settings (a mean over those only): " + partial.joined(separator: ", ") + ".")
             }
         } else {
             notes.append("mean rank: — because the table has neither Δ_MTL (no baselines) nor a single task to rank by.")
