@@ -9,6 +9,7 @@ struct ReportFlags: ParsableArguments {
     @Option(help: "Each cell's metrics = the mean of its last N evaluations.") var lastEvaluations: Int?
     @Option(help: "Per row, leave out the N seeds with the highest validation error.") var dropWorstSeeds: Int?
     @Option(help: "Comma-separated matrix axes tuned on validation (per method the setting with the best validation criterion is shown).") var tuned: String?
+    @Option(help: "Compare every row with this one, seed by seed (VALUE or AXIS=VALUE, e.g. ew): paired differences with 95 % intervals, and a mean-rank column.") var reference: String?
 
     func validate() throws {
         if let lastEvaluations, lastEvaluations < 1 { throw ValidationError("--last-evaluations must be at least 1, found \(lastEvaluations)") }
@@ -17,12 +18,13 @@ struct ReportFlags: ParsableArguments {
 
     /// `base` with the given flags applied; `nil` when no flag is given (the recorded options apply).
     func options(over base: ReportOptions?) -> ReportOptions? {
-        guard spread != nil || lastEvaluations != nil || dropWorstSeeds != nil || tuned != nil else { return base }
+        guard spread != nil || lastEvaluations != nil || dropWorstSeeds != nil || tuned != nil || reference != nil else { return base }
         var options = base ?? ReportOptions()
         if let spread { options.spread = spread }
         if let lastEvaluations { options.lastEvaluations = lastEvaluations }
         if let dropWorstSeeds { options.dropWorstSeeds = dropWorstSeeds }
         if let tuned { options.tuned = tuned.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let reference { options.reference = reference }
         return options
     }
 }

@@ -38,6 +38,12 @@ struct SuiteCommand: ParsableCommand {
         var cells: [Suite.Cell]
         do {
             definition = try Suite.load(suite, overrides: overrides)
+            // A misspelt --reference fails now, not after every cell has run.
+            if let reference = report.reference {
+                let tuned = report.options(over: definition.report)?.tuned ?? []
+                do { _ = try ReferenceRow.resolve(reference, among: definition.rowAxes.filter { !tuned.contains($0.axis) }) }
+                catch let error as CommandError { throw CommandError("--reference: \(error.message)") }
+            }
             guard jobs >= 1 else { throw CommandError("--jobs must be at least 1, found \(jobs)") }
             if [shard != nil, cell != nil, slurm].filter({ $0 }).count > 1 {
                 throw CommandError("--shard, --cell and --slurm choose cells in different ways; give one of them")

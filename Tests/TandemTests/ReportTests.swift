@@ -310,11 +310,11 @@ final class ReportTests: XCTestCase {
 
         let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)
         let rows = csv.split(separator: "\n")
-        XCTAssertEqual(rows.first, "identifier,strategy,seed,baseline,split,task,metric,value")
+        XCTAssertEqual(rows.first, "identifier,strategy,seed,baseline,split,task,metric,statistic,value")
         // Matrix cells: 2 splits × (3 + 3) metrics; baseline cells: 2 splits × 3 metrics.
         XCTAssertEqual(rows.count, 1 + 4 * 2 * 6 + 4 * 2 * 3)
-        XCTAssertTrue(rows.contains("\"strategy=pcgrad,seed=1\",pcgrad,1,,test,segmentation,mIoU,0.47"), csv)
-        XCTAssertTrue(rows.contains("\"baseline=depth,seed=0\",,0,depth,validation,depth,absError,0.5"), csv)
+        XCTAssertTrue(rows.contains("\"strategy=pcgrad,seed=1\",pcgrad,1,,test,segmentation,mIoU,,0.47"), csv)
+        XCTAssertTrue(rows.contains("\"baseline=depth,seed=0\",,0,depth,validation,depth,absError,,0.5"), csv)
 
         let lines = try String(contentsOf: output.appendingPathComponent("results.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 8)

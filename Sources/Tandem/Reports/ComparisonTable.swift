@@ -5,7 +5,8 @@ import TandemCore
 /// task's headline metric (mean ± spread over seeds), Δ_MTL against the single-task baselines under
 /// both conventions the field uses, and the measured time per step; the best value of each metric
 /// and Δ column is marked with `*`. A trivial-predictor row shows what a constant prediction scores.
-/// Single-task baseline groups are listed separately, one line per task.
+/// Single-task baseline groups are listed separately, one line per task. With a reference row, every
+/// other row's paired differences against it and a mean-rank column (`ReferenceComparison`).
 public struct ComparisonTable: Equatable {
     /// A task and the metric its column shows.
     public struct TaskColumn: Equatable, Sendable {
@@ -49,6 +50,9 @@ public struct ComparisonTable: Equatable {
         /// of the worst tasks, each over the row's seeds.
         public var summaryMean: SampleSummary? = nil
         public var summaryWorst: SampleSummary? = nil
+        /// Column → seed → the value of the row's cell of that seed (`—` for a cell without a
+        /// seed), for the paired differences against a reference row.
+        public var seedValues: [Column: [String: Double]] = [:]
     }
 
     /// The split the values come from: `test` when every cell has it, else `validation`.
@@ -64,13 +68,16 @@ public struct ComparisonTable: Equatable {
     public var notes: [String]
     /// The derived mean / worst-K columns, when the report asks for them.
     public var taskSummary: TaskSummary?
+    /// Every row against the reference row, when the report names one.
+    public var comparison: ReferenceComparison?
 
     /// Metrics that rescale another one (`absError100` = 100 × `absError`): a relative improvement
     /// is scale-free, so counting them would weigh their metric twice in Δ_MTL.
     public static let rescaledDuplicates: Set<String> = ["absError100"]
 
-    /// The table of `groups` (from `CellGroup.groups(of:)`), in their order.
-    public init(groups: [CellGroup], options: ReportOptions = ReportOptions()) {
+    /// The table of `groups` (from `CellGroup.groups(of:)`), in their order; with `reference`, every
+    /// row compared with it (`options.reference` resolved by `SuiteReport`).
+    public init(groups: [CellGroup], options: ReportOptions = ReportOptions(), reference referenceRow: ReferenceRow? = nil) {
         let matrixGroups = groups.filter { $0.baselineTask == nil }
         let baselineGroups = groups.filter { $0.baselineTask != nil }
         let allCells = groups.flatMap(\.cells)
@@ -153,11 +160,25 @@ public struct ComparisonTable: Equatable {
         }
         var rows = matrixGroups.map { group in
             var headlines: [String: SampleSummary] = [:]
-            for column in taskColumns { headlines[column.task] = summary(group, task: column.task, metric: column.metric) }
-            let cellDeltas = group.cells.compactMap { deltas(of: $0.metrics(split: split), name: $0.identifier) }
-            return Row(label: group.label, seeds: group.seeds, headlines: headlines,
-                       deltaOverMetrics: SampleSummary(cellDeltas.map(\.metrics)), deltaOverTasks: SampleSummary(cellDeltas.map(\.tasks)),
-                       secondsPerStep: SampleSummary(group.cells.map(\.result.secondsPerStep)), chosenSetting: group.chosenSetting, best: [])
+            var seedValues: [Column: [String: Double]] = [:]
+            for column in taskColumns {
+                headlines[column.task] = summary(group, task: column.task, metric: column.metric)
+                for cell in group.cells {
+                    if let value = cell.metrics(split: split)[column.task]?[column.metric] { seedValues[.task(column.task), default: [:]][cell.seed ?? "—"] = value }
+                }
+            }
+            var cellDeltas: [(metrics: Double, tasks: Double)] = []
+            for cell in group.cells {
+                guard let delta = deltas(of: cell.metrics(split: split), name: cell.identifier) else { continue }
+                cellDeltas.append(delta)
+                seedValues[.deltaOverMetrics, default: [:]][cell.seed ?? "—"] = delta.metrics
+                seedValues[.deltaOverTasks, default: [:]][cell.seed ?? "—"] = delta.tasks
+            }
+            var row = Row(label: group.label, seeds: group.seeds, headlines: headlines,
+                          deltaOverMetrics: SampleSummary(cellDeltas.map(\.metrics)), deltaOverTasks: SampleSummary(cellDeltas.map(\.tasks)),
+                          secondsPerStep: SampleSummary(group.cells.map(\.result.secondsPerStep)), chosenSetting: group.chosenSetting, best: [])
+            row.seedValues = seedValues
+            return row
         }
         let baselineRows = baselineGroups.map { group in
             let task = group.baselineTask ?? ""
@@ -223,6 +244,19 @@ public struct ComparisonTable: Equatable {
             mark(.summaryMean, value: { $0.summaryMean?.mean }, higherIsBetter: direction == .higherIsBetter)
             mark(.summaryWorst, value: { $0.summaryWorst?.mean }, higherIsBetter: direction == .higherIsBetter)
         }
+        var comparison: ReferenceComparison? = nil
+        if let referenceRow {
+            let compared = taskColumns.map { Column.task($0.task) } + [.deltaOverMetrics, .deltaOverTasks]
+                + (options.taskSummary == nil ? [] : [.summaryMean, .summaryWorst])
+            var rankedBy: (column: Column, higherIsBetter: Bool)? = nil
+            if taskColumns.count == 1, let direction = taskColumns[0].direction {
+                rankedBy = (.task(taskColumns[0].task), direction == .higherIsBetter)
+            } else if rows.contains(where: { $0.deltaOverMetrics != nil }) {
+                rankedBy = (.deltaOverMetrics, true)
+            }
+            comparison = ReferenceComparison(reference: referenceRow, groups: matrixGroups, rows: rows, columns: compared, rankedBy: rankedBy)
+        }
+        self.comparison = comparison
         self.taskSummary = options.taskSummary
         self.split = split
         self.spread = spread
@@ -231,6 +265,18 @@ public struct ComparisonTable: Equatable {
         self.baselineRows = baselineRows
         self.trivialRow = trivialRow
         self.notes = notes
+    }
+
+    /// The task and metric a column holds, as the result files name them: `segmentation`/`mIoU`,
+    /// `Δ_MTL`/`metrics` or `tasks` (percent), `task_summary`/`mean accuracy` or `worst-5 accuracy`.
+    public func taskAndMetric(of column: Column) -> (task: String, metric: String) {
+        switch column {
+        case .task(let task): return (task, taskColumns.first { $0.task == task }?.metric ?? "")
+        case .deltaOverMetrics: return ("Δ_MTL", "metrics")
+        case .deltaOverTasks: return ("Δ_MTL", "tasks")
+        case .summaryMean: return ("task_summary", taskSummary.map { "mean \($0.metric)" } ?? "")
+        case .summaryWorst: return ("task_summary", taskSummary.map { "worst-\($0.worst) \($0.metric)" } ?? "")
+        }
     }
 
     /// Whether `metric` enters Δ_MTL: it has a direction, is not the loss, and rescales no other metric.
@@ -274,6 +320,8 @@ public struct ComparisonTable: Equatable {
                 if let values = summary.values(of: cell.metrics(split: split), tasks: tasks) {
                     means.append(values.mean)
                     worsts.append(values.worst)
+                    rows[index].seedValues[.summaryMean, default: [:]][cell.seed ?? "—"] = values.mean
+                    rows[index].seedValues[.summaryWorst, default: [:]][cell.seed ?? "—"] = values.worst
                 } else {
                     missing.append(cell.identifier)
                 }
@@ -300,32 +348,67 @@ public struct ComparisonTable: Equatable {
 
     var hasChosenSettings: Bool { rows.contains { $0.chosenSetting != nil } }
 
-    /// The cells of the main table, header first; `markBest` wraps a best value's text.
-    func mainGrid(markBest: (String) -> String) -> [[String]] {
-        let decimals = Dictionary(uniqueKeysWithValues: taskColumns.map { column in
+    /// Each task's digits after the point (from the largest magnitude of its column).
+    var taskDecimals: [String: Int] {
+        Dictionary(uniqueKeysWithValues: taskColumns.map { column in
             (column.task, ComparisonTable.decimals(forMagnitude: (rows + baselineRows).compactMap { $0.headlines[column.task]?.mean.magnitude }.max() ?? 0))
         })
-        let chosen = hasChosenSettings
+    }
+
+    /// The task-summary columns' digits after the point.
+    var summaryDecimals: Int {
+        ComparisonTable.decimals(forMagnitude: (rows + (trivialRow.map { [$0] } ?? [])).compactMap { $0.summaryMean?.mean.magnitude }.max() ?? 0)
+    }
+
+    /// The columns the main table shows that can be compared with a reference, in its order, with
+    /// their titles and digits after the point.
+    var shownColumns: [(column: Column, title: String, decimals: Int)] {
+        let decimals = taskDecimals
         let shownTasks = (taskSummary?.taskColumns ?? true) ? taskColumns : []
         let summaryTitles = taskSummary.map { $0.titles(taskCount: taskColumns.count) }
-        let summaryDecimals = ComparisonTable.decimals(forMagnitude: (rows + (trivialRow.map { [$0] } ?? []))
-            .compactMap { $0.summaryMean?.mean.magnitude }.max() ?? 0)
-        var grid = [["row"] + (chosen ? ["chosen on validation"] : []) + ["seeds"] + shownTasks.map(\.title)
-                    + (summaryTitles.map { [$0.mean, $0.worst] } ?? [])
-                    + ["Δ_MTL metrics %", "Δ_MTL tasks %", "time/step"]]
+        var columns: [(column: Column, title: String, decimals: Int)] = shownTasks.map { (Column.task($0.task), $0.title, decimals[$0.task]!) }
+        if let summaryTitles {
+            columns.append((.summaryMean, summaryTitles.mean, summaryDecimals))
+            columns.append((.summaryWorst, summaryTitles.worst, summaryDecimals))
+        }
+        columns.append((.deltaOverMetrics, "Δ_MTL metrics %", 2))
+        columns.append((.deltaOverTasks, "Δ_MTL tasks %", 2))
+        return columns
+    }
+
+    /// Whether the main table has a mean-rank column (a reference row, and something to rank by).
+    var hasMeanRank: Bool { comparison?.rankedBy != nil && comparison?.settings.isEmpty == false }
+
+    /// The cells of the main table, header first; `markBest` wraps a best value's text.
+    func mainGrid(markBest: (String) -> String) -> [[String]] {
+        let chosen = hasChosenSettings
+        let columns = shownColumns
+        let meanRanks = hasMeanRank ? Dictionary(comparison!.entries.map { ($0.row, $0.meanRank) }, uniquingKeysWith: { first, _ in first }) : nil
+        var grid = [["row"] + (chosen ? ["chosen on validation"] : []) + ["seeds"] + columns.map(\.title)
+                    + (meanRanks == nil ? [] : ["mean rank"]) + ["time/step"]]
         for row in rows + (trivialRow.map { [$0] } ?? []) {
             func text(_ value: String?, _ column: Column) -> String {
                 guard let value else { return "—" }
                 return row.best.contains(column) ? markBest(value) : value
             }
+            func value(_ column: Column, decimals: Int) -> String {
+                switch column {
+                case .task(let task): return text(row.headlines[task]?.formatted(decimals: decimals, spread: spread), column)
+                case .summaryMean: return text(row.summaryMean?.formatted(decimals: decimals, spread: spread), column)
+                case .summaryWorst: return text(row.summaryWorst?.formatted(decimals: decimals, spread: spread), column)
+                case .deltaOverMetrics: return text(row.deltaOverMetrics?.formatted(decimals: decimals, signed: true, spread: spread), column)
+                case .deltaOverTasks: return text(row.deltaOverTasks?.formatted(decimals: decimals, signed: true, spread: spread), column)
+                }
+            }
             let isTrivial = row.label == "trivial predictor" && row.seeds.isEmpty
-            grid.append([row.label] + (chosen ? [row.chosenSetting ?? "—"] : []) + [isTrivial ? "—" : "\(row.seeds.count)"]
-                + shownTasks.map { text(row.headlines[$0.task]?.formatted(decimals: decimals[$0.task]!, spread: spread), .task($0.task)) }
-                + (summaryTitles == nil ? [] : [text(row.summaryMean?.formatted(decimals: summaryDecimals, spread: spread), .summaryMean),
-                                                text(row.summaryWorst?.formatted(decimals: summaryDecimals, spread: spread), .summaryWorst)])
-                + [text(row.deltaOverMetrics?.formatted(decimals: 2, signed: true, spread: spread), .deltaOverMetrics),
-                   text(row.deltaOverTasks?.formatted(decimals: 2, signed: true, spread: spread), .deltaOverTasks),
-                   ComparisonTable.seconds(row.secondsPerStep, spread: spread)])
+            let meanRank = isTrivial ? nil : meanRanks?[row.label] ?? nil
+            var line: [String] = [row.label]
+            if chosen { line.append(row.chosenSetting ?? "—") }
+            line.append(isTrivial ? "—" : "\(row.seeds.count)")
+            line += columns.map { value($0.column, decimals: $0.decimals) }
+            if meanRanks != nil { line.append(meanRank.map { String(format: "%.2f", $0) } ?? "—") }
+            line.append(ComparisonTable.seconds(row.secondsPerStep, spread: spread))
+            grid.append(line)
         }
         return grid
     }
@@ -349,25 +432,52 @@ public struct ComparisonTable: Equatable {
     /// below, then the notes.
     public func text() -> String {
         var lines = ComparisonTable.aligned(mainGrid { $0 + "*" }, markSpace: true, textColumns: hasChosenSettings ? 2 : 1)
+        if let comparison, comparison.settings.count > 0 {
+            lines.append("")
+            lines += ComparisonTable.aligned(comparison.grid(titles: shownColumns, marker: "*"), markSpace: true, textColumns: 1)
+        }
         if !baselineRows.isEmpty {
             lines.append("")
             lines.append("single-task baselines")
             lines += ComparisonTable.aligned(baselineGrid(), markSpace: false, textColumns: 1)
         }
         lines.append("")
-        lines += notes
+        lines += notes + comparisonNotes
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The reference comparison's notes (none without a reference).
+    var comparisonNotes: [String] {
+        guard let comparison else { return [] }
+        let titles = Dictionary(shownColumns.map { ($0.column, $0.title) }, uniquingKeysWith: { first, _ in first })
+        return comparison.notes(split: split) { column in
+            if let title = titles[column] { return title }
+            if case .task(let task) = column, let taskColumn = taskColumns.first(where: { $0.task == task }) { return taskColumn.title }
+            return "\(column)"
+        }
     }
 
     /// The same as Markdown tables (best values marked with an escaped `*`), then the notes.
     public func markdown() -> String {
         var lines = ComparisonTable.markdownTable(mainGrid { $0 + "\\*" }, textColumns: hasChosenSettings ? 2 : 1)
+        if let comparison, comparison.settings.count > 0 {
+            lines += ["", "Paired differences against \(comparison.reference.label) (\\* : the 95 % t-interval excludes 0):", ""]
+            lines += ComparisonTable.markdownTable(comparison.grid(titles: shownColumns, marker: "\\*"), textColumns: 1)
+        }
         if !baselineRows.isEmpty {
             lines += ["", "Single-task baselines:", ""]
             lines += ComparisonTable.markdownTable(baselineGrid(), textColumns: 1)
         }
         lines.append("")
-        lines += notes.map { "- " + $0.replacingOccurrences(of: "*", with: "\\*") }
+        lines += (notes + comparisonNotes).map { "- " + $0.replacingOccurrences(of: "*", with: "\\*") }
+        if let comparison, comparison.settings.count > 0 {
+            let detail = comparison.detailGrid(titles: shownColumns)
+            if detail.count > 1 {
+                lines += ["", "Paired differences in detail (row − \(comparison.reference.label), seed by seed; both 95 % intervals; "
+                          + "Δ in pooled sd: the mean difference over √((s_row² + s_reference²)/2)):", ""]
+                lines += ComparisonTable.markdownTable(detail, textColumns: 2)
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

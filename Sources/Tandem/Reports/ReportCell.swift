@@ -13,16 +13,8 @@ public struct ReportCell: Equatable {
     public var seed: String? { description.coordinates["seed"] }
     public var recordsURL: URL { folder.appendingPathComponent("records.jsonl") }
 
-    /// The coordinate names in the order the identifier lists them (`strategy=uw,seed=0` gives
-    /// `strategy`, `seed`); names the identifier does not show come last, alphabetically.
-    public var axes: [String] {
-        let text = "," + identifier
-        return coordinates.keys.sorted { first, second in
-            let firstPosition = text.range(of: ",\(first)=").map { text.distance(from: text.startIndex, to: $0.lowerBound) } ?? Int.max
-            let secondPosition = text.range(of: ",\(second)=").map { text.distance(from: text.startIndex, to: $0.lowerBound) } ?? Int.max
-            return firstPosition != secondPosition ? firstPosition < secondPosition : first < second
-        }
-    }
+    /// The coordinate names in the order the identifier lists them (`CellDescription.axes`).
+    public var axes: [String] { description.axes }
 
     /// The cell's metrics of one split: task → metric → value (empty when the split is absent).
     public func metrics(split: String) -> [String: [String: Double]] { result.metrics[split] ?? [:] }
@@ -54,6 +46,19 @@ public struct ReportCell: Equatable {
         copy.result.metrics = metrics
         copy.result.selectedSteps = chosen.map(\.step)
         return copy
+    }
+}
+
+extension CellDescription {
+    /// The coordinate names in the order the identifier lists them (`strategy=uw,seed=0` gives
+    /// `strategy`, `seed`); names the identifier does not show come last, alphabetically.
+    public var axes: [String] {
+        let text = "," + identifier
+        return coordinates.keys.sorted { first, second in
+            let firstPosition = text.range(of: ",\(first)=").map { text.distance(from: text.startIndex, to: $0.lowerBound) } ?? Int.max
+            let secondPosition = text.range(of: ",\(second)=").map { text.distance(from: text.startIndex, to: $0.lowerBound) } ?? Int.max
+            return firstPosition != secondPosition ? firstPosition < secondPosition : first < second
+        }
     }
 }
 

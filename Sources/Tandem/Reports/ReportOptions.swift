@@ -11,6 +11,7 @@ import Foundation
 ///   drop_worst_seeds: 1        # per row, leave out the seed with the worst validation criterion
 ///   tuned: [strategy.k]        # per method, keep the setting with the best validation criterion
 ///   task_summary: {metric: accuracy, worst: 5, task_columns: false}   # mean and worst-5 over the tasks
+///   reference: ew              # paired differences against this row, and a mean-rank column
 /// ```
 public struct ReportOptions: Codable, Equatable, Sendable {
     public enum Spread: String, Codable, Sendable, CaseIterable {
@@ -35,18 +36,24 @@ public struct ReportOptions: Codable, Equatable, Sendable {
     /// When set, two derived columns: the mean of one metric over the table's tasks and the mean
     /// of its worst K tasks (`TaskSummary`), e.g. mean and worst-5 accuracy over 20 domains.
     public var taskSummary: TaskSummary?
+    /// When set, the row (`ReferenceRow`: `VALUE` or `AXIS=VALUE`) every other row is compared with,
+    /// seed by seed in each setting (`ReferenceComparison`), and the rows' mean rank over the settings.
+    public var reference: String?
 
     public init(spread: Spread = .standardDeviation, lastEvaluations: Int? = nil, dropWorstSeeds: Int = 0, tuned: [String] = [],
-                taskSummary: TaskSummary? = nil) {
+                taskSummary: TaskSummary? = nil, reference: String? = nil) {
         self.spread = spread
         self.lastEvaluations = lastEvaluations
         self.dropWorstSeeds = dropWorstSeeds
         self.tuned = tuned
         self.taskSummary = taskSummary
+        self.reference = reference
     }
 
-    /// Reads a suite file's `report:` section; `axes` are the suite's matrix axes (tuned ones must be among them).
-    static func read(_ node: YAMLNode, axes: [String]) throws -> ReportOptions {
+    /// Reads a suite file's `report:` section; `axes` are the suite's matrix axes (tuned ones must be
+    /// among them) and `rows` every matrix axis with its values, included suites' too (a reference
+    /// must be one of them).
+    static func read(_ node: YAMLNode, axes: [String], rows: [(axis: String, values: [String])]) throws -> ReportOptions {
         let reader = try MappingReader(node, section: "report")
         var options = ReportOptions()
         if let spreadNode = reader.optional("spread") {
@@ -66,6 +73,13 @@ public struct ReportOptions: Codable, Equatable, Sendable {
             }
         }
         options.taskSummary = try reader.optional("task_summary").map(TaskSummary.read)
+        if let referenceNode = reader.optional("reference") {
+            let text = try MappingReader.text(referenceNode, what: "report.reference")
+            let untuned = rows.filter { !options.tuned.contains($0.axis) }
+            do { _ = try ReferenceRow.resolve(text, among: untuned) }
+            catch let error as CommandError { throw RecipeError(location: referenceNode.location, message: "report.reference: \(error.message)") }
+            options.reference = text
+        }
         try reader.finish()
         return options
     }

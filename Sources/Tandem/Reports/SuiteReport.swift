@@ -39,7 +39,7 @@ public struct SuiteReport {
     /// results, when the folders hold cells of different suites, or when they hold no cells at all.
     public init(folders: [URL], options: ReportOptions? = nil) throws {
         var finished: [String: ReportCell] = [:]
-        var described: [String: URL] = [:]
+        var described: [String: CellDescription] = [:]
         var suites: [String: URL] = [:]
         var notes: [String] = []
         var recordedOptions: ReportOptions? = nil
@@ -63,7 +63,7 @@ public struct SuiteReport {
                 }
                 let description: CellDescription = try SuiteReport.decode(descriptionURL, decoder)
                 if suites[description.suite] == nil { suites[description.suite] = folder }
-                if described[description.identifier] == nil { described[description.identifier] = descriptionURL }
+                if described[description.identifier] == nil { described[description.identifier] = description }
                 guard hasResult else { continue }
                 let cell = ReportCell(description: description, result: try SuiteReport.decode(resultURL, decoder), folder: cellFolder)
                 if let existing = finished[description.identifier] {
@@ -103,12 +103,34 @@ public struct SuiteReport {
         let tuned = ValidationSelection.choosingTunedSettings(groups, tuned: options.tuned)
         self.groups = tuned.groups
         tunings = tuned.tunings
-        comparison = ComparisonTable(groups: tuned.groups, options: options)
+        let reference = try options.reference.map { text in
+            do { return try ReferenceRow.resolve(text, among: SuiteReport.rows(of: Array(described.values), tuned: options.tuned)) }
+            catch let error as CommandError { throw CommandError("reference row (report.reference or --reference): \(error.message)") }
+        }
+        comparison = ComparisonTable(groups: tuned.groups, options: options, reference: reference)
         let figures = try ReportPlots.make(groups: tuned.groups, columns: comparison.taskColumns, split: comparison.split, spread: options.spread)
         plots = figures.plots
         self.notes = notes + figures.notes
         self.selectionNotes = selectionNotes
         provenance = Provenance.summary(of: cells.map(\.result.provenance))
+    }
+
+    /// Every axis of the matrix cells, finished or not (so a reference row still running is known),
+    /// with its values in suite order; without the seed and the `tuned` axes.
+    static func rows(of descriptions: [CellDescription], tuned: [String]) -> [(axis: String, values: [String])] {
+        var rows: [(axis: String, values: [String])] = []
+        let ordered = descriptions.filter { $0.baselineTask == nil }.sorted { ($0.index ?? Int.max, $0.identifier) < ($1.index ?? Int.max, $1.identifier) }
+        for description in ordered {
+            for axis in description.axes where axis != "seed" && !tuned.contains(axis) {
+                let value = description.coordinates[axis]!
+                if let index = rows.firstIndex(where: { $0.axis == axis }) {
+                    if !rows[index].values.contains(value) { rows[index].values.append(value) }
+                } else {
+                    rows.append((axis, [value]))
+                }
+            }
+        }
+        return rows
     }
 
     static func decode<Value: Decodable>(_ url: URL, _ decoder: JSONDecoder) throws -> Value {
@@ -150,7 +172,8 @@ public struct SuiteReport {
     public func markdown() -> String {
         var lines = ["# Suite \(suiteName)", "",
                      "\(cells.count) finished cells\(unfinished.isEmpty ? "" : ", \(unfinished.count) not finished"). "
-                     + "Machine-readable results: [results.jsonl](results.jsonl) (one line per cell), [results.csv](results.csv) (one row per cell, split, task and metric).",
+                     + "Machine-readable results: [results.jsonl](results.jsonl) (one line per cell), [results.csv](results.csv) (one row per cell, split, task and metric)"
+                     + (comparison.comparison == nil ? "." : "; both also hold the comparison with the reference row (`comparison` lines; rows with a `statistic`)."),
                      "", "## Comparison", "", comparison.markdown()]
         if !selectionNotes.isEmpty { lines += selectionNotes.map { $0.hasPrefix("  ") ? "  - " + $0.dropFirst(2) : "- " + $0 } + [""] }
         if !tunings.isEmpty { lines += ["## Chosen on validation", ""] + tuningLines().map { $0.hasPrefix("  ") ? "- " + $0.dropFirst(2) : $0 } + [""] }
@@ -183,8 +206,8 @@ public struct SuiteReport {
         let plotsFolder = folder.appendingPathComponent("plots")
         do {
             try FileManager.default.createDirectory(at: plotsFolder, withIntermediateDirectories: true)
-            try ResultFiles.jsonLines(cells).write(to: folder.appendingPathComponent("results.jsonl"), atomically: true, encoding: .utf8)
-            try ResultFiles.csv(cells, axes: axes).write(to: folder.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+            try ResultFiles.jsonLines(cells, table: comparison).write(to: folder.appendingPathComponent("results.jsonl"), atomically: true, encoding: .utf8)
+            try ResultFiles.csv(cells, axes: axes, table: comparison).write(to: folder.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
             for figure in plots {
                 try figure.plot.svg().write(to: plotsFolder.appendingPathComponent(figure.fileName), atomically: true, encoding: .utf8)
             }

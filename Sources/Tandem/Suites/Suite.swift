@@ -11,7 +11,7 @@ import Foundation
 ///   strategy: [ew, uw, pcgrad]
 ///   seed: [0, 1]
 /// baselines: true                   # one single-task EW run per task and seed
-/// report: {spread: standard-error}  # optional: how the report summarises (`ReportOptions`)
+/// report: {spread: standard-error}  # optional: how the report summarises (`ReportOptions`), e.g. {reference: ew}
 /// include: [quickstart-extra.yaml]  # optional: rows with other base recipes (below)
 /// ```
 ///
@@ -63,7 +63,6 @@ public struct Suite {
             }
         }
         let baselines = try reader.optional("baselines").map { try MappingReader.boolean($0, what: "baselines") } ?? true
-        let report = try reader.optional("report").map { try ReportOptions.read($0, axes: matrix.map(\.0)) } ?? ReportOptions()
         var includes: [Suite] = []
         if let includeNode = reader.optional("include") {
             for item in try MappingReader.list(includeNode, what: "include") {
@@ -86,11 +85,27 @@ public struct Suite {
                 includes.append(included)
             }
         }
-        try reader.finish()
         var suite = Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides,
-                          report: report)
+                          report: ReportOptions())
         suite.includes = includes
+        // Read after the includes: a reference row may be one of theirs.
+        suite.report = try reader.optional("report").map { try ReportOptions.read($0, axes: matrix.map(\.0), rows: suite.rowAxes) } ?? ReportOptions()
+        try reader.finish()
         return suite
+    }
+
+    /// Every matrix axis of this suite and its included suites with its values (in file order,
+    /// each value once): what a report's reference row (`ReferenceRow`) can name.
+    public var rowAxes: [(axis: String, values: [String])] {
+        var rows: [(axis: String, values: [String])] = []
+        for (axis, values) in matrix + includes.flatMap(\.matrix) {
+            if let index = rows.firstIndex(where: { $0.axis == axis }) {
+                rows[index].values += values.filter { !rows[index].values.contains($0) }
+            } else {
+                rows.append((axis, values))
+            }
+        }
+        return rows
     }
 
     /// A value written back as YAML flow text for an override.
