@@ -86,6 +86,7 @@ public struct SuiteRunner {
                 environment["TANDEM_THREADS"] = "\(threadsEach)"
                 environment["OPENBLAS_NUM_THREADS"] = "\(threadsEach)"
                 environment[ParentDeathSignal.environmentKey] = "\(getpid())"
+                environment.merge(NumericsPolicy.environmentForChildren()) { $1 }   // the children compute like this process
                 process.environment = environment
                 let logURL = folder(of: cell).appendingPathComponent("train.log")
                 _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
