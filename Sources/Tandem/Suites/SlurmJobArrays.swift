@@ -54,10 +54,13 @@ public struct SlurmJobArrays: Equatable {
     public var finishedCount: Int
     public var cellCount: Int
 
-    /// Plans the arrays for the unfinished `cells` of `runner`'s suite. `executable` is the absolute
-    /// path of `tandem`; `workingDirectory` is where the jobs start (relative paths resolve there).
+    /// Plans the arrays for the unfinished `cells` of `runner`'s suite, costing each cell's strategy
+    /// from the runner's registry. `executable` is the absolute path of the executable the jobs run
+    /// (`tandem`, or a downstream executable built on `TandemCLI`); `workingDirectory` is where the
+    /// jobs start (relative paths resolve there).
     public init(runner: SuiteRunner, cells: [Suite.Cell], settings: SlurmSettings, executable: String,
-                workingDirectory: String, registry: Registry = .standard) throws {
+                workingDirectory: String) throws {
+        let registry = runner.registry
         let suite = runner.suite
         let pending = cells.filter { !runner.isFinished($0) }
         finishedCount = cells.count - pending.count
