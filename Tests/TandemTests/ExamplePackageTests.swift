@@ -60,6 +60,7 @@ final class ExamplePackageTests: XCTestCase {
         for array in record.arrays {
             let script = try String(contentsOfFile: array.script, encoding: .utf8)
             XCTAssertTrue(script.contains(SlurmJobArrays.quoted(binary) + " suite "), script)
+            XCTAssertTrue(script.contains("# Written by `CustomStrategy suite --slurm`"), script)
         }
         let reportScript = try String(contentsOfFile: record.reportScript, encoding: .utf8)
         XCTAssertTrue(reportScript.contains(SlurmJobArrays.quoted(binary) + " report "), reportScript)

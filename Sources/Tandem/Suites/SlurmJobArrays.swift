@@ -69,8 +69,9 @@ public struct SlurmJobArrays: Equatable {
         let suiteFile = URL(fileURLWithPath: suite.file).standardizedFileURL.path
         let logFolder = output + "/slurm/logs"
 
+        let executableName = URL(fileURLWithPath: executable).lastPathComponent
         func header(jobName: String, time: SlurmDuration?) -> [String] {
-            var lines = ["#!/bin/bash", "# Written by `tandem suite --slurm`; submit with sbatch (tandem does).",
+            var lines = ["#!/bin/bash", "# Written by `\(executableName) suite --slurm`; submit with sbatch (\(executableName) does).",
                          "#SBATCH --job-name=\(jobName)", "#SBATCH --chdir=\(workingDirectory)"]
             if let partition = settings.partition { lines.append("#SBATCH --partition=\(partition)") }
             if let time { lines.append("#SBATCH --time=\(time)") }
