@@ -11,6 +11,7 @@ import TandemCore
 /// itself), `report`, `combine`, `describe`, `list`, `affinity`, `docs` and `demo`, all building from
 /// the given registry.
 public struct TandemCommand: ParsableCommand {
+    /// The subcommands, under the name the executable was given (`tandem` for Tandem's own).
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: CommandEnvironment.commandName,
