@@ -54,10 +54,13 @@ public struct SlurmJobArrays: Equatable {
     public var finishedCount: Int
     public var cellCount: Int
 
-    /// Plans the arrays for the unfinished `cells` of `runner`'s suite. `executable` is the absolute
-    /// path of `tandem`; `workingDirectory` is where the jobs start (relative paths resolve there).
+    /// Plans the arrays for the unfinished `cells` of `runner`'s suite, costing each cell's strategy
+    /// from the runner's registry. `executable` is the absolute path of the executable the jobs run
+    /// (`tandem`, or a downstream executable built on `TandemCLI`); `workingDirectory` is where the
+    /// jobs start (relative paths resolve there).
     public init(runner: SuiteRunner, cells: [Suite.Cell], settings: SlurmSettings, executable: String,
-                workingDirectory: String, registry: Registry = .standard) throws {
+                workingDirectory: String) throws {
+        let registry = runner.registry
         let suite = runner.suite
         let pending = cells.filter { !runner.isFinished($0) }
         finishedCount = cells.count - pending.count
@@ -66,8 +69,9 @@ public struct SlurmJobArrays: Equatable {
         let suiteFile = URL(fileURLWithPath: suite.file).standardizedFileURL.path
         let logFolder = output + "/slurm/logs"
 
+        let executableName = URL(fileURLWithPath: executable).lastPathComponent
         func header(jobName: String, time: SlurmDuration?) -> [String] {
-            var lines = ["#!/bin/bash", "# Written by `tandem suite --slurm`; submit with sbatch (tandem does).",
+            var lines = ["#!/bin/bash", "# Written by `\(executableName) suite --slurm`; submit with sbatch (\(executableName) does).",
                          "#SBATCH --job-name=\(jobName)", "#SBATCH --chdir=\(workingDirectory)"]
             if let partition = settings.partition { lines.append("#SBATCH --partition=\(partition)") }
             if let time { lines.append("#SBATCH --time=\(time)") }
