@@ -45,15 +45,19 @@ final class SceneRelatednessTests: XCTestCase {
     }
 
     /// Saturation (max − min)/max of a mean colour.
+    /// The floor-standing objects (classes 3, 4, 5) of every scene of the set.
+    func objects(of scenes: SyntheticScenes) -> [SceneObject] {
+        (0..<scenes.count).flatMap { scenes.scene(at: $0).objects.filter { $0.classIndex >= 3 } }
+    }
+
+    /// The distinct cues of those objects.
+    func objectCues(_ scenes: SyntheticScenes) -> Set<SceneCue?> { Set(objects(of: scenes).map(\.cue)) }
+
     func saturation(_ colour: [Double]) -> Double { (colour.max()! - colour.min()!) / max(colour.max()!, 1e-9) }
 
     func testAtRhoOneTheClassFollowsGeometryAndColourSaysNothing() throws {
         let scenes = try scenes(relatedness: 1)
-        for index in 0..<scenes.count {
-            for object in scenes.scene(at: index).objects where object.classIndex >= 3 {
-                XCTAssertEqual(object.cue, .geometry)
-            }
-        }
+        XCTAssertEqual(objectCues(scenes), [.geometry])
         let seen = try instances(of: scenes)
         XCTAssertEqual(Set(seen.keys), [3, 4, 5])
         let shares = [3, 4, 5].map { planarShare(seen[Int32($0)]!) }
@@ -69,11 +73,7 @@ final class SceneRelatednessTests: XCTestCase {
 
     func testAtRhoZeroTheClassFollowsAppearanceAndGeometrySaysNothing() throws {
         let scenes = try scenes(relatedness: 0)
-        for index in 0..<scenes.count {
-            for object in scenes.scene(at: index).objects where object.classIndex >= 3 {
-                XCTAssertEqual(object.cue, .appearance)
-            }
-        }
+        XCTAssertEqual(objectCues(scenes), [.appearance])
         let seen = try instances(of: scenes)
         let shares = [3, 4, 5].map { planarShare(seen[Int32($0)]!) }
         print("ρ = 0: planar share per class \(shares), instances \([3, 4, 5].map { seen[Int32($0)]!.count })")
@@ -98,9 +98,7 @@ final class SceneRelatednessTests: XCTestCase {
     func testIntermediateRhoMixesTheCuesPerObject() throws {
         let scenes = try scenes(relatedness: 0.5, count: 200)
         var cues: [SceneCue: Int] = [:]
-        for index in 0..<scenes.count {
-            for object in scenes.scene(at: index).objects where object.classIndex >= 3 { cues[object.cue!, default: 0] += 1 }
-        }
+        for object in objects(of: scenes) { cues[object.cue!, default: 0] += 1 }
         let share = Double(cues[.geometry]!) / Double(cues.values.reduce(0, +))
         XCTAssertEqual(share, 0.5, accuracy: 0.06, "\(cues)")
         // Optionally regenerate the documentation pictures (docs/datasets.md): the same four scenes
