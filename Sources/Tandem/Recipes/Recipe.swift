@@ -216,8 +216,13 @@ public struct Recipe {
     public init(node: YAMLNode, file: String) throws {
         let root = try MappingReader(node, section: "the recipe")
         self.file = file
-        name = try root.optional("name").map { try MappingReader.text($0, what: "name") }
+        let nameNode = root.optional("name")
+        name = try nameNode.map { try MappingReader.text($0, what: "name") }
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        if let problem = RunName.problem(with: name) {
+            throw nameNode.map { RecipeError(location: $0.location, message: problem) }
+                ?? RecipeError(file: file, line: 1, column: 1, message: "\(problem) (the name comes from the file name; add `name:`)")
+        }
         seed = UInt64(try root.optional("seed").map { try MappingReader.integer($0, what: "seed", range: 0...Int.max) } ?? 0)
         output = try root.optional("output").map { node in
             let text = try MappingReader.text(node, what: "output")

@@ -42,8 +42,13 @@ public struct Suite {
         catch { throw RecipeError(file: path, line: 1, column: 1, message: "cannot read the suite: \(error.localizedDescription)") }
         let reader = try MappingReader(try YAMLNode.parse(text, file: path), section: "the suite")
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let name = try reader.optional("name").map { try MappingReader.text($0, what: "name") }
+        let nameNode = reader.optional("name")
+        let name = try nameNode.map { try MappingReader.text($0, what: "name") }
             ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        if let problem = RunName.problem(with: name) {
+            throw nameNode.map { RecipeError(location: $0.location, message: problem) }
+                ?? RecipeError(file: path, line: 1, column: 1, message: "\(problem) (the name comes from the file name; add `name:`)")
+        }
         let recipeNode = try reader.required("recipe", expected: "the base recipe file")
         let recipe = try MappingReader.text(recipeNode, what: "recipe")
         let recipePath = recipe.hasPrefix("/") ? recipe : folder.appendingPathComponent(recipe).path
