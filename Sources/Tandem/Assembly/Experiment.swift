@@ -75,6 +75,8 @@ public final class Experiment {
         self.recipe = recipe
         self.registry = registry
         self.keepsBestEncoder = keepsBestEncoder
+        // A recipe's `output:` was checked when it was read; a folder given here (`--output`) is checked now.
+        if let outputFolder { try RunFolderPath.check(outputFolder.path) }
         let (datasetOptions, modelOptions, strategyOptions) = try Experiment.check(recipe, registry: registry)
         // `check` has verified that the names exist.
         let datasetEntry = registry.datasets[recipe.dataset.name]!, modelEntry = registry.models[recipe.model.name]!
@@ -230,6 +232,7 @@ public final class Experiment {
                     pretrainingProgress: ((Experiment) -> ((StepRecord) -> Void)?)? = nil) throws -> Result {
         do { try FileProblem.makeFolder(outputFolder) }
         catch { throw CommandError("cannot create the run folder \(outputFolder.path): \(error)") }
+        try RunFolderLinks.refuse(in: outputFolder)
         // One writer per run folder, whoever starts it (a suite's child, a Slurm task, `tandem train`).
         let lock = try RunFolderLock(folder: outputFolder)
         defer { lock.release() }

@@ -229,6 +229,7 @@ public struct Recipe {
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw RecipeError(location: node.location, message: "output must be a folder path, found an empty value")
             }
+            if let problem = RunFolderPath.problem(with: text) { throw RecipeError(location: node.location, message: problem) }
             return text
         } ?? "runs/\(name)"
         dataset = try ComponentChoice.read(try root.required("dataset", expected: "the dataset, e.g. `dataset: synthetic-scenes`"), section: "dataset")

@@ -55,7 +55,11 @@ public struct Suite {
         guard FileManager.default.fileExists(atPath: recipePath) else {
             throw RecipeError(location: recipeNode.location, message: "recipe file '\(recipe)' does not exist (looked for \(recipePath))")
         }
-        let output = try reader.optional("output").map { try MappingReader.text($0, what: "output") } ?? "runs/\(name)"
+        let output = try reader.optional("output").map { node in
+            let text = try MappingReader.text(node, what: "output")
+            if let problem = RunFolderPath.problem(with: text) { throw RecipeError(location: node.location, message: problem) }
+            return text
+        } ?? "runs/\(name)"
         var matrix: [(String, [String])] = []
         if let matrixNode = reader.optional("matrix") {
             guard case let .mapping(entries, _) = matrixNode else {
@@ -64,6 +68,11 @@ public struct Suite {
             for entry in entries {
                 let values = try MappingReader.list(entry.value, what: "matrix.\(entry.key)").map { try Suite.yamlText($0) }
                 if values.isEmpty { throw RecipeError(location: entry.value.location, message: "matrix.\(entry.key) lists no values") }
+                var seen = Set<String>()
+                if let repeated = values.first(where: { !seen.insert($0).inserted }) {
+                    throw RecipeError(location: entry.value.location,
+                                      message: "matrix.\(entry.key) lists \(repeated) twice; the two cells would share one run folder")
+                }
                 matrix.append((entry.key, values))
             }
         }
@@ -180,6 +189,14 @@ public struct Suite {
                                       overrides: ["tasks=[{name: \(task.name), role: primary}]", "strategy=ew", "seed=\(seed)", "evaluation.criterion=loss"],
                                       baselineTask: task.name, coordinates: ["baseline": task.name, "seed": seed]))
                 }
+            }
+        }
+        // Folder names replace characters such as `/` by `_`: two cells must never share a folder.
+        var folders: [String: String] = [:]
+        for cell in cells {
+            if let other = folders.updateValue(cell.identifier, forKey: cell.folderName) {
+                throw CommandError("suite \(file): cells \(other) and \(cell.identifier) would share the run folder cells/\(cell.folderName); "
+                                   + "make their matrix values differ in letters or digits, not only in punctuation")
             }
         }
         return cells

@@ -24,8 +24,10 @@ public struct SuiteRunner {
         FileManager.default.fileExists(atPath: folder(of: cell).appendingPathComponent("result.json").path)
     }
 
-    /// Checks every cell's recipe before anything runs (a bad matrix value fails fast).
+    /// Checks the output folder (`RunFolderPath`) and every cell's recipe before anything runs (a
+    /// bad matrix value fails fast).
     public func validate(_ cells: [Suite.Cell]) throws {
+        try RunFolderPath.check(outputFolder.path)
         for cell in cells {
             try Experiment.check(try Recipe.load(cell.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
         }
@@ -124,6 +126,7 @@ public struct SuiteRunner {
     func writeDescription(of cell: Suite.Cell) throws {
         let folder = folder(of: cell)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try RunFolderLinks.refuse(in: folder)
         let description = CellDescription(suite: suite.name, identifier: cell.identifier, coordinates: cell.coordinates,
                                           baselineTask: cell.baselineTask, index: cell.index)
         let encoder = JSONEncoder()
