@@ -238,7 +238,7 @@ public final class Experiment {
         defer { lock.release() }
         Checkpoint.removeStaleTemporaryFiles(of: checkpointURL)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
-            let saved = try Checkpoint.read(from: checkpointURL)
+            let saved = try Checkpoint.read(from: checkpointURL, maximumSize: try maximumCheckpointSize())
             try checkSameRecipe(saved)
             try trainer.restore(from: saved, source: checkpointURL.path)
             try keepBestEncoderIfNew()
@@ -286,6 +286,15 @@ public final class Experiment {
             throw CommandError("cannot move \(temporary.path) to \(resultURL.path) (\(String(cString: strerror(errno))))")
         }
         return result
+    }
+
+    /// The most bytes this run's checkpoint can hold uncompressed: eight times its state tensors
+    /// (parameters, buffers, the strategy's own; optimiser slots are at most a few per parameter),
+    /// plus 64 MiB and 4 KiB a step for the metadata (history, strategy and data state). A
+    /// checkpoint declaring more was not written by this run and is refused before decompression.
+    func maximumCheckpointSize() throws -> Int {
+        let state = try trainer.checkpoint().tensors.reduce(0) { $0 + $1.tensor.count }
+        return 8 * 4 * state + (64 << 20) + 4096 * trainer.configuration.steps
     }
 
     /// The trainer's checkpoint with the recipe's fingerprint attached.

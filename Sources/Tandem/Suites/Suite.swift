@@ -37,6 +37,18 @@ public struct Suite {
     public var includes: [Suite] = []
 
     public static func load(_ path: String, overrides: [String] = []) throws -> Suite {
+        try load(path, overrides: overrides, includedFrom: [])
+    }
+
+    /// The most matrix cells a suite may have (its own and its included suites' together, before
+    /// baselines): a few lines of YAML can ask for a product of 10⁸ cells, which would exhaust
+    /// memory or write that many folders; a real comparison has hundreds.
+    public static let maximumCells = 4096
+
+    /// Loads `path`, which the suites `includedFrom` (outermost first) include. An included suite
+    /// may not include others, so its `include:` is refused before anything it names is read: a
+    /// cycle (a includes b includes a) ends there instead of recursing until the stack overflows.
+    static func load(_ path: String, overrides: [String], includedFrom chain: [String]) throws -> Suite {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) }
         catch { throw RecipeError(file: path, line: 1, column: 1, message: "cannot read the suite: \(error.localizedDescription)") }
@@ -75,10 +87,21 @@ public struct Suite {
                 }
                 matrix.append((entry.key, values))
             }
+            let sizes = matrix.map(\.1.count)
+            if Suite.product(sizes) > Suite.maximumCells {
+                throw RecipeError(location: matrixNode.location,
+                                  message: "the matrix has \(sizes.map(String.init).joined(separator: " × ")) cells, more than the \(Suite.maximumCells) a suite may have; "
+                                           + "split it into several suites")
+            }
         }
         let baselines = try reader.optional("baselines").map { try MappingReader.boolean($0, what: "baselines") } ?? true
         var includes: [Suite] = []
         if let includeNode = reader.optional("include") {
+            if let includer = chain.last {
+                throw RecipeError(location: includeNode.location,
+                                  message: "this suite is included by \(includer) and has an `include:` of its own; "
+                                           + "list every suite in the outermost one instead (includes do not nest, so they cannot form a cycle)")
+            }
             for item in try MappingReader.list(includeNode, what: "include") {
                 let text = try MappingReader.text(item, what: "include")
                 let includedPath = text.hasPrefix("/") ? text : folder.appendingPathComponent(text).path
@@ -88,15 +111,18 @@ public struct Suite {
                 guard URL(fileURLWithPath: includedPath).standardizedFileURL != URL(fileURLWithPath: path).standardizedFileURL else {
                     throw RecipeError(location: item.location, message: "a suite cannot include itself")
                 }
-                let included = try Suite.load(includedPath, overrides: overrides)
-                guard included.includes.isEmpty else {
-                    throw RecipeError(location: item.location, message: "included suite '\(text)' has an `include:` of its own; list every suite in this one instead")
-                }
+                let included = try Suite.load(includedPath, overrides: overrides, includedFrom: chain + [path])
                 guard !included.baselines else {
                     throw RecipeError(location: item.location,
                                       message: "included suite '\(text)' has baselines (`baselines` is true or absent there): set `baselines: false` in it — this suite's baselines are the only ones")
                 }
                 includes.append(included)
+                let total = ([matrix] + includes.map(\.matrix)).reduce(0) { $0 + Suite.product($1.map(\.values.count)) }
+                if total > Suite.maximumCells {
+                    throw RecipeError(location: item.location,
+                                      message: "with included suite '\(text)' the suite has \(total) matrix cells, more than the \(Suite.maximumCells) a suite may have; "
+                                               + "split it into several suites")
+                }
             }
         }
         var suite = Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides,
@@ -120,6 +146,15 @@ public struct Suite {
             }
         }
         return rows
+    }
+
+    /// The product of `sizes`, saturating at `Int.max` (a matrix's cell count, computed before any
+    /// cell is made).
+    static func product(_ sizes: [Int]) -> Int {
+        sizes.reduce(1) { total, size in
+            let (result, overflow) = total.multipliedReportingOverflow(by: size)
+            return overflow ? Int.max : result
+        }
     }
 
     /// A value written back as YAML flow text for an override.
