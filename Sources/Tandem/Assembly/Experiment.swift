@@ -202,6 +202,18 @@ public final class Experiment {
         }
     }
 
+    /// Refuses, before any training, a `TASK.METRIC` criterion that the selection split (validation,
+    /// else test) cannot produce because it has no valid label of that task: the metric depends on
+    /// the labels only, so the trivial predictor (`TrivialReference`) shows whether it is defined.
+    func checkCriterionIsDefined() throws {
+        guard case let .metric(task, name, _) = trainer.configuration.selectionCriterion else { return }
+        let reference = trivialReference()
+        guard let split = ["validation", "test"].first(where: { reference[$0] != nil }), reference[split]?[task]?[name] == nil else { return }
+        throw RecipeError(file: recipe.file, line: 1, column: 1,
+                          message: "evaluation.criterion \(task).\(name) cannot be computed: the \(split) split has no valid \(task) label, "
+                                   + "so no evaluation could be selected by it; choose another criterion (e.g. `loss`) or a split with \(task) labels")
+    }
+
     /// The trivial predictor's metrics on each evaluation split that has batches.
     public func trivialReference() -> [String: [String: [String: Double]]] {
         var reference: [String: [String: [String: Double]]] = [:]
@@ -243,6 +255,7 @@ public final class Experiment {
             try trainer.restore(from: saved, source: checkpointURL.path)
             try keepBestEncoderIfNew()
         } else {
+            try checkCriterionIsDefined()
             if !resume { try? FileManager.default.removeItem(at: recordsURL) }
             if let phase = try recipe.pretrainingRecipe() {
                 let pretraining = try Experiment(recipe: phase, registry: registry, outputFolder: pretrainingFolder, keepsBestEncoder: true)
@@ -280,7 +293,10 @@ public final class Experiment {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temporary = outputFolder.appendingPathComponent(".result.json.tmp")
-        do { try encoder.encode(result).write(to: temporary) }
+        let encoded: Data
+        do { encoded = try encoder.encode(result) }
+        catch { throw CommandError("cannot encode the result for \(resultURL.path) (\(error)); the checkpoint \(checkpointURL.path) is kept") }
+        do { try encoded.write(to: temporary) }
         catch { throw CommandError("cannot write \(temporary.path) (\(FileProblem.reason(error)))") }
         guard rename(temporary.path, resultURL.path) == 0 else {
             throw CommandError("cannot move \(temporary.path) to \(resultURL.path) (\(String(cString: strerror(errno))))")
