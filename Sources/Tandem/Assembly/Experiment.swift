@@ -249,9 +249,11 @@ public final class Experiment {
         let lock = try RunFolderLock(folder: outputFolder)
         defer { lock.release() }
         Checkpoint.removeStaleTemporaryFiles(of: checkpointURL)
+        let dataFingerprint = TrainingDataFingerprint.text(of: data.bundle)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
             let saved = try Checkpoint.read(from: checkpointURL, maximumSize: try maximumCheckpointSize())
             try checkSameRecipe(saved)
+            try checkSameData(saved, fingerprint: dataFingerprint)
             try trainer.restore(from: saved, source: checkpointURL.path)
             try keepBestEncoderIfNew()
         } else {
@@ -272,12 +274,12 @@ public final class Experiment {
                 seconds += record.seconds
                 timed += 1
                 progress?(record)
-            }, afterStep: { [checkpointURL, data, recipe] trainer in
+            }, afterStep: { [checkpointURL, data, recipe, dataFingerprint] trainer in
                 // A batch that could not be read was replaced for this one step: stop before saving it.
                 if let failure = data.failure { throw failure }
                 try self.keepBestEncoderIfNew()
                 if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
-                    try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
+                    try Experiment.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
                 }
             })
         } catch {
@@ -285,7 +287,7 @@ public final class Experiment {
             throw error
         }
         try keepBestEncoderIfNew()
-        try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
+        try Experiment.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
                             secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history,
@@ -313,18 +315,37 @@ public final class Experiment {
         return 8 * 4 * state + (64 << 20) + 4096 * trainer.configuration.steps
     }
 
-    /// The trainer's checkpoint with the recipe's fingerprint attached.
-    static func checkpoint(_ trainer: Trainer, recipe: Recipe) throws -> Checkpoint {
+    /// The trainer's checkpoint bound to what it was trained for: the recipe's fingerprint
+    /// (`recipe.SECTION`) and the training data's (`data.training`, `TrainingDataFingerprint`).
+    static func checkpoint(_ trainer: Trainer, recipe: Recipe, data: String) throws -> Checkpoint {
         var checkpoint = try trainer.checkpoint()
         for (section, text) in recipe.fingerprint { checkpoint.attributes["recipe.\(section)"] = text }
+        checkpoint.attributes[TrainingDataFingerprint.attribute] = data
         return checkpoint
     }
 
+    /// Refuses to resume from a checkpoint trained on other data than the run's training split
+    /// now holds (or recording none: written by an older build, or with its attributes removed).
+    func checkSameData(_ saved: Checkpoint, fingerprint: String) throws {
+        let recorded = saved.attributes[TrainingDataFingerprint.attribute]
+        guard recorded == fingerprint else {
+            throw CommandError("\(checkpointURL.path): cannot resume: "
+                               + (recorded.map { "the training data changed since the checkpoint was written — then \($0), now \(fingerprint)" }
+                                  ?? "the checkpoint does not record the training data it was trained on (\(TrainingDataFingerprint.attribute))")
+                               + ". Restore the data it was trained on, or start afresh (without --resume, or with another --output).")
+        }
+    }
+
     /// Refuses to resume from a checkpoint written for another recipe (or to use another file
-    /// `saved` was read from, `file`, for `purpose`), naming every section that changed.
+    /// `saved` was read from, `file`, for `purpose`), naming every section that changed; a
+    /// checkpoint that records no recipe at all (its attributes removed) is refused too.
     func checkSameRecipe(_ saved: Checkpoint, file: URL? = nil, purpose: String = "resume") throws {
         let before = saved.attributes.filter { $0.key.hasPrefix("recipe.") }
-        guard !before.isEmpty else { return }
+        guard !before.isEmpty else {
+            throw CommandError("\((file ?? checkpointURL).path): cannot \(purpose): \(file == nil ? "the checkpoint" : "it") records no recipe "
+                               + "(its recipe.* attributes are missing), so it cannot be shown to belong to this one. "
+                               + "Start afresh (without --resume, or with another --output).")
+        }
         var changes: [String] = []
         for section in Set(before.keys.map { String($0.dropFirst("recipe.".count)) }).union(recipe.fingerprint.keys).sorted() {
             let old = before["recipe.\(section)"], new = recipe.fingerprint[section]
