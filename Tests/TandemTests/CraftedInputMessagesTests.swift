@@ -33,4 +33,43 @@ final class CraftedInputMessagesTests: XCTestCase {
         let svg = plot.svg()
         XCTAssertFalse(svg.contains("inf") || svg.contains("nan"), svg)
     }
+
+    func testFilesThatAreNotRegularFilesAreNamedForWhatTheyAre() throws {
+        let fifo = folder.appendingPathComponent("fifo.yaml").path
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        let cases = [(fifo, "FIFO"), ("/dev/null", "device"), ("/dev/zero", "device"), (folder.path, "folder"),
+                     (folder.appendingPathComponent("missing.yaml").path, "no such file")]
+        for (path, phrase) in cases {
+            for load in [{ _ = try Recipe.load(path) }, { _ = try Suite.load(path) }] {
+                XCTAssertThrowsError(try load(), path) {
+                    XCTAssertTrue("\($0)".contains(path) && "\($0)".contains(phrase) && !"\($0)".contains("permission"), "\($0)")
+                }
+            }
+        }
+        let huge = folder.appendingPathComponent("huge.yaml")
+        try Data(count: TextInputFile.maximumSize + 1).write(to: huge)
+        XCTAssertThrowsError(try Recipe.load(huge.path)) { XCTAssertTrue("\($0)".contains("at most \(TextInputFile.maximumSize)"), "\($0)") }
+    }
+
+    func testEmptyShardsAndReportDestinationsGivePlainMessages() throws {
+        // An empty shard still leaves a suite folder; its report says plainly that there are no cells.
+        let suite = try Suite.load(folder.appendingPathComponent("suite.yaml").path)
+        let runner = SuiteRunner(suite: suite, outputFolder: folder.appendingPathComponent("empty-shard"))
+        try runner.describe([])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runner.outputFolder.appendingPathComponent("cells").path))
+        XCTAssertThrowsError(try SuiteReport(folders: [runner.outputFolder])) {
+            XCTAssertTrue("\($0)".contains("no suite cells found"), "\($0)")
+        }
+
+        // `report --output FILE`: the report needs a folder, and the message says so.
+        try runner.describe(try suite.cells())
+        let file = folder.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let report = try SuiteReport(folders: [runner.outputFolder])
+        for destination in [file, file.appendingPathComponent("below")] {
+            XCTAssertThrowsError(try report.write(to: destination)) {
+                XCTAssertTrue("\($0)".contains("is a file, not a folder") && !"\($0)".contains("error 512"), "\($0)")
+            }
+        }
+    }
 }

@@ -49,9 +49,7 @@ public struct Suite {
     /// may not include others, so its `include:` is refused before anything it names is read: a
     /// cycle (a includes b includes a) ends there instead of recursing until the stack overflows.
     static func load(_ path: String, overrides: [String], includedFrom chain: [String]) throws -> Suite {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) }
-        catch { throw RecipeError(file: path, line: 1, column: 1, message: "cannot read the suite: \(error.localizedDescription)") }
+        let text = try TextInputFile.read(path, what: "the suite")
         let reader = try MappingReader(try YAMLNode.parse(text, file: path), section: "the suite")
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         let nameNode = reader.optional("name")
