@@ -72,4 +72,16 @@ final class CraftedInputMessagesTests: XCTestCase {
             }
         }
     }
+
+    func testCombineNeedsAPrimaryRow() throws {
+        let gradients = NpyArray(shape: [2, 3], float32: [1, 2, 3, 4, 5, 6])
+        for strategy in ["ial", "ew"] {
+            XCTAssertThrowsError(try CombineGradients.run(strategy: strategy, gradients: gradients, gradientsPath: "g.npy", losses: nil, lossesPath: nil,
+                                                          roles: [.auxiliary, .auxiliary], optionWords: [])) {
+                XCTAssertTrue("\($0)".contains("at least one task row must have role primary"), "\($0)")
+            }
+        }
+        XCTAssertNoThrow(try CombineGradients.run(strategy: "ial", gradients: gradients, gradientsPath: "g.npy", losses: nil, lossesPath: nil,
+                                                  roles: [.primary, .auxiliary], optionWords: []))
+    }
 }
