@@ -84,4 +84,24 @@ final class CraftedInputMessagesTests: XCTestCase {
         XCTAssertNoThrow(try CombineGradients.run(strategy: "ial", gradients: gradients, gradientsPath: "g.npy", losses: nil, lossesPath: nil,
                                                   roles: [.primary, .auxiliary], optionWords: []))
     }
+
+    func testOptionsThatWouldBeIgnoredAreRefused() throws {
+        let base = try String(contentsOf: folder.appendingPathComponent("base.yaml"), encoding: .utf8)
+        func refusal(_ from: String, _ to: String) -> String {
+            let file = folder.appendingPathComponent("changed.yaml")
+            try? base.replacingOccurrences(of: from, with: to).write(to: file, atomically: true, encoding: .utf8)
+            do { _ = try Recipe.load(file.path); return "" } catch { return "\(error)" }
+        }
+        for selection in ["last", "best"] {
+            let message = refusal("selection: last", "selection: \(selection), window: 3")
+            XCTAssertTrue(message.contains("changed.yaml:") && message.contains("evaluation.window only applies to `selection: window`"), message)
+        }
+        XCTAssertEqual(refusal("selection: last", "selection: window, window: 3"), "")
+        let sgd = "momentum: 0.9}"
+        let empty = refusal(sgd, "momentum: 0.9, schedule: stepwise, milestones: []}")
+        XCTAssertTrue(empty.contains("optimizer.milestones lists no steps"), empty)
+        let unordered = refusal(sgd, "momentum: 0.9, schedule: stepwise, milestones: [6, 3]}")
+        XCTAssertTrue(unordered.contains("strictly increasing"), unordered)
+        XCTAssertEqual(refusal(sgd, "momentum: 0.9, schedule: stepwise, milestones: [3, 6]}"), "")
+    }
 }
