@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Tandem", targets: ["Tandem"]),
         .library(name: "TandemCore", targets: ["TandemCore"]),
+        .library(name: "TandemCLI", targets: ["TandemCLI"]),
         // The readers' fuzzing entry points, for the libFuzzer targets in Fuzz/ (a separate package).
         .library(name: "TandemFuzzing", targets: ["TandemFuzzing"]),
         .executable(name: "tandem", targets: ["tandem"]),
@@ -26,10 +27,13 @@ let package = Package(
         .target(name: "Tandem",
                 dependencies: ["TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies", "CYaml"],
                 path: "Sources/Tandem"),
-        .executableTarget(name: "tandem",
-                          dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Sources/CLI"),
+        // The command line as a library: a downstream executable's main.swift is one call,
+        // `TandemCommand.main(registry: .standard.adding(MyStrategy.self))`.
+        .target(name: "TandemCLI",
+                dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                path: "Sources/TandemCLI"),
+        .executableTarget(name: "tandem", dependencies: ["Tandem", "TandemCLI"], path: "Sources/TandemExecutable"),
         .target(name: "TandemFuzzing", dependencies: ["Tandem", "TandemCore", "TandemDatasets", "TandemModels"], path: "Fuzz/Harness"),
         .executableTarget(name: "tandem-bench", dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies"],
                           path: "benchmarks/Swift"),
@@ -40,6 +44,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["TandemDatasets"], path: "Tests/DatasetsTests"),
         .testTarget(name: "StrategiesTests", dependencies: ["TandemStrategies"], path: "Tests/StrategiesTests"),
         .testTarget(name: "FuzzingTests", dependencies: ["TandemFuzzing"], path: "Tests/FuzzingTests"),
+        .testTarget(name: "TandemCLITests", dependencies: ["TandemCLI", "Tandem"], path: "Tests/TandemCLITests"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -592,7 +592,7 @@ def main():
                         help="before each process wait up to this long for the other processes on the machine"
                              " to use under 15%% of the CPUs (shared machines)")
     parser.add_argument("--tandem-env", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra environment for the Tandem process, e.g. OPENBLAS_CORETYPE=SkylakeX")
+                        help="extra environment for the Tandem process, e.g. TANDEM_NUMERICS=native (docs/numerics.md)")
     parser.add_argument("--results", default=os.path.join(HERE, "results"), help="where tables are written")
     parser.add_argument("--group", action="append", choices=STRATEGY_GROUPS,
                         help="strategies suite: only these row groups (repeatable; default all): shared (both sides),"

@@ -2,7 +2,7 @@
 """Where Tandem's time goes: samples one `tandem-bench` command with `perf` and groups the samples.
 
     python3 benchmarks/profile.py core conv batch=8 in=64 out=64 height=64 width=96 kernel=3 padding=1
-    python3 benchmarks/profile.py --tandem-env OPENBLAS_CORETYPE=SkylakeX models splitvgg split=3 ...
+    python3 benchmarks/profile.py --tandem-env TANDEM_NUMERICS=native --tandem-env OPENBLAS_CORETYPE=SkylakeX models splitvgg split=3 ...
 
 Needs `perf` (Debian: linux-perf; software clock events are enough, no hardware counters). Every
 sample (CPU time on any thread of the process) is put in one class, from its innermost frames:

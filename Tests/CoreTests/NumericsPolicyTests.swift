@@ -51,6 +51,10 @@ final class NumericsPolicyTests: XCTestCase {
         let portable = NumericsPolicy.inEffect(environment: ["TANDEM_NUMERICS": "portable"])
         XCTAssertEqual(portable, BLASKernelSelection.coreName == "Haswell" ? .portable : .native)
         XCTAssertEqual(NumericsPolicy.inEffect(environment: ["TANDEM_NUMERICS": "native"]), .native)
+        // Children are told to use exactly these kernels, under the policy really in effect.
+        let children = NumericsPolicy.environmentForChildren(environment: ["TANDEM_NUMERICS": "portable"])
+        XCTAssertEqual(children, ["TANDEM_NUMERICS": portable.rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName])
+        XCTAssertNil(BLASKernelSelection.coreTypeToSelect(policy: portable, environment: children), "a child does not re-execute")
         XCTAssertTrue(NumericsPolicy.kernelFamily.hasPrefix("OpenBLAS \(BLASKernelSelection.coreName),"), NumericsPolicy.kernelFamily)
     }
 }

@@ -46,6 +46,12 @@ public enum NumericsPolicy: String, CaseIterable, Sendable, Codable {
         return asked == .portable && BLASKernelSelection.coreName == portableKernelFamily ? .portable : .native
     }
 
+    /// The environment under which a child `tandem` process computes with this process's kernels
+    /// (a suite's `--jobs` children, whose cells are compared with cells run in-process).
+    public static func environmentForChildren(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        [environmentVariable: inEffect(environment: environment).rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName]
+    }
+
     /// The kernels this process computes with, as recorded in provenance: OpenBLAS's family and
     /// Tandem's own kernels' instruction set.
     public static var kernelFamily: String { "OpenBLAS \(BLASKernelSelection.coreName), Tandem x86-64 baseline" }

@@ -113,6 +113,8 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
                                  focalLength: options.focalLength * Double(options.width))
         let light = Vector3(g.uniform(0.5...(room.x - 0.5)), room.y - 0.25, g.uniform(0.5...(room.z - 0.5)))
 
+        // The room's surfaces are labelled unless `roomLabels` is false (then −1: ignored).
+        func roomLabel(_ classIndex: Int) -> Int32 { options.roomLabels == false ? -1 : Int32(classIndex) }
         let floorIndex = scheme.index(of: .floorSurface)
         let wallIndex = scheme.index(of: .wallSurface)
         let ceilingIndex = scheme.index(of: .ceilingSurface)
@@ -121,7 +123,7 @@ public struct SyntheticScene: Equatable, Sendable, Codable {
             ambient: g.uniform(0.3...0.45),
             floorMaterial: material(scheme.styles[floorIndex], &g), wallMaterial: material(scheme.styles[wallIndex], &g),
             ceilingMaterial: material(scheme.styles[ceilingIndex], &g),
-            floorLabel: Int32(floorIndex), wallLabel: Int32(wallIndex), ceilingLabel: Int32(ceilingIndex), objects: [])
+            floorLabel: roomLabel(floorIndex), wallLabel: roomLabel(wallIndex), ceilingLabel: roomLabel(ceilingIndex), objects: [])
 
         func pick(_ placements: [SceneClassStyle.Placement], _ g: inout SeededGenerator) -> Int? {
             let candidates = scheme.styles.indices.filter { placements.contains(scheme.styles[$0].placement) }

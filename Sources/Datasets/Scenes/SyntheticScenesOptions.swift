@@ -29,6 +29,11 @@ public struct SyntheticScenesOptions: Equatable, Sendable, Codable {
     /// `nil` (the default): every object has both its class's geometry and its appearance, as the
     /// scenes always had (the same bits).
     public var relatedness: Double?
+    /// Whether floor, walls and ceiling carry their classes in the segmentation labels (`nil` =
+    /// true). False labels them −1 (ignored), so the primary is about objects only: with the
+    /// relatedness dial at ρ = 0 nothing of the label is then geometric (a room surface's class
+    /// is its orientation, which normals show).
+    public var roomLabels: Bool?
     /// What the depth and normals targets show (`nil` = `.scene`, the image's own geometry).
     public var auxiliaryTargets: AuxiliaryTargets?
 

@@ -20,6 +20,8 @@ extension Registry {
                     OptionSpec("noise", .number(0...1), default: .number(0), "standard deviation of RGB noise"),
                     OptionSpec("relatedness", .number(0...1), default: nil,
                                "ρ: the share of floor objects whose class their geometry (what depth and normals see) carries; the rest carry it in colour and pattern only (docs/datasets.md). Unset: both, as always"),
+                    OptionSpec("room_labels", .boolean, default: .boolean(true),
+                               "whether floor, walls and ceiling are labelled (false: −1, ignored; the primary is about objects only)"),
                     OptionSpec("auxiliary_targets", .choice(["scene", "unrelated"]), default: .text("scene"),
                                "what depth and normals show: the image's scene, or an independent one (the harmful-auxiliary setting)"),
                 ])) { options, _ in
@@ -30,6 +32,7 @@ extension Registry {
                 sceneOptions.imageNoise = options.number("noise")!
                 sceneOptions.relatedness = options.number("relatedness")
                 if options.text("auxiliary_targets") == "unrelated" { sceneOptions.auxiliaryTargets = .unrelated }
+                if options.boolean("room_labels") == false { sceneOptions.roomLabels = false }
                 let scenes = try MaterializedDataset(try SyntheticScenes(options: sceneOptions))
                 let splits = DatasetSplits(train: Array(0..<train), validation: Array(train..<(train + validation)),
                                            test: Array((train + validation)..<(train + validation + test)))

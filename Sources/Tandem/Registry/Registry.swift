@@ -50,6 +50,27 @@ public struct Registry {
     public mutating func register(_ entry: ModelEntry) { models[entry.description.name] = entry }
     public mutating func register(_ entry: DatasetEntry) { datasets[entry.description.name] = entry }
 
+    /// This registry with `strategy` registered too, e.g. `Registry.standard.adding(MyStrategy.self)`.
+    public func adding(_ strategy: any RegisteredStrategy.Type) -> Registry {
+        var registry = self
+        registry.register(strategy)
+        return registry
+    }
+
+    /// This registry with the model `entry` registered too.
+    public func adding(_ entry: ModelEntry) -> Registry {
+        var registry = self
+        registry.register(entry)
+        return registry
+    }
+
+    /// This registry with the data set `entry` registered too.
+    public func adding(_ entry: DatasetEntry) -> Registry {
+        var registry = self
+        registry.register(entry)
+        return registry
+    }
+
     public var strategyNames: [String] { strategies.keys.sorted() }
     public var modelNames: [String] { models.keys.sorted() }
     public var datasetNames: [String] { datasets.keys.sorted() }

@@ -35,9 +35,12 @@ enum SlurmDirective {
         }
     }
 
-    /// A job name from a suite name: every character outside `allowed` becomes `_` (the name is
-    /// only a label in `squeue`).
-    static func jobName(_ suiteName: String) -> String {
-        "tandem-" + String(suiteName.map { allowed.contains($0) && $0 != "%" ? $0 : "_" })
+    /// `text` as a label for a script (a job name, a comment): every character outside `allowed`,
+    /// and `%` (a Slurm pattern), becomes `_`.
+    static func label(_ text: String) -> String {
+        String(text.map { allowed.contains($0) && $0 != "%" ? $0 : "_" })
     }
+
+    /// A job name from a suite name (only a label in `squeue`).
+    static func jobName(_ suiteName: String) -> String { "tandem-" + label(suiteName) }
 }

@@ -75,10 +75,13 @@ public struct SlurmJobArrays: Equatable {
     public var finishedCount: Int
     public var cellCount: Int
 
-    /// Plans the arrays for the unfinished `cells` of `runner`'s suite. `executable` is the absolute
-    /// path of `tandem`; `workingDirectory` is where the jobs start (relative paths resolve there).
+    /// Plans the arrays for the unfinished `cells` of `runner`'s suite, costing each cell's strategy
+    /// from the runner's registry. `executable` is the absolute path of the executable the jobs run
+    /// (`tandem`, or a downstream executable built on `TandemCLI`); `workingDirectory` is where the
+    /// jobs start (relative paths resolve there).
     public init(runner: SuiteRunner, cells: [Suite.Cell], settings: SlurmSettings, executable: String,
-                workingDirectory: String, registry: Registry = .standard) throws {
+                workingDirectory: String) throws {
+        let registry = runner.registry
         let suite = runner.suite
         try settings.validate()
         let pending = cells.filter { !runner.isFinished($0) }
@@ -94,8 +97,10 @@ public struct SlurmJobArrays: Equatable {
         let memoryLine = try settings.memory.map { try SlurmDirective.line("mem", $0, source: "--memory") }
         let taskOutputLine = try SlurmDirective.line("output", "\(logFolder)/%A_%a.out", source: "the output folder's log path")
         let reportOutputLine = try SlurmDirective.line("output", "\(logFolder)/report_%j.out", source: "the output folder's log path")
+        // The executable's name is only a label in a comment line: no character of it can end the comment.
+        let executableName = SlurmDirective.label(URL(fileURLWithPath: executable).lastPathComponent)
         func header(jobName: String, time: SlurmDuration?) -> [String] {
-            var lines = ["#!/bin/bash", "# Written by `tandem suite --slurm`; submit with sbatch (tandem does).",
+            var lines = ["#!/bin/bash", "# Written by `\(executableName) suite --slurm`; submit with sbatch (\(executableName) does).",
                          "#SBATCH --job-name=\(jobName)", chdirLine]
             if let partitionLine { lines.append(partitionLine) }
             if let time { lines.append("#SBATCH --time=\(time)") }

@@ -50,7 +50,8 @@ public struct SuiteRunner {
     }
 
     /// Runs `cells` (skipping finished ones) with `jobs` parallel processes (1: in this process).
-    /// `executable` is the `tandem` binary used for child processes.
+    /// `executable` is the binary child processes run `train` with (`tandem` or a downstream
+    /// executable built on `TandemCLI`, whose registry knows the suite's strategies).
     public func run(_ cells: [Suite.Cell], jobs: Int, executable: String, log: (String) -> Void) throws {
         try validate(cells)
         let pending = cells.filter { !isFinished($0) }
@@ -94,6 +95,7 @@ public struct SuiteRunner {
                 environment["TANDEM_THREADS"] = "\(threadsEach)"
                 environment["OPENBLAS_NUM_THREADS"] = "\(threadsEach)"
                 environment[ParentDeathSignal.environmentKey] = "\(getpid())"
+                environment.merge(NumericsPolicy.environmentForChildren()) { $1 }   // the children compute like this process
                 process.environment = environment
                 let logURL = folder(of: cell).appendingPathComponent("train.log")
                 _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)

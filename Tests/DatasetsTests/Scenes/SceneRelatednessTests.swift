@@ -147,6 +147,27 @@ final class SceneRelatednessTests: XCTestCase {
         XCTAssertEqual(try harmful.sample(at: 2), try harmful.sample(at: 2), "deterministic")
     }
 
+    func testWithoutRoomLabelsOnlyObjectsAreLabelled() throws {
+        var options = SyntheticScenesOptions(count: 6, height: 32, width: 32, seed: 5, classCount: 6)
+        options.relatedness = 0
+        let labelled = try SyntheticScenes(options: options)
+        options.roomLabels = false
+        let objectsOnly = try SyntheticScenes(options: options)
+        for index in 0..<6 {
+            let a = try labelled.sample(at: index), b = try objectsOnly.sample(at: index)
+            XCTAssertEqual(b.image, a.image)
+            XCTAssertEqual(b.depth, a.depth)
+            for p in 0..<(32 * 32) {
+                if a.instances[p] < 6 {
+                    XCTAssertEqual(b.labels[p], -1, "room surfaces are ignored")
+                } else {
+                    XCTAssertEqual(b.labels[p], a.labels[p], "objects keep their labels")
+                }
+            }
+            XCTAssertTrue(b.labels.contains { $0 >= 3 }, "some object is labelled in sample \(index)")
+        }
+    }
+
     func testRelatednessOutsideTheUnitIntervalIsAnError() {
         for bad in [-0.1, 1.5, Double.nan] {
             var options = SyntheticScenesOptions(count: 2, height: 16, width: 16, seed: 0, classCount: 6)

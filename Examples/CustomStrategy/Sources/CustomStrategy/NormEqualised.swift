@@ -28,12 +28,3 @@ final class NormEqualised: GradientAggregator, RegisteredStrategy {
         return gradients.combine(scales.map(Double.init))
     }
 }
-
-extension Registry {
-    /// Tandem's registry plus this package's strategy.
-    static var withNormEqualised: Registry {
-        var registry = Registry.standard
-        registry.register(NormEqualised.self)
-        return registry
-    }
-}

@@ -10,7 +10,7 @@ struct List: ParsableCommand {
     @Argument(help: "strategies, models or datasets") var what: What
 
     func run() {
-        let registry = Registry.standard
+        let registry = CommandEnvironment.registry
         let names: [String]
         switch what {
         case .strategies: names = registry.strategyNames
@@ -32,7 +32,7 @@ struct Describe: ParsableCommand {
     @Flag(help: "Print a strategy's reference page (as in docs/strategies/).") var markdown = false
 
     func run() throws {
-        let registry = Registry.standard
+        let registry = CommandEnvironment.registry
         guard let description = registry.describe(name) else {
             throw inputError(NameSuggestion.unknown("component", name, valid: registry.allNames))
         }
@@ -55,12 +55,12 @@ struct Docs: ParsableCommand {
         let folder = URL(fileURLWithPath: output)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for (file, text) in StrategyReferencePage.pages(Registry.standard).sorted(by: { $0.key < $1.key }) {
+            for (file, text) in StrategyReferencePage.pages(CommandEnvironment.registry).sorted(by: { $0.key < $1.key }) {
                 try text.write(to: folder.appendingPathComponent(file), atomically: true, encoding: .utf8)
             }
         } catch {
             throw inputError("cannot write the pages into \(output): \(error.localizedDescription)")
         }
-        print("wrote \(Registry.standard.strategyNames.count) strategy pages and an index into \(output)")
+        print("wrote \(CommandEnvironment.registry.strategyNames.count) strategy pages and an index into \(output)")
     }
 }

@@ -52,14 +52,14 @@ struct Affinity: ParsableCommand {
                 if let recipe {
                     let loaded = try Recipe.load(recipe, overrides: overrides)
                     settings = loaded.transference
-                    trueGroups = try Experiment.trueTaskGroups(of: loaded)
+                    trueGroups = try Experiment.trueTaskGroups(of: loaded, registry: CommandEnvironment.registry)
                 }
             } else {
                 guard let recipe else { throw CommandError("give a recipe to train, or --records FILE of a finished run") }
                 if let every, every < 1 { throw CommandError("--every must be at least 1") }
                 let (experiment, stepRecords) = try TransferenceAffinityFiles.measure(
                     recipePath: recipe, overrides: overrides, every: every, perLearningRate: perLearningRate ? true : nil,
-                    output: output.map { URL(fileURLWithPath: $0) }, progress: { record in
+                    output: output.map { URL(fileURLWithPath: $0) }, registry: CommandEnvironment.registry, progress: { record in
                         guard !quiet || record.reports.keys.contains(where: { $0.hasPrefix("affinity.") }) else { return }
                         if record.reports.keys.contains(where: { $0.hasPrefix("affinity.") }) {
                             let pairs = record.reports.filter { $0.key.hasPrefix("affinity.") }.sorted { $0.key < $1.key }
@@ -99,7 +99,7 @@ struct Affinity: ParsableCommand {
                     let name = URL(fileURLWithPath: suite).deletingPathExtension().lastPathComponent
                     try TransferenceAffinityFiles.suite(for: grouping, tasks: affinity.tasks, recipePath: recipe, name: name)
                         .write(toFile: suite, atomically: true, encoding: .utf8)
-                    print("wrote \(suite) (run it with `tandem suite \(suite)`)")
+                    print("wrote \(suite) (run it with `\(CommandEnvironment.commandName) suite \(suite)`)")
                 }
             } else if suite != nil {
                 throw CommandError("--suite needs --groups N (or transference.groups in the recipe)")

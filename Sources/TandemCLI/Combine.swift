@@ -47,7 +47,7 @@ struct Combine: ParsableCommand {
             }
             let result = try CombineGradients.run(strategy: strategy, gradients: gradientArray, gradientsPath: gradients,
                                                   losses: lossArray, lossesPath: losses, roles: roleList, optionWords: options,
-                                                  learningRate: learningRate, seed: seedValue)
+                                                  learningRate: learningRate, seed: seedValue, registry: CommandEnvironment.registry)
             for name in result.taskNames {
                 var line = "\(name): decoder weight \(result.outcome.decoderWeights[name]!)"
                 if let w = result.outcome.encoderWeights?[name] { line += ", encoder weight \(w)" }

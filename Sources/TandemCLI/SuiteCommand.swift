@@ -64,12 +64,11 @@ struct SuiteCommand: ParsableCommand {
         } catch let error as CommandError {
             throw inputError(error.message)
         }
-        let runner = SuiteRunner(suite: definition, outputFolder: output.map { URL(fileURLWithPath: $0) })
+        let runner = SuiteRunner(suite: definition, registry: CommandEnvironment.registry, outputFolder: output.map { URL(fileURLWithPath: $0) })
         if slurm { return try submit(runner: runner, cells: cells) }
         let started = Date()
         do {
-            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
-            try runner.run(cells, jobs: jobs, executable: executable) { print($0) }
+            try runner.run(cells, jobs: jobs, executable: CommandEnvironment.executablePath) { print($0) }
         } catch let error as RecipeError {
             throw inputError(error.description)
         } catch let error as CommandError {
@@ -79,7 +78,7 @@ struct SuiteCommand: ParsableCommand {
             throw inputError(error.message)
         }
         if noReport {
-            print("cells done; merge with: tandem report \(runner.outputFolder.path)")
+            print("cells done; merge with: \(CommandEnvironment.commandName) report \(runner.outputFolder.path)")
         } else {
             try printReport(folders: [runner.outputFolder], flags: report)
         }
@@ -97,8 +96,7 @@ struct SuiteCommand: ParsableCommand {
                                      maxRunning: maxRunning, cpusPerTask: cpusPerTask, memory: memory, shards: arrayShards)
             try runner.validate(cells)
             if !dryRun { try runner.describe(cells) }   // a dry run writes its scripts only, no cell folders
-            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            plan = try SlurmJobArrays(runner: runner, cells: cells, settings: settings, executable: executable,
+            plan = try SlurmJobArrays(runner: runner, cells: cells, settings: settings, executable: CommandEnvironment.executablePath,
                                       workingDirectory: FileManager.default.currentDirectoryPath)
         } catch let error as RecipeError {
             throw inputError(error.description)
@@ -124,7 +122,7 @@ struct SuiteCommand: ParsableCommand {
             print("dry run: nothing submitted; the scripts are in \(runner.outputFolder.appendingPathComponent("slurm").path):")
             for command in submission.commands { print("  " + command.map(SlurmJobArrays.quoted).joined(separator: " ")) }
         } else {
-            print("  report job \(submission.reportJobID ?? "?") (after all arrays): tandem report \(runner.outputFolder.path)")
+            print("  report job \(submission.reportJobID ?? "?") (after all arrays): \(CommandEnvironment.commandName) report \(runner.outputFolder.path)")
             print("submitted; watch with `squeue -u $USER`, logs in \(runner.outputFolder.appendingPathComponent("slurm/logs").path)")
         }
     }

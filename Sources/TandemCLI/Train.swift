@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
                 throw CommandError("--output needs a folder path, found an empty value")
             }
             let loaded = try Recipe.load(recipe, overrides: overrides)
-            experiment = try Experiment(recipe: loaded, outputFolder: output.map { URL(fileURLWithPath: $0) })
+            experiment = try Experiment(recipe: loaded, registry: CommandEnvironment.registry, outputFolder: output.map { URL(fileURLWithPath: $0) })
         } catch let error as RecipeError {
             throw inputError(error.description)
         } catch let error as CommandError {

@@ -1,0 +1,4 @@
+import Tandem
+import TandemCLI
+
+TandemCommand.main(registry: .standard)
