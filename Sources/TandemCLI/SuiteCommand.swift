@@ -95,7 +95,7 @@ struct SuiteCommand: ParsableCommand {
             settings = SlurmSettings(partition: partition, timePerCell: try time.map { try SlurmDuration(parsing: $0) },
                                      maxRunning: maxRunning, cpusPerTask: cpusPerTask, memory: memory, shards: arrayShards)
             try runner.validate(cells)
-            try runner.describe(cells)
+            if !dryRun { try runner.describe(cells) }   // a dry run writes its scripts only, no cell folders
             plan = try SlurmJobArrays(runner: runner, cells: cells, settings: settings, executable: CommandEnvironment.executablePath,
                                       workingDirectory: FileManager.default.currentDirectoryPath)
         } catch let error as RecipeError {

@@ -70,10 +70,13 @@ public struct Checkpoint {
         return try Zstd.compress(payload)
     }
 
-    public init(decoding compressed: Data, source: String) throws {
+    /// Decodes a checkpoint whose uncompressed payload may hold at most `maximumSize` bytes: the
+    /// size the zstd frame declares is checked against it before anything is allocated, so a small
+    /// crafted file cannot expand to gigabytes before its checksum is looked at.
+    public init(decoding compressed: Data, source: String, maximumSize: Int = Checkpoint.defaultMaximumSize) throws {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(file: source, problem: problem) }
         let payload: Data
-        do { payload = try Zstd.decompress(compressed) } catch { throw fail("not a readable checkpoint: \(error)") }
+        do { payload = try Zstd.decompress(compressed, maximumSize: maximumSize) } catch { throw fail("not a readable checkpoint: \(error)") }
         guard payload.count >= 20, Array(payload.prefix(8)) == Checkpoint.magic else {
             throw fail("not a Tandem checkpoint (bad magic)")
         }
@@ -191,10 +194,14 @@ public struct Checkpoint {
         return removed
     }
 
-    public static func read(from url: URL) throws -> Checkpoint {
+    /// The bound on a checkpoint's uncompressed size when the reader knows no better: 16 GiB.
+    public static let defaultMaximumSize = 1 << 34
+
+    /// Reads `url`, refusing a payload of more than `maximumSize` bytes (see `init(decoding:)`).
+    public static func read(from url: URL, maximumSize: Int = Checkpoint.defaultMaximumSize) throws -> Checkpoint {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw CheckpointError(file: url.path, problem: "cannot read (\(FileProblem.reason(error)))") }
-        return try Checkpoint(decoding: data, source: url.path)
+        return try Checkpoint(decoding: data, source: url.path, maximumSize: maximumSize)
     }
 }
 

@@ -41,6 +41,10 @@ public enum Zstd {
             let (bound, overflow) = input.count.multipliedReportingOverflow(by: maximumExpansion)
             let limit = min(maximumSize, overflow ? Int.max : bound)
             guard declared <= UInt64(limit) else {
+                if limit == maximumSize && (overflow || maximumSize < bound) {
+                    throw ZstdError(message: "the frame declares \(declared) bytes, more than the \(maximumSize) this file may hold; "
+                                             + "it was not written for this use")
+                }
                 throw ZstdError(message: "the frame declares \(declared) bytes, more than a \(input.count)-byte frame can hold "
                                          + "(at most \(limit)); the size field is damaged")
             }

@@ -1,7 +1,11 @@
 /// One evaluation during training: the validation error used for selection and every metric.
+///
+/// A validation error that could not be computed (the criterion's metric had no valid label in the
+/// split) is `.infinity` in memory and `null` — undefined — in JSON, so writing a result never
+/// fails over it and the trained run is never lost.
 public struct EvaluationPoint: Codable, Equatable, Sendable {
     public var step: Int
-    /// Lower is better (e.g. 1 − mIoU, depth error, or the primary loss).
+    /// Lower is better (e.g. 1 − mIoU, depth error, or the primary loss); `.infinity` when undefined.
     public var validationError: Double
     /// split → task → metric → value.
     public var metrics: [String: [String: [String: Double]]]
@@ -10,6 +14,23 @@ public struct EvaluationPoint: Codable, Equatable, Sendable {
         self.step = step
         self.validationError = validationError
         self.metrics = metrics
+    }
+
+    enum CodingKeys: String, CodingKey { case step, validationError, metrics }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        step = try container.decode(Int.self, forKey: .step)
+        validationError = try container.decodeIfPresent(Double.self, forKey: .validationError) ?? .infinity
+        metrics = try container.decode([String: [String: [String: Double]]].self, forKey: .metrics)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(step, forKey: .step)
+        if validationError.isFinite { try container.encode(validationError, forKey: .validationError) }
+        else { try container.encodeNil(forKey: .validationError) }
+        try container.encode(metrics, forKey: .metrics)
     }
 }
 

@@ -290,6 +290,7 @@ public final class Trainer {
             representationGradientNorms: engine.cachedRepresentationGradients?.mapValues { Double($0.norm().scalar) },
             sharedGradientNorm: sharedNorm,
             learningRates: rates.mapValues(Double.init), reports: engine.reports, seconds: Date().timeIntervalSince(started))
+        try checkFinite(record)
         accumulateEpoch(context.losses)
         step += 1
         return StepOutcome(record: record, decoderLoss: decoderLoss.scalar, sharedGradients: sharedGradients, headGradients: headGradients,
@@ -385,6 +386,23 @@ public final class Trainer {
             strategy.notifyEpochEnded(meanLosses: means)
             epochLossSums = [:]
             epochLossCounts = [:]
+        }
+    }
+
+    /// Every number a step records must be finite: a strategy option at the end of its range can
+    /// drive a weight or a strategy report (IAL's σ) to infinity, which would otherwise surface as a
+    /// JSON encoding error of `records.jsonl` instead of naming the quantity and the step.
+    func checkFinite(_ record: StepRecord) throws {
+        let named: [(String, [String: Double]?)] = [("decoder weight", record.decoderWeights), ("encoder weight", record.encoderWeights),
+                                                   ("representation gradient norm", record.representationGradientNorms),
+                                                   ("strategy report", record.reports), ("learning rate", record.learningRates)]
+        for (what, values) in named {
+            if let (name, _) = (values ?? [:]).sorted(by: { $0.key < $1.key }).first(where: { !$0.value.isFinite }) {
+                throw NonFiniteValueError(step: step, task: nil, quantity: "\(what) '\(name)'")
+            }
+        }
+        if !record.sharedGradientNorm.isFinite {
+            throw NonFiniteValueError(step: step, task: nil, quantity: "shared gradient norm")
         }
     }
 

@@ -75,6 +75,8 @@ public final class Experiment {
         self.recipe = recipe
         self.registry = registry
         self.keepsBestEncoder = keepsBestEncoder
+        // A recipe's `output:` was checked when it was read; a folder given here (`--output`) is checked now.
+        if let outputFolder { try RunFolderPath.check(outputFolder.path) }
         let (datasetOptions, modelOptions, strategyOptions) = try Experiment.check(recipe, registry: registry)
         // `check` has verified that the names exist.
         let datasetEntry = registry.datasets[recipe.dataset.name]!, modelEntry = registry.models[recipe.model.name]!
@@ -200,6 +202,18 @@ public final class Experiment {
         }
     }
 
+    /// Refuses, before any training, a `TASK.METRIC` criterion that the selection split (validation,
+    /// else test) cannot produce because it has no valid label of that task: the metric depends on
+    /// the labels only, so the trivial predictor (`TrivialReference`) shows whether it is defined.
+    func checkCriterionIsDefined() throws {
+        guard case let .metric(task, name, _) = trainer.configuration.selectionCriterion else { return }
+        let reference = trivialReference()
+        guard let split = ["validation", "test"].first(where: { reference[$0] != nil }), reference[split]?[task]?[name] == nil else { return }
+        throw RecipeError(file: recipe.file, line: 1, column: 1,
+                          message: "evaluation.criterion \(task).\(name) cannot be computed: the \(split) split has no valid \(task) label, "
+                                   + "so no evaluation could be selected by it; choose another criterion (e.g. `loss`) or a split with \(task) labels")
+    }
+
     /// The trivial predictor's metrics on each evaluation split that has batches.
     public func trivialReference() -> [String: [String: [String: Double]]] {
         var reference: [String: [String: [String: Double]]] = [:]
@@ -230,16 +244,20 @@ public final class Experiment {
                     pretrainingProgress: ((Experiment) -> ((StepRecord) -> Void)?)? = nil) throws -> Result {
         do { try FileProblem.makeFolder(outputFolder) }
         catch { throw CommandError("cannot create the run folder \(outputFolder.path): \(error)") }
+        try RunFolderLinks.refuse(in: outputFolder)
         // One writer per run folder, whoever starts it (a suite's child, a Slurm task, `tandem train`).
         let lock = try RunFolderLock(folder: outputFolder)
         defer { lock.release() }
         Checkpoint.removeStaleTemporaryFiles(of: checkpointURL)
+        let dataFingerprint = TrainingDataFingerprint.text(of: data.bundle)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
-            let saved = try Checkpoint.read(from: checkpointURL)
+            let saved = try Checkpoint.read(from: checkpointURL, maximumSize: try maximumCheckpointSize())
             try checkSameRecipe(saved)
+            try checkSameData(saved, fingerprint: dataFingerprint)
             try trainer.restore(from: saved, source: checkpointURL.path)
             try keepBestEncoderIfNew()
         } else {
+            try checkCriterionIsDefined()
             if !resume { try? FileManager.default.removeItem(at: recordsURL) }
             if let phase = try recipe.pretrainingRecipe() {
                 let pretraining = try Experiment(recipe: phase, registry: registry, outputFolder: pretrainingFolder, keepsBestEncoder: true)
@@ -256,12 +274,12 @@ public final class Experiment {
                 seconds += record.seconds
                 timed += 1
                 progress?(record)
-            }, afterStep: { [checkpointURL, data, recipe] trainer in
+            }, afterStep: { [checkpointURL, data, recipe, dataFingerprint] trainer in
                 // A batch that could not be read was replaced for this one step: stop before saving it.
                 if let failure = data.failure { throw failure }
                 try self.keepBestEncoderIfNew()
                 if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
-                    try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
+                    try Experiment.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
                 }
             })
         } catch {
@@ -269,7 +287,7 @@ public final class Experiment {
             throw error
         }
         try keepBestEncoderIfNew()
-        try Experiment.checkpoint(trainer, recipe: recipe).write(to: checkpointURL)
+        try Experiment.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
                             secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history,
@@ -277,7 +295,10 @@ public final class Experiment {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temporary = outputFolder.appendingPathComponent(".result.json.tmp")
-        do { try encoder.encode(result).write(to: temporary) }
+        let encoded: Data
+        do { encoded = try encoder.encode(result) }
+        catch { throw CommandError("cannot encode the result for \(resultURL.path) (\(error)); the checkpoint \(checkpointURL.path) is kept") }
+        do { try encoded.write(to: temporary) }
         catch { throw CommandError("cannot write \(temporary.path) (\(FileProblem.reason(error)))") }
         guard rename(temporary.path, resultURL.path) == 0 else {
             throw CommandError("cannot move \(temporary.path) to \(resultURL.path) (\(String(cString: strerror(errno))))")
@@ -285,18 +306,46 @@ public final class Experiment {
         return result
     }
 
-    /// The trainer's checkpoint with the recipe's fingerprint attached.
-    static func checkpoint(_ trainer: Trainer, recipe: Recipe) throws -> Checkpoint {
+    /// The most bytes this run's checkpoint can hold uncompressed: eight times its state tensors
+    /// (parameters, buffers, the strategy's own; optimiser slots are at most a few per parameter),
+    /// plus 64 MiB and 4 KiB a step for the metadata (history, strategy and data state). A
+    /// checkpoint declaring more was not written by this run and is refused before decompression.
+    func maximumCheckpointSize() throws -> Int {
+        let state = try trainer.checkpoint().tensors.reduce(0) { $0 + $1.tensor.count }
+        return 8 * 4 * state + (64 << 20) + 4096 * trainer.configuration.steps
+    }
+
+    /// The trainer's checkpoint bound to what it was trained for: the recipe's fingerprint
+    /// (`recipe.SECTION`) and the training data's (`data.training`, `TrainingDataFingerprint`).
+    static func checkpoint(_ trainer: Trainer, recipe: Recipe, data: String) throws -> Checkpoint {
         var checkpoint = try trainer.checkpoint()
         for (section, text) in recipe.fingerprint { checkpoint.attributes["recipe.\(section)"] = text }
+        checkpoint.attributes[TrainingDataFingerprint.attribute] = data
         return checkpoint
     }
 
+    /// Refuses to resume from a checkpoint trained on other data than the run's training split
+    /// now holds (or recording none: written by an older build, or with its attributes removed).
+    func checkSameData(_ saved: Checkpoint, fingerprint: String) throws {
+        let recorded = saved.attributes[TrainingDataFingerprint.attribute]
+        guard recorded == fingerprint else {
+            throw CommandError("\(checkpointURL.path): cannot resume: "
+                               + (recorded.map { "the training data changed since the checkpoint was written — then \($0), now \(fingerprint)" }
+                                  ?? "the checkpoint does not record the training data it was trained on (\(TrainingDataFingerprint.attribute))")
+                               + ". Restore the data it was trained on, or start afresh (without --resume, or with another --output).")
+        }
+    }
+
     /// Refuses to resume from a checkpoint written for another recipe (or to use another file
-    /// `saved` was read from, `file`, for `purpose`), naming every section that changed.
+    /// `saved` was read from, `file`, for `purpose`), naming every section that changed; a
+    /// checkpoint that records no recipe at all (its attributes removed) is refused too.
     func checkSameRecipe(_ saved: Checkpoint, file: URL? = nil, purpose: String = "resume") throws {
         let before = saved.attributes.filter { $0.key.hasPrefix("recipe.") }
-        guard !before.isEmpty else { return }
+        guard !before.isEmpty else {
+            throw CommandError("\((file ?? checkpointURL).path): cannot \(purpose): \(file == nil ? "the checkpoint" : "it") records no recipe "
+                               + "(its recipe.* attributes are missing), so it cannot be shown to belong to this one. "
+                               + "Start afresh (without --resume, or with another --output).")
+        }
         var changes: [String] = []
         for section in Set(before.keys.map { String($0.dropFirst("recipe.".count)) }).union(recipe.fingerprint.keys).sorted() {
             let old = before["recipe.\(section)"], new = recipe.fingerprint[section]

@@ -52,6 +52,12 @@ public enum CombineGradients {
         guard taskRoles.count == taskCount else {
             throw CommandError("--roles lists \(taskRoles.count) roles for \(taskCount) task rows")
         }
+        // The rule of a recipe's `tasks:`: without a primary task there is nothing to serve, and
+        // strategies that weight auxiliaries against the primaries (IAL) return a zero gradient.
+        guard taskRoles.contains(.primary) else {
+            throw CommandError("--roles: at least one task row must have role primary, as in a recipe's tasks:, found "
+                               + taskRoles.map(\.rawValue).joined(separator: ","))
+        }
         let names = (0..<taskCount).map { "task\($0)" }
         let tasks = zip(names, taskRoles).map { TaskSpec(name: $0, kind: .regression(outputs: 1), role: $1) }
         let options = try options(optionWords, specs: entry.description.options, owner: name)

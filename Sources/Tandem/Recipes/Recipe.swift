@@ -49,6 +49,21 @@ public struct OptimizerChoice: Equatable {
 
     static let scheduleNames = ["constant", "half_at_midpoint", "cosine", "stepwise"]
 
+    /// `milestones:` of a stepwise schedule: a non-empty, strictly increasing list of positive
+    /// steps (an empty list would leave the schedule constant without a word).
+    static func milestones(_ node: YAMLNode, section: String) throws -> [Int] {
+        let milestones = try MappingReader.list(node, what: "\(section).milestones").map {
+            try MappingReader.integer($0, what: "\(section).milestones", range: 1...Int.max)
+        }
+        guard !milestones.isEmpty else {
+            throw RecipeError(location: node.location, message: "\(section).milestones lists no steps; a stepwise schedule needs at least one")
+        }
+        guard zip(milestones, milestones.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw RecipeError(location: node.location, message: "\(section).milestones must be strictly increasing, found \(milestones)")
+        }
+        return milestones
+    }
+
     static func read(_ node: YAMLNode, section: String, inheriting base: OptimizerChoice? = nil) throws -> OptimizerChoice {
         let reader = try MappingReader(node, section: section)
         var choice = base ?? OptimizerChoice()
@@ -76,9 +91,7 @@ public struct OptimizerChoice: Equatable {
                 guard let milestonesNode else {
                     throw RecipeError(location: n.location, message: "\(section).schedule stepwise needs `milestones:` (a list of steps)")
                 }
-                let milestones = try MappingReader.list(milestonesNode, what: "\(section).milestones").map {
-                    try MappingReader.integer($0, what: "\(section).milestones", range: 1...Int.max)
-                }
+                let milestones = try OptimizerChoice.milestones(milestonesNode, section: section)
                 let factor = try factorNode.map { try MappingReader.number($0, what: "\(section).factor", range: 0...1) } ?? 0.5
                 choice.scheduleSpecification = .stepwise(milestones: milestones, factor: Float(factor))
             }
@@ -86,9 +99,7 @@ public struct OptimizerChoice: Equatable {
             // No `schedule:` here: settings refine the inherited schedule of the same kind.
             switch choice.scheduleSpecification {
             case let .stepwise(milestones, factor):
-                let newMilestones = try milestonesNode.map { node in
-                    try MappingReader.list(node, what: "\(section).milestones").map { try MappingReader.integer($0, what: "\(section).milestones", range: 1...Int.max) }
-                } ?? milestones
+                let newMilestones = try milestonesNode.map { try OptimizerChoice.milestones($0, section: section) } ?? milestones
                 let newFactor = try factorNode.map { Float(try MappingReader.number($0, what: "\(section).factor", range: 0...1)) } ?? factor
                 choice.scheduleSpecification = .stepwise(milestones: newMilestones, factor: newFactor)
             case let .cosine(minimum):
@@ -216,14 +227,20 @@ public struct Recipe {
     public init(node: YAMLNode, file: String) throws {
         let root = try MappingReader(node, section: "the recipe")
         self.file = file
-        name = try root.optional("name").map { try MappingReader.text($0, what: "name") }
+        let nameNode = root.optional("name")
+        name = try nameNode.map { try MappingReader.text($0, what: "name") }
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        if let problem = RunName.problem(with: name) {
+            throw nameNode.map { RecipeError(location: $0.location, message: problem) }
+                ?? RecipeError(file: file, line: 1, column: 1, message: "\(problem) (the name comes from the file name; add `name:`)")
+        }
         seed = UInt64(try root.optional("seed").map { try MappingReader.integer($0, what: "seed", range: 0...Int.max) } ?? 0)
         output = try root.optional("output").map { node in
             let text = try MappingReader.text(node, what: "output")
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw RecipeError(location: node.location, message: "output must be a folder path, found an empty value")
             }
+            if let problem = RunFolderPath.problem(with: text) { throw RecipeError(location: node.location, message: problem) }
             return text
         } ?? "runs/\(name)"
         dataset = try ComponentChoice.read(try root.required("dataset", expected: "the dataset, e.g. `dataset: synthetic-scenes`"), section: "dataset")
@@ -304,6 +321,10 @@ public struct Recipe {
                     selection = .consecutiveWindow(try windowNode.map { try MappingReader.integer($0, what: "evaluation.window", range: 1...10_000) } ?? 10)
                 default: selection = .last
                 }
+            }
+            if let windowNode, selection == .last || selection == .best {
+                throw RecipeError(location: windowNode.location,
+                                  message: "evaluation.window only applies to `selection: window`; add that selection or remove `window:`")
             }
             criterion = try evaluation.optional("criterion").map { try MappingReader.text($0, what: "evaluation.criterion") } ?? "loss"
             if let patienceNode = evaluation.optional("patience") {

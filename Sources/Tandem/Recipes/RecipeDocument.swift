@@ -16,9 +16,7 @@ public enum RecipeDocument {
             throw RecipeError(file: path, line: 1, column: 1, message: "`base:` includes form a cycle: \((chain + [absolute]).joined(separator: " → "))")
         }
         guard chain.count < 16 else { throw RecipeError(file: path, line: 1, column: 1, message: "`base:` includes nest deeper than 16 files") }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) }
-        catch { throw RecipeError(file: path, line: 1, column: 1, message: "cannot read the recipe: \(error.localizedDescription)") }
+        let text = try TextInputFile.read(path, what: "the recipe")
         let node = try YAMLNode.parse(text, file: path)
         guard case let .mapping(entries, location) = node else {
             throw RecipeError(location: node.location, message: "a recipe must be a mapping of sections (dataset:, model:, strategy:, …), found \(node.kindName)")

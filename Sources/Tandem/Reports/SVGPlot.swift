@@ -27,13 +27,14 @@ public struct SVGPlot {
             self.markers = markers
         }
 
-        /// The points and their whiskers' half-lengths (0 where none), both finite.
+        /// The points and their whiskers' half-lengths (0 where none), all plottable
+        /// (`SVGPlot.isPlottable`); other points are left out, other whiskers drawn as none.
         var finitePointsAndErrors: [(x: Double, y: Double, error: Double)] {
             points.indices.compactMap { index in
                 let point = points[index]
-                guard point.x.isFinite, point.y.isFinite else { return nil }
+                guard SVGPlot.isPlottable(point.x), SVGPlot.isPlottable(point.y) else { return nil }
                 let error = errors.flatMap { index < $0.count ? $0[index] : nil } ?? 0
-                return (point.x, point.y, error.isFinite ? abs(error) : 0)
+                return (point.x, point.y, SVGPlot.isPlottable(error) ? abs(error) : 0)
             }
         }
     }
@@ -56,12 +57,22 @@ public struct SVGPlot {
     /// Round tick positions covering `low...high`: the finest step of 1, 2 or 5 × 10ᵏ that needs at
     /// most `limit` intervals, the axis bounds the ticks span, and the digits after the point their
     /// labels need.
+    ///
+    /// Any bounds give at most `limit` + 1 ticks: bounds that are not plottable become 0…1, and a
+    /// range narrower than the values' own precision (10²⁰ to 10²⁰ + 1) is widened until its ticks
+    /// are distinct numbers.
     static func ticks(low: Double, high: Double, limit: Int = 7) -> (values: [Double], low: Double, high: Double, decimals: Int) {
-        var low = low, high = high
+        var low = isPlottable(low) ? low : 0, high = isPlottable(high) ? high : max(low, 0) + 1
         if !(high > low) {
             let pad = low == 0 ? 1 : low.magnitude * 0.1
             low -= pad
             high += pad
+        }
+        let resolution = max(max(low.magnitude, high.magnitude).ulp * 64 * Double(limit), 1e-290)
+        if high - low < resolution {
+            let middle = low / 2 + high / 2
+            low = middle - resolution / 2
+            high = middle + resolution / 2
         }
         var magnitude = pow(10, (log10((high - low) / Double(limit))).rounded(.down))
         var step = magnitude
@@ -73,8 +84,18 @@ public struct SVGPlot {
             magnitude *= 10
         }
         let first = (low / step).rounded(.down), last = (high / step).rounded(.up)
-        let values = stride(from: first, through: last, by: 1).map { $0 * step }
-        return (values, first * step, last * step, max(0, Int(-(log10(step)).rounded(.down))))
+        let values = (0...Int(last - first)).map { (first + Double($0)) * step }
+        return (values, first * step, last * step, min(12, max(0, Int(-(log10(step)).rounded(.down)))))
+    }
+
+    /// Whether a value can be placed on an axis: finite and at most 10³⁰⁰ in magnitude, so that
+    /// differences and whiskers of plotted values never overflow.
+    static func isPlottable(_ value: Double) -> Bool { value.isFinite && value.magnitude <= 1e300 }
+
+    /// A tick label: `decimals` digits after the point, or three significant digits with an
+    /// exponent for values too large or too small for that.
+    static func tickLabel(_ value: Double, decimals: Int) -> String {
+        value != 0 && (value.magnitude >= 1e7 || decimals >= 7) ? String(format: "%.3g", value) : String(format: "%.\(decimals)f", value)
     }
 
     static func escaped(_ text: String) -> String {
@@ -112,11 +133,11 @@ public struct SVGPlot {
         out.append("<text x=\"\(n((left + right) / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(SVGPlot.escaped(title))</text>")
         for value in x.values {
             out.append("<line x1=\"\(n(px(value)))\" y1=\"\(n(top))\" x2=\"\(n(px(value)))\" y2=\"\(n(bottom))\" stroke=\"#e6e6e6\"/>")
-            out.append("<text x=\"\(n(px(value)))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(String(format: "%.\(x.decimals)f", value))</text>")
+            out.append("<text x=\"\(n(px(value)))\" y=\"\(n(bottom + 16))\" text-anchor=\"middle\">\(SVGPlot.tickLabel(value, decimals: x.decimals))</text>")
         }
         for value in y.values {
             out.append("<line x1=\"\(n(left))\" y1=\"\(n(py(value)))\" x2=\"\(n(right))\" y2=\"\(n(py(value)))\" stroke=\"#e6e6e6\"/>")
-            out.append("<text x=\"\(n(left - 6))\" y=\"\(n(py(value) + 4))\" text-anchor=\"end\">\(String(format: "%.\(y.decimals)f", value))</text>")
+            out.append("<text x=\"\(n(left - 6))\" y=\"\(n(py(value) + 4))\" text-anchor=\"end\">\(SVGPlot.tickLabel(value, decimals: y.decimals))</text>")
         }
         out.append("<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(right - left))\" height=\"\(n(bottom - top))\" fill=\"none\" stroke=\"#333333\"/>")
         out.append("<text x=\"\(n((left + right) / 2))\" y=\"\(n(height - 14))\" text-anchor=\"middle\">\(SVGPlot.escaped(xLabel))</text>")

@@ -1,4 +1,5 @@
 import Foundation
+import TandemCore
 
 /// The report of a suite, built from one or more output folders (e.g. the shards of one suite):
 /// the comparison table, machine-readable results and a Markdown report with SVG plots.
@@ -201,11 +202,13 @@ public struct SuiteReport {
         return lines.joined(separator: "\n")
     }
 
-    /// Writes `results.jsonl`, `results.csv`, `report.md` and `plots/*.svg` into `folder`.
+    /// Writes `results.jsonl`, `results.csv`, `report.md` and `plots/*.svg` into `folder`; a
+    /// failure names the folder or the path in the way and the reason in plain words.
     public func write(to folder: URL) throws {
         let plotsFolder = folder.appendingPathComponent("plots")
+        do { try FileProblem.makeFolder(plotsFolder) }
+        catch { throw CommandError("cannot write the report into \(folder.path): \(error) (the report needs a folder)") }
         do {
-            try FileManager.default.createDirectory(at: plotsFolder, withIntermediateDirectories: true)
             try ResultFiles.jsonLines(cells, table: comparison).write(to: folder.appendingPathComponent("results.jsonl"), atomically: true, encoding: .utf8)
             try ResultFiles.csv(cells, axes: axes, table: comparison).write(to: folder.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
             for figure in plots {
@@ -215,7 +218,7 @@ public struct SuiteReport {
         } catch let error as CommandError {
             throw error
         } catch {
-            throw CommandError("cannot write the report into \(folder.path): \(error.localizedDescription)")
+            throw CommandError("cannot write the report into \(folder.path): \(FileProblem.reason(error))")
         }
     }
 }

@@ -16,8 +16,12 @@ public final class RunFolderLock {
         url = folder.appendingPathComponent(".lock")
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         catch { throw CommandError("cannot create \(folder.path): \(error.localizedDescription)") }
-        descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw CommandError("cannot open the lock file \(url.path): \(String(cString: strerror(errno)))") }
+        // O_NOFOLLOW: a symbolic link planted as `.lock` is refused, never its target truncated.
+        descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else {
+            let reason = errno == ELOOP ? "it is a symbolic link; remove it (the run recreates it)" : String(cString: strerror(errno))
+            throw CommandError("cannot open the lock file \(url.path): \(reason)")
+        }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(descriptor)
@@ -39,7 +43,7 @@ public final class RunFolderLock {
 
     /// Whether some process holds the lock of `folder` now.
     public static func isHeld(_ folder: URL) -> Bool {
-        let descriptor = open(folder.appendingPathComponent(".lock").path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(folder.appendingPathComponent(".lock").path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { flock(descriptor, LOCK_UN); return false }

@@ -26,6 +26,27 @@ public struct SlurmSettings: Equatable, Sendable {
         self.memory = memory
         self.shards = shards
     }
+
+    /// Checks the values that are written into the scripts' `#SBATCH` lines: `--partition` is a
+    /// comma-separated list of partition names, `--memory` a whole number with an optional K, M, G
+    /// or T; anything else (a newline or shell metacharacter above all) is refused, naming the flag.
+    public func validate() throws {
+        let nameCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        if let partition {
+            let names = partition.split(separator: ",", omittingEmptySubsequences: false)
+            guard names.allSatisfy({ !$0.isEmpty && $0.allSatisfy(nameCharacters.contains) }) else {
+                throw CommandError("--partition must be a partition name (or names separated by commas) of letters, digits and -_., "
+                                   + "found \(SlurmDirective.visible(partition))")
+            }
+        }
+        if let memory {
+            let digits = memory.last.map { "KMGTkmgt".contains($0) } == true ? memory.dropLast() : Substring(memory)
+            guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw CommandError("--memory must be a size in sbatch syntax, a whole number with an optional K, M, G or T (e.g. 4G), "
+                                   + "found \(SlurmDirective.visible(memory))")
+            }
+        }
+    }
 }
 
 /// The job arrays and the merging report job of a suite run on Slurm: one array of the unfinished
@@ -62,6 +83,7 @@ public struct SlurmJobArrays: Equatable {
                 workingDirectory: String) throws {
         let registry = runner.registry
         let suite = runner.suite
+        try settings.validate()
         let pending = cells.filter { !runner.isFinished($0) }
         finishedCount = cells.count - pending.count
         cellCount = cells.count
@@ -69,11 +91,18 @@ public struct SlurmJobArrays: Equatable {
         let suiteFile = URL(fileURLWithPath: suite.file).standardizedFileURL.path
         let logFolder = output + "/slurm/logs"
 
-        let executableName = URL(fileURLWithPath: executable).lastPathComponent
+        // Every value of an `#SBATCH` line is checked (`SlurmDirective`): none can start a command.
+        let chdirLine = try SlurmDirective.line("chdir", workingDirectory, source: "the working directory")
+        let partitionLine = try settings.partition.map { try SlurmDirective.line("partition", $0, source: "--partition") }
+        let memoryLine = try settings.memory.map { try SlurmDirective.line("mem", $0, source: "--memory") }
+        let taskOutputLine = try SlurmDirective.line("output", "\(logFolder)/%A_%a.out", source: "the output folder's log path")
+        let reportOutputLine = try SlurmDirective.line("output", "\(logFolder)/report_%j.out", source: "the output folder's log path")
+        // The executable's name is only a label in a comment line: no character of it can end the comment.
+        let executableName = SlurmDirective.label(URL(fileURLWithPath: executable).lastPathComponent)
         func header(jobName: String, time: SlurmDuration?) -> [String] {
             var lines = ["#!/bin/bash", "# Written by `\(executableName) suite --slurm`; submit with sbatch (\(executableName) does).",
-                         "#SBATCH --job-name=\(jobName)", "#SBATCH --chdir=\(workingDirectory)"]
-            if let partition = settings.partition { lines.append("#SBATCH --partition=\(partition)") }
+                         "#SBATCH --job-name=\(jobName)", chdirLine]
+            if let partitionLine { lines.append(partitionLine) }
             if let time { lines.append("#SBATCH --time=\(time)") }
             return lines
         }
@@ -81,8 +110,8 @@ public struct SlurmJobArrays: Equatable {
         func taskScript(jobName: String, array: String, time: SlurmDuration?, selection: String) -> String {
             var lines = header(jobName: jobName, time: time)
             lines += ["#SBATCH --array=\(array)", "#SBATCH --cpus-per-task=\(settings.cpusPerTask)",
-                      "#SBATCH --output=\(logFolder)/%A_%a.out"]
-            if let memory = settings.memory { lines.append("#SBATCH --mem=\(memory)") }
+                      taskOutputLine]
+            if let memoryLine { lines.append(memoryLine) }
             lines += ["set -euo pipefail",
                       "# One kernel thread per allotted CPU, as `tandem suite --jobs` gives each child its share.",
                       "export TANDEM_THREADS=\"${SLURM_CPUS_PER_TASK:-\(settings.cpusPerTask)}\"",
@@ -93,7 +122,7 @@ public struct SlurmJobArrays: Equatable {
             return lines.joined(separator: "\n")
         }
         let throttle = settings.maxRunning.map { "%\($0)" } ?? ""
-        let jobName = "tandem-\(suite.name)"
+        let jobName = SlurmDirective.jobName(suite.name)
 
         var arrays: [ArrayJob] = []
         if let shards = settings.shards {
@@ -138,7 +167,7 @@ public struct SlurmJobArrays: Equatable {
         }
         self.arrays = arrays
         var report = header(jobName: "\(jobName)-report", time: settings.timePerCell.map { _ in SlurmDuration(seconds: 1800) })
-        report += ["#SBATCH --cpus-per-task=1", "#SBATCH --output=\(logFolder)/report_%j.out", "set -euo pipefail",
+        report += ["#SBATCH --cpus-per-task=1", reportOutputLine, "set -euo pipefail",
                    "exec \([executable, "report", output].map(SlurmJobArrays.quoted).joined(separator: " "))", ""]
         reportScript = report.joined(separator: "\n")
     }

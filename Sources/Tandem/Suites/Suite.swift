@@ -37,20 +37,39 @@ public struct Suite {
     public var includes: [Suite] = []
 
     public static func load(_ path: String, overrides: [String] = []) throws -> Suite {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) }
-        catch { throw RecipeError(file: path, line: 1, column: 1, message: "cannot read the suite: \(error.localizedDescription)") }
+        try load(path, overrides: overrides, includedFrom: [])
+    }
+
+    /// The most matrix cells a suite may have (its own and its included suites' together, before
+    /// baselines): a few lines of YAML can ask for a product of 10⁸ cells, which would exhaust
+    /// memory or write that many folders; a real comparison has hundreds.
+    public static let maximumCells = 4096
+
+    /// Loads `path`, which the suites `includedFrom` (outermost first) include. An included suite
+    /// may not include others, so its `include:` is refused before anything it names is read: a
+    /// cycle (a includes b includes a) ends there instead of recursing until the stack overflows.
+    static func load(_ path: String, overrides: [String], includedFrom chain: [String]) throws -> Suite {
+        let text = try TextInputFile.read(path, what: "the suite")
         let reader = try MappingReader(try YAMLNode.parse(text, file: path), section: "the suite")
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let name = try reader.optional("name").map { try MappingReader.text($0, what: "name") }
+        let nameNode = reader.optional("name")
+        let name = try nameNode.map { try MappingReader.text($0, what: "name") }
             ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        if let problem = RunName.problem(with: name) {
+            throw nameNode.map { RecipeError(location: $0.location, message: problem) }
+                ?? RecipeError(file: path, line: 1, column: 1, message: "\(problem) (the name comes from the file name; add `name:`)")
+        }
         let recipeNode = try reader.required("recipe", expected: "the base recipe file")
         let recipe = try MappingReader.text(recipeNode, what: "recipe")
         let recipePath = recipe.hasPrefix("/") ? recipe : folder.appendingPathComponent(recipe).path
         guard FileManager.default.fileExists(atPath: recipePath) else {
             throw RecipeError(location: recipeNode.location, message: "recipe file '\(recipe)' does not exist (looked for \(recipePath))")
         }
-        let output = try reader.optional("output").map { try MappingReader.text($0, what: "output") } ?? "runs/\(name)"
+        let output = try reader.optional("output").map { node in
+            let text = try MappingReader.text(node, what: "output")
+            if let problem = RunFolderPath.problem(with: text) { throw RecipeError(location: node.location, message: problem) }
+            return text
+        } ?? "runs/\(name)"
         var matrix: [(String, [String])] = []
         if let matrixNode = reader.optional("matrix") {
             guard case let .mapping(entries, _) = matrixNode else {
@@ -59,12 +78,28 @@ public struct Suite {
             for entry in entries {
                 let values = try MappingReader.list(entry.value, what: "matrix.\(entry.key)").map { try Suite.yamlText($0) }
                 if values.isEmpty { throw RecipeError(location: entry.value.location, message: "matrix.\(entry.key) lists no values") }
+                var seen = Set<String>()
+                if let repeated = values.first(where: { !seen.insert($0).inserted }) {
+                    throw RecipeError(location: entry.value.location,
+                                      message: "matrix.\(entry.key) lists \(repeated) twice; the two cells would share one run folder")
+                }
                 matrix.append((entry.key, values))
+            }
+            let sizes = matrix.map(\.1.count)
+            if Suite.product(sizes) > Suite.maximumCells {
+                throw RecipeError(location: matrixNode.location,
+                                  message: "the matrix has \(sizes.map(String.init).joined(separator: " × ")) cells, more than the \(Suite.maximumCells) a suite may have; "
+                                           + "split it into several suites")
             }
         }
         let baselines = try reader.optional("baselines").map { try MappingReader.boolean($0, what: "baselines") } ?? true
         var includes: [Suite] = []
         if let includeNode = reader.optional("include") {
+            if let includer = chain.last {
+                throw RecipeError(location: includeNode.location,
+                                  message: "this suite is included by \(includer) and has an `include:` of its own; "
+                                           + "list every suite in the outermost one instead (includes do not nest, so they cannot form a cycle)")
+            }
             for item in try MappingReader.list(includeNode, what: "include") {
                 let text = try MappingReader.text(item, what: "include")
                 let includedPath = text.hasPrefix("/") ? text : folder.appendingPathComponent(text).path
@@ -74,15 +109,18 @@ public struct Suite {
                 guard URL(fileURLWithPath: includedPath).standardizedFileURL != URL(fileURLWithPath: path).standardizedFileURL else {
                     throw RecipeError(location: item.location, message: "a suite cannot include itself")
                 }
-                let included = try Suite.load(includedPath, overrides: overrides)
-                guard included.includes.isEmpty else {
-                    throw RecipeError(location: item.location, message: "included suite '\(text)' has an `include:` of its own; list every suite in this one instead")
-                }
+                let included = try Suite.load(includedPath, overrides: overrides, includedFrom: chain + [path])
                 guard !included.baselines else {
                     throw RecipeError(location: item.location,
                                       message: "included suite '\(text)' has baselines (`baselines` is true or absent there): set `baselines: false` in it — this suite's baselines are the only ones")
                 }
                 includes.append(included)
+                let total = ([matrix] + includes.map(\.matrix)).reduce(0) { $0 + Suite.product($1.map(\.values.count)) }
+                if total > Suite.maximumCells {
+                    throw RecipeError(location: item.location,
+                                      message: "with included suite '\(text)' the suite has \(total) matrix cells, more than the \(Suite.maximumCells) a suite may have; "
+                                               + "split it into several suites")
+                }
             }
         }
         var suite = Suite(file: path, name: name, recipePath: recipePath, output: output, matrix: matrix, baselines: baselines, overrides: overrides,
@@ -106,6 +144,15 @@ public struct Suite {
             }
         }
         return rows
+    }
+
+    /// The product of `sizes`, saturating at `Int.max` (a matrix's cell count, computed before any
+    /// cell is made).
+    static func product(_ sizes: [Int]) -> Int {
+        sizes.reduce(1) { total, size in
+            let (result, overflow) = total.multipliedReportingOverflow(by: size)
+            return overflow ? Int.max : result
+        }
     }
 
     /// A value written back as YAML flow text for an override.
@@ -175,6 +222,14 @@ public struct Suite {
                                       overrides: ["tasks=[{name: \(task.name), role: primary}]", "strategy=ew", "seed=\(seed)", "evaluation.criterion=loss"],
                                       baselineTask: task.name, coordinates: ["baseline": task.name, "seed": seed]))
                 }
+            }
+        }
+        // Folder names replace characters such as `/` by `_`: two cells must never share a folder.
+        var folders: [String: String] = [:]
+        for cell in cells {
+            if let other = folders.updateValue(cell.identifier, forKey: cell.folderName) {
+                throw CommandError("suite \(file): cells \(other) and \(cell.identifier) would share the run folder cells/\(cell.folderName); "
+                                   + "make their matrix values differ in letters or digits, not only in punctuation")
             }
         }
         return cells

@@ -24,8 +24,10 @@ public struct SuiteRunner {
         FileManager.default.fileExists(atPath: folder(of: cell).appendingPathComponent("result.json").path)
     }
 
-    /// Checks every cell's recipe before anything runs (a bad matrix value fails fast).
+    /// Checks the output folder (`RunFolderPath`) and every cell's recipe before anything runs (a
+    /// bad matrix value fails fast).
     public func validate(_ cells: [Suite.Cell]) throws {
+        try RunFolderPath.check(outputFolder.path)
         for cell in cells {
             try Experiment.check(try Recipe.load(cell.recipePath, overrides: suite.overrides + cell.overrides), registry: registry)
         }
@@ -33,12 +35,18 @@ public struct SuiteRunner {
 
     /// Writes every cell's `cell.json` (so a report lists cells that have not run yet) and the
     /// suite's report options (`suite.json`, so `tandem report` summarises as the suite asks).
+    /// The output folder and its `cells/` are made first, so a shard with no cells still leaves a
+    /// suite folder; failures name the path and the reason.
     public func describe(_ cells: [Suite.Cell]) throws {
+        let cellsFolder = outputFolder.appendingPathComponent("cells")
+        do { try FileProblem.makeFolder(cellsFolder) }
+        catch { throw CommandError("cannot create the suite folder \(cellsFolder.path): \(error)") }
         for cell in cells { try writeDescription(of: cell) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(ReportOptions.Record(suite: suite.name, report: suite.report))
-            .write(to: ReportOptions.recordURL(in: outputFolder), options: .atomic)
+        let record = ReportOptions.recordURL(in: outputFolder)
+        do { try encoder.encode(ReportOptions.Record(suite: suite.name, report: suite.report)).write(to: record, options: .atomic) }
+        catch { throw CommandError("cannot write \(record.path) (\(FileProblem.reason(error)))") }
     }
 
     /// Runs `cells` (skipping finished ones) with `jobs` parallel processes (1: in this process).
@@ -125,12 +133,16 @@ public struct SuiteRunner {
     /// `cell.json`: what a cell is, so `tandem report` can merge folders from several shards.
     func writeDescription(of cell: Suite.Cell) throws {
         let folder = folder(of: cell)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do { try FileProblem.makeFolder(folder) }
+        catch { throw CommandError("cannot create the cell folder \(folder.path): \(error)") }
+        try RunFolderLinks.refuse(in: folder)
         let description = CellDescription(suite: suite.name, identifier: cell.identifier, coordinates: cell.coordinates,
                                           baselineTask: cell.baselineTask, index: cell.index)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(description).write(to: folder.appendingPathComponent("cell.json"), options: .atomic)
+        let file = folder.appendingPathComponent("cell.json")
+        do { try encoder.encode(description).write(to: file, options: .atomic) }
+        catch { throw CommandError("cannot write \(file.path) (\(FileProblem.reason(error)))") }
     }
 }
 
