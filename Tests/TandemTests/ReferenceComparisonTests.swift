@@ -134,7 +134,7 @@ extension ReportTests {
 
     func testIncludedRowsArePairedOnlyWithinASetting() throws {
         // An included row (`name=oracle`, no strategy) beside ew: paired when ew has no other axis,
-        // unpaired (and unranked) when ew varies over model.split and the oracle does not.
+        // unpaired (and unranked) when ew and another row vary over model.split and the oracle does not.
         func cell(_ coordinates: [String: String], seed: Int, _ mIoU: Double) -> FakeCell {
             var all = coordinates
             all["seed"] = "\(seed)"
@@ -148,7 +148,19 @@ extension ReportTests {
         XCTAssertEqual(row.differences[.task("segmentation")]?.differences.map { ($0 * 1e9).rounded() / 1e9 }, [0.1, 0.2])
         XCTAssertEqual(row.rank, 1)
 
-        let split = [cell(["strategy": "ew", "model.split": "1"], seed: 0, 0.5), cell(["strategy": "ew", "model.split": "1"], seed: 1, 0.5)] + oracle
+        // An axis only the reference rows have (how an included Primary only row is built: its
+        // `tasks:`) is not a setting: every other row is paired with it.
+        let primaryOnly = [cell(["name": "primary-only", "tasks": "[segmentation]"], seed: 0, 0.4),
+                           cell(["name": "primary-only", "tasks": "[segmentation]"], seed: 1, 0.4)]
+        let built = try XCTUnwrap(try SuiteReport(folders: [try suiteFolder("built", cells: flat + primaryOnly)],
+                                                  options: ReportOptions(reference: "primary-only")).comparison.comparison)
+        XCTAssertEqual(built.settingAxes, [])
+        let ew = try XCTUnwrap(built.entries.first { $0.row == "strategy=ew" })
+        XCTAssertEqual(ew.differences[.task("segmentation")]?.differences.map { ($0 * 1e9).rounded() / 1e9 }, [0.1, 0.1])
+
+        // When other rows have model.split too, it is a setting, and the oracle (without it) is in none.
+        let split = [cell(["strategy": "ew", "model.split": "1"], seed: 0, 0.5), cell(["strategy": "ew", "model.split": "1"], seed: 1, 0.5),
+                     cell(["strategy": "pcgrad", "model.split": "1"], seed: 0, 0.55), cell(["strategy": "pcgrad", "model.split": "1"], seed: 1, 0.55)] + oracle
         let report = try SuiteReport(folders: [try suiteFolder("split", cells: split)], options: ReportOptions(reference: "ew"))
         let unpaired = try XCTUnwrap(report.comparison.comparison?.entries.first { $0.row == "name=oracle" })
         XCTAssertNil(unpaired.referenceRow)

@@ -4,8 +4,10 @@ import Foundation
 /// paired difference of each column, and each row's mean rank over the suite's settings.
 ///
 /// - **Settings** are the combinations of the other axes the reference row varies over (every
-///   non-seed axis of the reference row's groups except the reference axis, e.g. `model.split`);
-///   a suite whose reference row has no other axis has one setting. A row belongs to the setting
+///   non-seed axis of the reference row's groups except the reference axis that other rows have
+///   too, e.g. `model.split`; an axis only the reference rows have, like an included Primary only
+///   row's `tasks:`, is not one); a suite whose reference row has no such axis has one setting. A
+///   row belongs to the setting
 ///   its values on those axes name; a row without a reference in its setting (an included row that
 ///   lacks a setting axis, say) gets neither differences nor a rank.
 /// - **Paired differences** (`PairedDifference`): per column (each task's headline metric, both
@@ -57,9 +59,14 @@ public struct ReferenceComparison: Equatable {
          rankedBy: (column: ComparisonTable.Column, higherIsBetter: Bool)?, bootstrap: PercentileBootstrap = PercentileBootstrap()) {
         precondition(groups.count == rows.count, "one table row per group")
         let referenceIndices = groups.indices.filter { groups[$0].value(of: reference.axis) == reference.value }
+        // A setting axis is one the reference row varies over that other rows have too; an axis
+        // only the reference rows have (an included Primary only row's `tasks:`) says how the
+        // reference is built, not where it stands.
+        let others = groups.indices.filter { groups[$0].value(of: reference.axis) != reference.value }
         var settingAxes: [String] = []
         for index in referenceIndices {
-            for coordinate in groups[index].coordinates where coordinate.axis != reference.axis && !settingAxes.contains(coordinate.axis) {
+            for coordinate in groups[index].coordinates where coordinate.axis != reference.axis && !settingAxes.contains(coordinate.axis)
+                && others.contains(where: { groups[$0].value(of: coordinate.axis) != nil }) {
                 settingAxes.append(coordinate.axis)
             }
         }
