@@ -46,9 +46,14 @@ extension Registry {
                     OptionSpec("images", .text, default: nil, "IDX images file (path relative to the recipe)", required: true),
                     OptionSpec("labels", .text, default: nil, "IDX labels file (path relative to the recipe)", required: true),
                     OptionSpec("resize", .choice(["none", "nearest", "bilinear"]), default: .text("nearest"), "none keeps 36×36; nearest/bilinear give 28×28"),
-                    OptionSpec("train", .integer(1...10_000_000), default: .integer(3000), "training samples"),
-                    OptionSpec("validation", .integer(1...10_000_000), default: .integer(1000), "validation samples"),
-                    OptionSpec("test", .integer(1...10_000_000), default: .integer(1000), "test samples"),
+                    OptionSpec("train", .integer(1...10_000_000), default: .integer(3000), "training samples (pairs)"),
+                    OptionSpec("validation", .integer(1...10_000_000), default: .integer(1000), "validation samples (pairs)"),
+                    OptionSpec("test", .integer(1...10_000_000), default: .integer(1000), "test samples (pairs)"),
+                    OptionSpec("pairing", .choice(MultiMNIST.Pairing.allCases.map(\.rawValue)), default: .text(MultiMNIST.Pairing.wholeSource.rawValue),
+                               "whole-source: one pair per image, partner from the whole file, pairs then split at random (a training pair may hold a test digit); within-split: the digits are split first and each split's pairs use only its own digits (train may exceed the images, e.g. 100000)"),
+                    OptionSpec("train_digits", .integer(1...10_000_000), default: nil, "within-split: images in the training pool (default: all not in the validation and test pools)"),
+                    OptionSpec("validation_digits", .integer(1...10_000_000), default: nil, "within-split: images in the validation pool (default: validation)"),
+                    OptionSpec("test_digits", .integer(1...10_000_000), default: nil, "within-split: images in the test pool (default: test)"),
                     OptionSpec("seed", .integer(0...Int.max), default: .integer(0), "seed of the pairing and of the split"),
                 ])) { options, folder in
                 func path(_ key: String) throws -> URL {
@@ -59,10 +64,31 @@ extension Registry {
                 }
                 let mnist = try MNIST(images: try path("images"), labels: try path("labels"))
                 let seed = UInt64(options.integer("seed")!)
-                let pairs = try MaterializedDataset(try MultiMNIST(source: mnist, seed: seed, resize: MultiMNIST.Resize(rawValue: options.text("resize")!)!))
+                let resize = MultiMNIST.Resize(rawValue: options.text("resize")!)!
                 let (train, validation, test) = (options.integer("train")!, options.integer("validation")!, options.integer("test")!)
+                let poolKeys = ["train_digits", "validation_digits", "test_digits"]
+                if MultiMNIST.Pairing(rawValue: options.text("pairing")!)! == .withinSplit {
+                    let validationDigits = options.integer("validation_digits") ?? validation
+                    let testDigits = options.integer("test_digits") ?? test
+                    let trainDigits = options.integer("train_digits") ?? (mnist.count - validationDigits - testDigits)
+                    let digits = trainDigits + validationDigits + testDigits
+                    guard trainDigits >= 1, digits <= mnist.count else {
+                        throw CommandError("multimnist (pairing: within-split): train_digits + validation_digits + test_digits = \(trainDigits) + \(validationDigits) + \(testDigits) must be at most the \(mnist.count) images of \(options.text("images")!), with at least 1 training digit (validation_digits and test_digits default to validation and test, train_digits to the rest)")
+                    }
+                    // Composed when read (100,000 36×36 pairs would be half a gigabyte).
+                    let pairs = try MultiMNIST(source: mnist, pools: [MultiMNIST.Pool(digits: trainDigits, pairs: train),
+                                                                      MultiMNIST.Pool(digits: validationDigits, pairs: validation),
+                                                                      MultiMNIST.Pool(digits: testDigits, pairs: test)],
+                                               seed: seed, resize: resize)
+                    let ranges = pairs.poolExamples
+                    return DatasetBundle(dataset: pairs, splits: DatasetSplits(train: Array(ranges[0]), validation: Array(ranges[1]), test: Array(ranges[2])))
+                }
+                if let given = poolKeys.first(where: { options.integer($0) != nil }) {
+                    throw CommandError("multimnist: `\(given):` is read only with `pairing: within-split` (the whole-source pairing splits pairs, not digits)")
+                }
+                let pairs = try MaterializedDataset(try MultiMNIST(source: mnist, seed: seed, resize: resize))
                 guard train + validation + test <= pairs.count else {
-                    throw CommandError("multimnist: train + validation + test = \(train + validation + test) exceeds the \(pairs.count) images of \(options.text("images")!)")
+                    throw CommandError("multimnist: train + validation + test = \(train + validation + test) exceeds the \(pairs.count) images of \(options.text("images")!) (pairing: whole-source composes one pair per image; pairing: within-split composes any number)")
                 }
                 let splits = try DatasetSplits.random(count: pairs.count, trainCount: train, validationCount: validation, testCount: test, seed: seed)
                 return DatasetBundle(dataset: pairs, splits: splits)

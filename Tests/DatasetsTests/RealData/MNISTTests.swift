@@ -71,6 +71,89 @@ final class MNISTTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(bilinear.scalars.reduce(0, +) / 784, canvas.reduce(0, +) / 1296, accuracy: 0.02)
     }
 
+    /// The whole-source pairing (the default) is pinned, so existing recipes keep their numbers:
+    /// these partners and this pixel sum were read from the composition when the within-split
+    /// pairing was added (which left the whole-source code as it was: partner of i from
+    /// (seed, i, .composition) over the whole source, image i on the left).
+    func testWholeSourcePairingIsUnchanged() throws {
+        let data = try mnist()
+        let multi = try MultiMNIST(source: data, seed: 0, resize: .none)
+        XCTAssertEqual(multi.pairing, .wholeSource)
+        XCTAssertEqual(multi.count, 5000)
+        XCTAssertEqual(multi.lefts, Array(0..<5000))
+        XCTAssertEqual([0, 1, 2, 777, 2500, 4999].map { multi.partners[$0] }, [3380, 1954, 2598, 2098, 2800, 703])
+        XCTAssertEqual(Array(try MultiMNIST(source: data, seed: 11).partners[0..<4]), [753, 735, 2752, 3608])
+        let example = try MultiMNIST(source: data, seed: 0).example(at: 777)
+        XCTAssertEqual(example.targets["left"]!.scalars, [Float(data.labels[777])])
+        XCTAssertEqual(example.input.scalars.reduce(0, +), 91.67449, accuracy: 1e-3)
+        XCTAssertEqual(multi.digitPools, [Array(0..<5000)])
+        XCTAssertEqual(multi.poolExamples, [0..<5000])
+    }
+
+    /// Within-split pairing: disjoint pools cut from a seeded permutation, every pair (both digits)
+    /// from its own pool, the first `n` pairs of a pool of `n` digits putting each digit once on the
+    /// left, more pairs than digits allowed, and the same seed giving the same pairs.
+    func testWithinSplitPairsUseOnlyTheirOwnPool() throws {
+        let data = try mnist()
+        let pools = [MultiMNIST.Pool(digits: 3000, pairs: 10_000), MultiMNIST.Pool(digits: 1000, pairs: 1000),
+                     MultiMNIST.Pool(digits: 999, pairs: 500)]
+        let multi = try MultiMNIST(source: data, pools: pools, seed: 3, resize: .none)
+        XCTAssertEqual(multi.pairing, .withinSplit)
+        XCTAssertEqual(multi.count, 11_500)
+        XCTAssertEqual(multi.poolExamples, [0..<10_000, 10_000..<11_000, 11_000..<11_500])
+        XCTAssertEqual(multi.digitPools.map(\.count), [3000, 1000, 999])
+        let sets = multi.digitPools.map(Set.init)
+        XCTAssertTrue(sets[0].isDisjoint(with: sets[1]) && sets[0].isDisjoint(with: sets[2]) && sets[1].isDisjoint(with: sets[2]))
+        XCTAssertEqual(sets[0].union(sets[1]).union(sets[2]).count, 4999)
+        XCTAssertTrue(sets.allSatisfy { $0.allSatisfy { (0..<5000).contains($0) } })
+        // The sample is sorted by class; a random pool holds every class (~10 % each).
+        for pool in multi.digitPools { XCTAssertEqual(Set(pool.map { data.labels[$0] }).count, 10) }
+        for (s, range) in multi.poolExamples.enumerated() {
+            for i in range {
+                XCTAssertTrue(sets[s].contains(multi.lefts[i]) && sets[s].contains(multi.partners[i]), "example \(i) of pool \(s)")
+            }
+            let pool = multi.digitPools[s]
+            // Lefts cycle through the pool in source order.
+            for k in [0, 1, pool.count - 1] where k < range.count { XCTAssertEqual(multi.lefts[range.lowerBound + k], pool[k]) }
+        }
+        XCTAssertEqual(multi.lefts[4321], multi.digitPools[0][4321 - 3000])
+        XCTAssertEqual(Set(multi.lefts[10_000..<11_000]), sets[1])        // each validation digit once on the left
+        XCTAssertGreaterThan(Set(multi.partners[0..<10_000]).count, 2500)  // partners spread over the pool
+        // Examples compose the recorded pair.
+        for i in [0, 9999, 10_000, 11_499] {
+            let example = try multi.example(at: i)
+            XCTAssertEqual(example.targets["left"]!.scalars, [Float(data.labels[multi.lefts[i]])])
+            XCTAssertEqual(example.targets["right"]!.scalars, [Float(data.labels[multi.partners[i]])])
+            let left = Array(data.image(at: multi.lefts[i])), right = Array(data.image(at: multi.partners[i]))
+            XCTAssertEqual(example.input.scalars[0], Float(left[0]) / 255)
+            XCTAssertEqual(example.input.scalars[35 * 36 + 35], 0)
+            XCTAssertEqual(example.input.scalars[33 * 36 + 33], Float(right[27 * 28 + 27]) / 255)
+            XCTAssertEqual(example.input.scalars[20 * 36 + 20], Float(max(left[20 * 28 + 20], right[14 * 28 + 14])) / 255)
+        }
+        XCTAssertThrowsError(try multi.example(at: 11_500))
+        // Determinism: the same seed gives the same pools and pairs; another seed others.
+        let again = try MultiMNIST(source: data, pools: pools, seed: 3)
+        XCTAssertEqual(again.digitPools, multi.digitPools)
+        XCTAssertEqual(again.lefts, multi.lefts)
+        XCTAssertEqual(again.partners, multi.partners)
+        XCTAssertEqual(try again.example(at: 777).input, try again.example(at: 777).input)
+        let other = try MultiMNIST(source: data, pools: pools, seed: 4)
+        XCTAssertNotEqual(other.digitPools, multi.digitPools)
+        XCTAssertNotEqual(other.partners, multi.partners)
+    }
+
+    func testWithinSplitBadSizesAreErrors() throws {
+        let data = try mnist()
+        assertDatasetError(["3000 + 1000 + 1001", "5001", "5000"]) {
+            _ = try MultiMNIST(source: data, pools: [.init(digits: 3000, pairs: 10), .init(digits: 1000, pairs: 10), .init(digits: 1001, pairs: 10)])
+        }
+        assertDatasetError(["pool 1", "0 digits"]) {
+            _ = try MultiMNIST(source: data, pools: [.init(digits: 3000, pairs: 10), .init(digits: 0, pairs: 10)])
+        }
+        assertDatasetError(["no pairs"]) { _ = try MultiMNIST(source: data, pools: [.init(digits: 10, pairs: 0)]) }
+        assertDatasetError(["at least one pool"]) { _ = try MultiMNIST(source: data, pools: []) }
+    }
+
     func testBadIDXFilesAreNamed() throws {
         let url = directory.appendingPathComponent("bad-idx")
         try Data([0x1F, 0x8B, 8, 0]).write(to: url)
