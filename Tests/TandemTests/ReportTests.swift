@@ -120,6 +120,23 @@ final class ReportTests: XCTestCase {
 
     // MARK: The comparison table
 
+    /// Cells whose test splits differ (the data vary along an axis) get one short clause per task —
+    /// how many cells disagree with the first and one of them — not one clause per pair.
+    func testDifferingTestSplitsAreNotedOncePerTask() throws {
+        var cells = ReportTests.suiteCells
+        for i in 0..<4 {
+            cells[i].trivial = ["test": ["segmentation": ["mIoU": 0.1 + Double(i) / 100], "depth": ["absError": 1.0 + Double(i)]]]
+        }
+        let table = try SuiteReport(folders: [try suiteFolder(cells: cells)]).comparison
+        let notes = table.notes.filter { $0.contains("splits differ") }
+        XCTAssertEqual(notes.count, 1, "\(table.notes)")
+        let note = try XCTUnwrap(notes.first)
+        XCTAssertTrue(note.hasPrefix("The cells' test splits differ (depth: 3 cells (e.g. strategy="), note)
+        XCTAssertTrue(note.contains("; segmentation: 3 cells (e.g. strategy="), note)
+        XCTAssertTrue(note.hasSuffix("the trivial row shows the first."), note)
+        XCTAssertEqual(note.components(separatedBy: " against ").count, 3, note)
+    }
+
     func testTableValuesByHand() throws {
         let report = try SuiteReport(folders: [try suiteFolder()])
         let table = report.comparison

@@ -191,11 +191,11 @@ public struct ComparisonTable: Equatable {
         // The trivial predictor: each task's from the first cell (in table order) that recorded it
         // (a baseline cell records only its own task); cells that disagree on a task are noted.
         var trivialRow: Row? = nil
-        var reference: [String: [String: Double]] = [:], sources: [String: String] = [:], conflicts: [String] = []
+        var reference: [String: [String: Double]] = [:], sources: [String: String] = [:], conflicts: [String: [String]] = [:]
         for cell in allCells {
             for (task, values) in cell.result.trivialReference?[split] ?? [:] {
                 if let existing = reference[task] {
-                    if existing != values { conflicts.append("\(task) (\(sources[task]!) vs \(cell.identifier))") }
+                    if existing != values { conflicts[task, default: []].append(cell.identifier) }
                 } else {
                     reference[task] = values
                     sources[task] = cell.identifier
@@ -214,7 +214,13 @@ public struct ComparisonTable: Equatable {
             notes.append("trivial predictor: a constant prediction fitted on the \(split) split itself — the majority class (chance accuracy), the "
                          + "mean depth, the mean normal — scored with the same metric code; a row near it learned nothing.")
             if !conflicts.isEmpty {
-                notes.append("The cells' \(split) splits differ for \(Array(Set(conflicts)).sorted().joined(separator: "; ")); the trivial row shows the first.")
+                // One clause per task, with a count and the first disagreeing cell: a suite whose
+                // data vary along an axis (a dataset option) disagrees in most of its cells.
+                let clauses = conflicts.keys.sorted().map { task -> String in
+                    let cells = conflicts[task]!
+                    return "\(task): \(cells.count) cell\(cells.count == 1 ? "" : "s") (e.g. \(cells[0])) against \(sources[task]!)"
+                }
+                notes.append("The cells' \(split) splits differ (\(clauses.joined(separator: "; "))), as when the data vary along a matrix axis; the trivial row shows the first.")
             }
         }
         if !deltaProblems.isEmpty { notes.append("Δ_MTL could not be computed for \(deltaProblems.joined(separator: "; ")).") }
