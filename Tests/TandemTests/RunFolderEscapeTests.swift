@@ -68,7 +68,7 @@ final class RunFolderEscapeTests: XCTestCase {
     func testSymbolicLinksAmongARunsFilesAreNeverFollowed() throws {
         let recipe = try Recipe.load(folder.appendingPathComponent("base.yaml").path)
         let victim = folder.appendingPathComponent("victim.txt")
-        for name in [".lock", "records.jsonl", "checkpoint.tandem", ".result.json.tmp"] {
+        for name in [".lock", "records.jsonl", "checkpoint.tandem"] {
             try "precious\n".write(to: victim, atomically: false, encoding: .utf8)
             let run = folder.appendingPathComponent("run-\(name)")
             try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)

@@ -149,49 +149,18 @@ public struct Checkpoint {
         self.init(tensors: tensors, metadata: header.metadata, attributes: header.attributes ?? [:])
     }
 
-    /// Writes atomically: a temporary file beside `url`, flushed, then renamed over it. Afterwards
-    /// removes temporary files of `url` left by writers that no longer run (killed mid-write).
+    /// Writes atomically (`AtomicFile`): a temporary file beside `url`, flushed, then renamed over
+    /// it; temporary files of `url` left by writers that no longer run are removed afterwards.
     public func write(to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        do { try FileProblem.makeFolder(folder) }
-        catch { throw CheckpointError(file: url.path, problem: "cannot create its folder (\(error))") }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         let data = try encoded()
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CheckpointError(file: temporary.path, problem: "cannot create the file (\(String(cString: strerror(errno))))")
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CheckpointError(file: temporary.path, problem: "cannot write the checkpoint (\(FileProblem.reason(error)))")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw CheckpointError(file: url.path, problem: "cannot move the new checkpoint into place (\(reason))")
-        }
-        Checkpoint.removeStaleTemporaryFiles(of: url)
+        do throws(AtomicFile.Failure) { try AtomicFile.write(data, to: url) }
+        catch { throw CheckpointError(file: error.path, problem: error.problem) }
     }
 
     /// Removes `.NAME.PID.tmp` files beside `url` whose writer process no longer exists.
     @discardableResult
     public static func removeStaleTemporaryFiles(of url: URL) -> [String] {
-        let folder = url.deletingLastPathComponent()
-        let prefix = ".\(url.lastPathComponent)."
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-        var removed: [String] = []
-        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
-            let middle = name.dropFirst(prefix.count).dropLast(4)
-            guard let pid = Int32(middle), pid > 0 else { continue }
-            if pid == ProcessInfo.processInfo.processIdentifier { continue }
-            if kill(pid, 0) == 0 || errno == EPERM { continue }  // that writer is still running
-            if (try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))) != nil { removed.append(name) }
-        }
-        return removed
+        AtomicFile.removeStaleTemporaryFiles(of: url)
     }
 
     /// The bound on a checkpoint's uncompressed size when the reader knows no better: 16 GiB.

@@ -299,22 +299,12 @@ extension SafeTensors {
         return bytes
     }
 
-    /// Writes atomically (a temporary file beside `url`, then renamed over it), so a kill leaves
-    /// the old file or the new one.
+    /// Writes atomically (`AtomicFile`: a temporary file beside `url`, flushed, then renamed over
+    /// it), so a kill or a power loss leaves the old file or the new one.
     public func write(to url: URL) throws {
         let bytes = try SafeTensors(entries: entries, metadata: metadata, source: url.path).encoded()
-        let folder = url.deletingLastPathComponent()
-        do { try FileProblem.makeFolder(folder) } catch { throw SafeTensorsError(file: url.path, problem: "cannot create its folder (\(error))") }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do { try Data(bytes).write(to: temporary) } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError(file: temporary.path, problem: "cannot write (\(FileProblem.reason(error)))")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError(file: url.path, problem: "cannot move the new file into place (\(reason))")
-        }
+        do throws(AtomicFile.Failure) { try AtomicFile.write(Data(bytes), to: url) }
+        catch { throw SafeTensorsError(file: error.path, problem: error.problem) }
     }
 
     /// A JSON string as serde_json writes it: `"` and `\` escaped, control characters as \n, \t,

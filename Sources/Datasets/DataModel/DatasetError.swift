@@ -1,4 +1,5 @@
 import Foundation
+import TandemCore
 
 /// An error raised while reading, writing or assembling a dataset.
 ///
@@ -63,22 +64,9 @@ func readFileData(_ url: URL) throws -> Data {
     }
 }
 
-/// Writes `data` atomically: to a temporary file beside `url`, then renamed over it, so readers
-/// never see a half-written file even if the process dies mid-write.
+/// Writes `data` atomically (`AtomicFile`: a temporary file beside `url`, flushed, then renamed
+/// over it), so readers never see a half-written file even if the process dies mid-write.
 func writeFileAtomically(_ data: Data, to url: URL) throws {
-    let directory = url.deletingLastPathComponent()
-    do {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        try data.write(to: temporary)
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw DatasetError.unwritable(path: url.path, reason: String(cString: strerror(code)))
-        }
-    } catch let error as DatasetError {
-        throw error
-    } catch {
-        throw DatasetError.unwritable(path: url.path, reason: error.localizedDescription)
-    }
+    do throws(AtomicFile.Failure) { try AtomicFile.write(data, to: url) }
+    catch { throw DatasetError.unwritable(path: error.path, reason: error.problem) }
 }

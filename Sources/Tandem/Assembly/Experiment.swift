@@ -294,15 +294,11 @@ public final class Experiment {
                             provenance: Provenance.current(recipe: recipe), trivialReference: trivialReference())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let temporary = outputFolder.appendingPathComponent(".result.json.tmp")
         let encoded: Data
         do { encoded = try encoder.encode(result) }
         catch { throw CommandError("cannot encode the result for \(resultURL.path) (\(error)); the checkpoint \(checkpointURL.path) is kept") }
-        do { try encoded.write(to: temporary) }
-        catch { throw CommandError("cannot write \(temporary.path) (\(FileProblem.reason(error)))") }
-        guard rename(temporary.path, resultURL.path) == 0 else {
-            throw CommandError("cannot move \(temporary.path) to \(resultURL.path) (\(String(cString: strerror(errno))))")
-        }
+        do throws(AtomicFile.Failure) { try AtomicFile.write(encoded, to: resultURL) }
+        catch { throw CommandError("\(error.path): \(error.problem); the checkpoint \(checkpointURL.path) is kept") }
         return result
     }
 

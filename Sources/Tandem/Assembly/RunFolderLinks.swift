@@ -6,7 +6,7 @@ import Foundation
 /// is removed.
 enum RunFolderLinks {
     /// The files a run writes or reads in its folder.
-    static let runFiles = [".lock", "records.jsonl", "checkpoint.tandem", "result.json", ".result.json.tmp", "best-encoder.tandem",
+    static let runFiles = [".lock", "records.jsonl", "checkpoint.tandem", "result.json", "best-encoder.tandem",
                            "train.log", "cell.json", "pretraining"]
 
     /// Throws a `CommandError` when one of `names` in `folder` is a symbolic link.
