@@ -108,6 +108,10 @@ final class OpGradientTests: XCTestCase {
     func testPoolingAndUpsampling() {
         check.run("maxPool2d", [random([2, 2, 4, 6], &g)]) { maxPool2d($0[0], size: 2) * maxPool2d($0[0], size: 2) }
         check.run("maxPool2d 3/2", [random([1, 2, 7, 5], &g)]) { maxPool2d($0[0], size: 3, stride: 2) }
+        let pooled = maxPool2dWithIndices(random([2, 3, 4, 6], &g), size: 2)
+        check.run("maxUnpool2d", [random([2, 3, 2, 3], &g)]) {
+            maxUnpool2d($0[0], indices: pooled.indices, height: 4, width: 6) * maxUnpool2d($0[0], indices: pooled.indices, height: 4, width: 6)
+        }
         check.run("upsampleNearest", [random([1, 2, 2, 3], &g)]) { upsampleNearest($0[0], factor: 2) * upsampleNearest($0[0], factor: 2) }
         check.run("blockSum", [random([1, 2, 4, 4], &g)]) { blockSum($0[0], factor: 2) * blockSum($0[0], factor: 2) }
         check.run("upsampleBilinear", [random([1, 2, 3, 3], &g)]) { upsampleBilinear($0[0], height: 7, width: 5) * upsampleBilinear($0[0], height: 7, width: 5) }

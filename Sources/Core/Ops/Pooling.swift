@@ -3,6 +3,14 @@
 
 /// 2×2-style max pooling of N×C×H×W with a square window `size` and `stride` (default = size).
 public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil) -> Tensor {
+    maxPool2dWithIndices(x, size: size, stride: stride).output
+}
+
+/// Max pooling that also returns where each maximum came from: `indices[n, c, k]` is the flat
+/// position (row · W + column) within plane (n, c) of the input, as PyTorch's
+/// `max_pool2d(return_indices=True)` gives it (ties go to the first in row-major order). The
+/// indices are a constant (Float-valued, exact below 2²⁴) for `maxUnpool2d`.
+public func maxPool2dWithIndices(_ x: Tensor, size: Int, stride: Int? = nil) -> (output: Tensor, indices: Tensor) {
     let step = stride ?? size
     precondition(x.rank == 4, "maxPool2d needs N×C×H×W, got \(x.shape)")
     let outH = (x.shape[2] - size) / step + 1, outW = (x.shape[3] - size) / step + 1
@@ -56,9 +64,19 @@ public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil) -> Tensor {
     }
     let indices = Tensor(shape: [x.shape[0], x.shape[1], outH, outW], storage: positions)
     let inputShape = x.shape
-    return Tape.record("maxPool2d", shape: indices.shape, storage: values, inputs: [x], saved: [indices]) { g, saved, _ in
+    let output = Tape.record("maxPool2d", shape: indices.shape, storage: values, inputs: [x], saved: [indices]) { g, saved, _ in
         [scatterAddPlanes(g, indices: saved[0], planeShape: inputShape)]
     }
+    return (output, indices)
+}
+
+/// Max unpooling (PyTorch `max_unpool2d`): an N×C×h×w input placed at the positions `indices`
+/// (from `maxPool2dWithIndices`) of N×C×`height`×`width` planes, zeros elsewhere. With
+/// non-overlapping windows every position gets at most one value, so this is the scatter-add
+/// `scatterAddPlanes`; its adjoint gathers the gradient back from those positions.
+public func maxUnpool2d(_ x: Tensor, indices: Tensor, height: Int, width: Int) -> Tensor {
+    precondition(x.rank == 4 && indices.shape == x.shape, "maxUnpool2d needs N×C×h×w input and indices of the same shape, got \(x.shape) and \(indices.shape)")
+    return scatterAddPlanes(x, indices: indices, planeShape: [x.shape[0], x.shape[1], height, width])
 }
 
 /// out[n, c, indices[n,c,k]] += g[n, c, k]: scatter-add within each plane (adjoint of `gatherPlanes`).
