@@ -29,24 +29,31 @@ public struct ForwardContext {
 
 /// Collects the batch statistics of training-mode batch-norm layers during one forward pass and
 /// folds them into running averages on request (PyTorch convention: unbiased variance, momentum).
+/// A layer applied more than once in the pass (SegNet-MTAN's attention blocks, once per task) is
+/// folded once per application, in call order, as PyTorch's running averages are.
 public final class BatchNormStatisticsSink {
+    /// Each layer's statistics from its latest application.
     public private(set) var batchStatistics: [String: (mean: Tensor, variance: Tensor, count: Int)] = [:]
+    /// Every application, in call order.
+    private var applications: [(layer: String, mean: Tensor, variance: Tensor, count: Int)] = []
 
     public init() {}
 
     func record(layer: String, mean: Tensor, variance: Tensor, count: Int) {
         batchStatistics[layer] = (mean, variance, count)
+        applications.append((layer, mean, variance, count))
     }
 
-    /// `buffers` with every recorded layer's running mean/variance moved towards the batch's:
-    /// running ← (1 − momentum)·running + momentum·batch.
+    /// `buffers` with every recorded layer's running mean/variance moved towards the batch's, once
+    /// per application: running ← (1 − momentum)·running + momentum·batch.
     public func updatedBuffers(_ buffers: Parameters, momentum: Float = 0.1) -> Parameters {
         var result = buffers
         Tape.withoutRecording {
-            for (layer, stats) in batchStatistics {
+            for stats in applications {
+                let layer = stats.layer
                 let unbiased = stats.variance * (Float(stats.count) / Float(max(stats.count - 1, 1)))
-                result["\(layer).runningMean"] = buffers["\(layer).runningMean"] * (1 - momentum) + stats.mean * momentum
-                result["\(layer).runningVariance"] = buffers["\(layer).runningVariance"] * (1 - momentum) + unbiased * momentum
+                result["\(layer).runningMean"] = result["\(layer).runningMean"] * (1 - momentum) + stats.mean * momentum
+                result["\(layer).runningVariance"] = result["\(layer).runningVariance"] * (1 - momentum) + unbiased * momentum
             }
         }
         return result
