@@ -41,6 +41,7 @@ struct Describe: ParsableCommand {
             print(StrategyReferencePage.markdown(strategy.description), terminator: "")
         } else {
             print(description.documentation)
+            if let details = registry.models[name]?.details { print(details()) }
         }
     }
 }

@@ -13,9 +13,23 @@ public protocol MultiTaskModel {
     func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor
     /// Task `task`'s prediction from z.
     func head(_ task: String, _ representation: Tensor, _ context: ForwardContext) -> Tensor
+    /// Whether head parameter `name` (`heads.TASK.…`) is used by `encode` rather than by `head`:
+    /// a task's own part of the encoder, which only that task's slice of z depends on (SegNet-MTAN's
+    /// attention masks with `attention: per_task`). Its gradient reaches it through z. Default: no.
+    func isEncoderSideHeadParameter(_ name: String) -> Bool
 }
 
 extension MultiTaskModel {
+    public func isEncoderSideHeadParameter(_ name: String) -> Bool { false }
+
+    /// Parameter counts: all, shared (`shared.…`) and per task, from the model's initial parameters.
+    public func parameterCounts() -> (total: Int, shared: Int, heads: [String: Int]) {
+        var generator = SeededGenerator(seed: 0)
+        let parameters = initialParameters(generator: &generator)
+        return (parameters.scalarCount, parameters.shared.scalarCount,
+                Dictionary(uniqueKeysWithValues: taskNames.map { ($0, parameters.head($0).scalarCount) }))
+    }
+
     /// Every task's prediction (one encoder pass).
     public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> [String: Tensor] {
         let z = encode(input, context)

@@ -139,16 +139,26 @@ public final class Trainer {
         }
         let names = labelled.map(\.name)
         let headParameters = Dictionary(uniqueKeysWithValues: names.map { ($0, tracked.head($0)) })
+        let model = self.model
+
+        /// The gradients of `loss` (a function of the heads' outputs on ẑ) for `heads`, and at ẑ.
+        /// Head parameters the model uses in its encoder get theirs through z: only their task's
+        /// slice of z depends on them, so the seed ∂loss/∂ẑ gives each its own task's part.
+        func headAndRepresentationGradients(of loss: Tensor, heads: Parameters) -> (heads: Parameters, atZ: Tensor) {
+            let direct = heads.filter { !model.isEncoderSideHeadParameter($0) }
+            let gradients = grad(of: loss, wrt: direct.tensorsInOrder + [zLeaf], retainGraph: true)
+            var result = Parameters(zip(direct.names, gradients.dropLast()).map { ($0, $1) })
+            let inEncoder = heads.filter { model.isEncoderSideHeadParameter($0) }
+            if !inEncoder.isEmpty { result = result.merging(grad(of: z, wrt: inEncoder, seed: gradients.last!, retainGraph: true)) }
+            return (result, gradients.last!)
+        }
 
         // Per-task head gradients and h_t, computed together on first request.
         var rawHeadGradients: [String: Parameters]? = nil
         let representationGradients: () -> [String: Tensor] = {
             var heads: [String: Parameters] = [:], result: [String: Tensor] = [:]
             for name in names {
-                let head = headParameters[name]!
-                let gradients = grad(of: losses[name]!, wrt: head.tensorsInOrder + [zLeaf], retainGraph: true)
-                heads[name] = Parameters(zip(head.names, gradients.dropLast()).map { ($0, $1) })
-                result[name] = gradients.last!
+                (heads[name], result[name]) = headAndRepresentationGradients(of: losses[name]!, heads: headParameters[name]!)
             }
             rawHeadGradients = heads
             return result
@@ -213,7 +223,7 @@ public final class Trainer {
             } else {
                 let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
                 let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
-                headGradients = grad(of: weighted, wrt: all, retainGraph: true)
+                headGradients = headAndRepresentationGradients(of: weighted, heads: all).heads
             }
         }
         switch encoderGradient {
@@ -232,9 +242,7 @@ public final class Trainer {
                     // One backward gives the heads and z together.
                     let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
                     let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
-                    let gradients = grad(of: weighted, wrt: all.tensorsInOrder + [zLeaf], retainGraph: true)
-                    headGradients = Parameters(zip(all.names, gradients.dropLast()).map { ($0, $1) })
-                    h = gradients.last!
+                    (headGradients, h) = headAndRepresentationGradients(of: weighted, heads: all)
                 } else {
                     weightedHeads()
                     let encoderLoss = names.map { losses[$0]! * (weights[$0] ?? 0) }.reduce(Tensor(0), +)

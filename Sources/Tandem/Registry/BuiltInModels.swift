@@ -14,6 +14,19 @@ extension Registry {
                        reference: "TMT paper supplement; docs/models.md") { _, split, heads, width, channels in
                 SplitRes(split: split, heads: heads, width: width, inputChannels: channels)
             },
+            segNetModel(name: "segnet", details: { segNetCounts([("", SegNet(heads: nyuv2Heads))]) }, summary: "SegNet with hard sharing as the MTAN / Nash-MTL / FAMO code builds it for NYUv2: the encoder–decoder (max-pooling indices, unpooling) shared, a conv3×3–conv1×1 head per task (25,055,185 parameters at width 1 for the NYUv2 triple).",
+                        reference: "Badrinarayanan et al., TPAMI 2017; the MTAN code's SegNet (Nash-MTL experiments/nyuv2/models.py); docs/models.md") { options, heads, width, channels in
+                SegNet(heads: heads, width: width, inputChannels: channels)
+            },
+            segNetModel(name: "segnet-mtan", details: {
+                segNetCounts([("attention: shared (the reference's shared_parameters())", SegNetMTAN(heads: nyuv2Heads)),
+                              ("attention: per_task", SegNetMTAN(heads: nyuv2Heads, attention: .perTask))])
+            }, summary: "SegNet-MTAN as the MTAN / Nash-MTL / FAMO code builds it for NYUv2: the SegNet trunk shared and per task a chain of soft-attention masks over its features (44,229,073 parameters at width 1 for the NYUv2 triple).",
+                        reference: "Liu, Johns, Davison, CVPR 2019 (MTAN); Nash-MTL experiments/nyuv2/models.py; docs/models.md",
+                        extraOptions: [OptionSpec("attention", .choice(SegNetMTAN.AttentionParameters.allCases.map(\.rawValue)), default: .text("shared"),
+                                                  "where the per-task attention masks' parameters belong: shared (the reference's shared_parameters(): every parameter outside the prediction heads) or per_task (each task's masks in its head group; the trunk and the attention blocks the tasks share stay shared)")]) { options, heads, width, channels in
+                SegNetMTAN(heads: heads, width: width, inputChannels: channels, attention: SegNetMTAN.AttentionParameters(rawValue: options.text("attention")!)!)
+            },
             ModelEntry(description: ComponentDescription(
                 name: "multilenet", kind: .model,
                 summary: "MultiLeNet for MultiMNIST: two conv–pool–ReLU layers and a 50-unit linear layer shared; per task linear 50→50→classes.",
@@ -66,6 +79,52 @@ extension Registry {
                            heads: tasks.map { (task: $0.name, widths: head + [$0.kind.outputChannels]) })
             },
         ]
+    }
+
+    /// A SegNet model's entry: `width` and any `extraOptions`; dense tasks only, inputs with H and
+    /// W multiples of 32.
+    static func segNetModel(name: String, details: @escaping () -> String, summary: String, reference: String, extraOptions: [OptionSpec] = [],
+                            make: @escaping (Options, [DenseTaskHead], Double, Int) -> any MultiTaskModel) -> ModelEntry {
+        ModelEntry(description: ComponentDescription(
+            name: name, kind: .model, summary: summary, reference: reference,
+            options: [OptionSpec("width", .number(0.01...4), default: .number(1), "channel multiplier (1 = the reference's 64, 128, 256, 512, 512 channels)")] + extraOptions),
+                   details: details) { options, tasks, inputShape in
+            guard inputShape.count == 3, inputShape[1] % 32 == 0, inputShape[2] % 32 == 0, inputShape[1] > 0, inputShape[2] > 0 else {
+                throw CommandError("\(name) needs C×H×W inputs with H and W divisible by 32 (five 2×2 poolings; NYUv2's 3×288×384), the dataset gives \(inputShape)")
+            }
+            let heads = try tasks.map { task -> DenseTaskHead in
+                guard let head = DenseTaskHead(task: task.name, kind: task.kind) else {
+                    throw CommandError("\(name) predicts per-pixel outputs; task \(task.name) is not a dense task")
+                }
+                return head
+            }
+            return make(options, heads, options.number("width")!, inputShape[0])
+        }
+    }
+
+    /// The NYUv2 task triple of the SegNet papers: 13-class segmentation, depth, unit normals.
+    static var nyuv2Heads: [DenseTaskHead] {
+        [DenseTaskHead(task: "segmentation", channels: 13), DenseTaskHead(task: "depth", channels: 1),
+         DenseTaskHead(task: "normals", channels: 3, output: .unitNormalised)]
+    }
+
+    /// Exact parameter counts of SegNet models at the paper's configuration (width 1, the NYUv2
+    /// triple; the counts do not depend on the 288×384 input), one block per labelled variant.
+    static func segNetCounts(_ variants: [(label: String, model: any MultiTaskModel)]) -> String {
+        var lines = ["  parameters at the paper's configuration (3×288×384 input; segmentation 13, depth 1, normals 3 channels; width 1):"]
+        for (label, model) in variants {
+            let counts = model.parameterCounts()
+            let heads = model.taskNames.map { "\($0) \(grouped(counts.heads[$0]!))" }.joined(separator: ", ")
+            lines.append("    \(label.isEmpty ? "" : label + ": ")total \(grouped(counts.total)), shared \(grouped(counts.shared)), heads \(heads)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// 44229073 → "44,229,073".
+    static func grouped(_ value: Int) -> String {
+        var digits = Array(String(value)), result = ""
+        while digits.count > 3 { result = "," + String(digits.suffix(3)) + result; digits.removeLast(3) }
+        return String(digits) + result
     }
 
     /// A split model's entry: `split`, `width` and any `extraOptions` (a `blocks` option sets how

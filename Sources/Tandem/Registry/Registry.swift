@@ -29,9 +29,14 @@ public struct DatasetEntry {
 public struct ModelEntry {
     public var description: ComponentDescription
     public var make: (Options, _ tasks: [TaskSpec], _ inputShape: [Int]) throws -> any MultiTaskModel
+    /// More for `tandem describe` that takes work to compute (e.g. a model's parameter counts at
+    /// its paper's configuration), nil for none.
+    public var details: (() -> String)?
 
-    public init(description: ComponentDescription, make: @escaping (Options, [TaskSpec], [Int]) throws -> any MultiTaskModel) {
+    public init(description: ComponentDescription, details: (() -> String)? = nil,
+                make: @escaping (Options, [TaskSpec], [Int]) throws -> any MultiTaskModel) {
         self.description = description
+        self.details = details
         self.make = make
     }
 }
