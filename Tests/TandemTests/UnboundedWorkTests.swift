@@ -76,7 +76,7 @@ final class UnboundedWorkTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: experiment.checkpointURL), frame, "the refused checkpoint is left as it was")
 
         // A checkpoint the run wrote itself is well inside the bound.
-        let own = try Experiment.checkpoint(experiment.trainer, recipe: recipe, data: "data").encoded()
+        let own = try experiment.checkpoint(experiment.trainer, recipe: recipe, data: "data").encoded()
         XCTAssertNoThrow(try Checkpoint(decoding: own, source: "own", maximumSize: bound))
     }
 }

@@ -41,4 +41,24 @@ extension Trainer {
         parameters = parameters.merging(Parameters(expectedParameters.names.map { ($0, incoming[$0]) }))
         buffers = buffers.merging(Parameters(expectedBuffers.names.map { ($0, incomingBuffers[$0]) }))
     }
+
+    /// Replaces every model parameter and batch-norm buffer by `parameters` and `buffers` (a
+    /// weights file, `model.weights=FILE`, read by `ModelWeights.load`), before the first step; the
+    /// optimisers' and the strategy's state keep their initial values. The run must not have
+    /// taken a step, the names must be exactly the model's, and no value may be NaN or infinite
+    /// (a `CheckpointError` naming `source` says which).
+    public func initializeWeights(parameters incoming: Parameters, buffers incomingBuffers: Parameters, source: String) throws {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(file: source, problem: problem) }
+        guard step == 0 else { throw fail("weights can only be loaded before the first step; this run is at step \(step)") }
+        guard Set(incoming.names) == Set(parameters.names), Set(incomingBuffers.names) == Set(buffers.names) else {
+            throw fail("the weights do not name exactly this model's parameters and buffers")
+        }
+        for (name, tensor) in incoming.merging(incomingBuffers) {
+            if let bad = tensor.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                throw fail("'\(name)' holds a non-finite value at element \(bad)")
+            }
+        }
+        parameters = Parameters(parameters.names.map { ($0, incoming[$0]) })
+        buffers = Parameters(buffers.names.map { ($0, incomingBuffers[$0]) })
+    }
 }

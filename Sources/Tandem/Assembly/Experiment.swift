@@ -9,6 +9,9 @@ public final class Experiment {
     public let recipe: Recipe
     public let tasks: [TaskSpec]
     public let trainer: Trainer
+    /// The model's parameter and buffer names in its reference implementation (a port such as
+    /// SegNet-MTAN), recorded in checkpoints so that `tandem export` writes them.
+    let referenceNames: [String: String]?
     public let outputFolder: URL
     /// The trainer's data source (its `failure` stops the run).
     public let data: DatasetTrainingSource
@@ -140,6 +143,8 @@ public final class Experiment {
                                          strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch))
         trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: optimizers, configuration: configuration,
                           data: data, metrics: StandardMetrics.accumulator(for:), seed: recipe.seed)
+        if let weights = recipe.modelWeights { try Experiment.loadWeights(weights.path, at: weights.location, into: trainer) }
+        referenceNames = ModelWeights.referenceNames(of: model, names: trainer.parameters.names + trainer.buffers.names)
     }
 
     /// The recipe's `strategy_optimizer`, or the strategy's documented default when the recipe
@@ -279,7 +284,7 @@ public final class Experiment {
                 if let failure = data.failure { throw failure }
                 try self.keepBestEncoderIfNew()
                 if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
-                    try Experiment.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
+                    try self.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
                 }
             })
         } catch {
@@ -287,7 +292,7 @@ public final class Experiment {
             throw error
         }
         try keepBestEncoderIfNew()
-        try Experiment.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
+        try self.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
                             secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history,
@@ -313,8 +318,13 @@ public final class Experiment {
 
     /// The trainer's checkpoint bound to what it was trained for: the recipe's fingerprint
     /// (`recipe.SECTION`) and the training data's (`data.training`, `TrainingDataFingerprint`).
-    static func checkpoint(_ trainer: Trainer, recipe: Recipe, data: String) throws -> Checkpoint {
+    func checkpoint(_ trainer: Trainer, recipe: Recipe, data: String) throws -> Checkpoint {
         var checkpoint = try trainer.checkpoint()
+        if let referenceNames {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            checkpoint.attributes[ModelWeights.referenceNamesAttribute] = String(decoding: try encoder.encode(referenceNames), as: UTF8.self)
+        }
         for (section, text) in recipe.fingerprint { checkpoint.attributes["recipe.\(section)"] = text }
         checkpoint.attributes[TrainingDataFingerprint.attribute] = data
         return checkpoint

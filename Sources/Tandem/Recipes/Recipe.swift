@@ -159,6 +159,9 @@ public struct Recipe {
     public var dataset: ComponentChoice
     public var tasks: [TaskChoice]
     public var model: ComponentChoice
+    /// `model.weights`: a safetensors file the model starts from (Tandem's or a reference
+    /// implementation's names; relative to the recipe's folder), nil for the seeded initialisation.
+    public var modelWeights: (path: String, location: SourceLocation)?
     public var strategy: ComponentChoice
     public var optimizer: OptimizerChoice
     public var headsOptimizer: OptimizerChoice
@@ -245,6 +248,16 @@ public struct Recipe {
         } ?? "runs/\(name)"
         dataset = try ComponentChoice.read(try root.required("dataset", expected: "the dataset, e.g. `dataset: synthetic-scenes`"), section: "dataset")
         model = try ComponentChoice.read(try root.required("model", expected: "the model, e.g. `model: {name: splitvgg, split: 3}`"), section: "model")
+        modelWeights = nil
+        if case let .mapping(entries, location)? = model.options, let weights = entries.first(where: { $0.key == "weights" }) {
+            let path = try MappingReader.text(weights.value, what: "model.weights")
+            guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw RecipeError(location: weights.value.location, message: "model.weights must name a safetensors file, found an empty value")
+            }
+            let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+            modelWeights = (path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path, weights.value.location)
+            model.options = .mapping(entries.filter { $0.key != "weights" }, location)
+        }
         strategy = try ComponentChoice.read(try root.required("strategy", expected: "the strategy, e.g. `strategy: pcgrad`"), section: "strategy")
 
         let budget = try MappingReader(try root.required("budget", expected: "`steps:` (or `epochs:`) and `batch_size:`"), section: "budget")
