@@ -7,11 +7,18 @@ public enum StandardMetrics {
     public static let implementationVersion = 1
 
     public static func accumulator(for task: TaskSpec) -> (any TaskMetricAccumulator)? {
+        accumulator(for: task, averaging: .pixels)
+    }
+
+    /// The accumulator of `task` with depth and normal errors reduced over a split as `averaging`
+    /// says (segmentation's confusion matrix and classification accuracy pool the split either way,
+    /// as the MTAN code does).
+    public static func accumulator(for task: TaskSpec, averaging: MetricAveraging) -> (any TaskMetricAccumulator)? {
         switch task.kind {
         case let .segmentation(classes): return MetricBox(ConfusionMatrix(classCount: classes))
         case .classification: return MetricBox(ClassificationAccuracy())
-        case .depth: return MetricBox(DepthError())
-        case .normals: return MetricBox(NormalError())
+        case .depth: return MetricBox(DepthError(averaging: averaging == .pixels ? .pixels : .batches))
+        case .normals: return MetricBox(NormalError(averaging: averaging == .pixels ? .pixels : .batches))
         case .regression: return nil
         }
     }
@@ -39,6 +46,13 @@ public enum StandardMetrics {
         case .regression: return "loss"
         }
     }
+}
+
+/// How per-pixel errors reduce over an evaluation split: every valid pixel weighs the same
+/// (`pixels`), or every batch does (`batches`: the mean of per-batch values, the MTAN / Nash-MTL /
+/// FAMO trainers' convention; it depends on the evaluation batch size).
+public enum MetricAveraging: String, Sendable, CaseIterable {
+    case pixels, batches
 }
 
 /// Adapts a value-type `MetricAccumulator` to the trainer's accumulator protocol.

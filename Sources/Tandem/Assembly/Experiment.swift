@@ -134,7 +134,8 @@ public final class Experiment {
         let criterion = try Experiment.criterion(recipe.criterion, tasks: tasks, recipe: recipe)
         self.outputFolder = outputFolder ?? URL(fileURLWithPath: recipe.output)
         let totalSteps = recipe.epochs.map { $0 * data.stepsPerEpoch } ?? recipe.steps
-        let configuration = TrainerConfiguration(steps: totalSteps, labelSchedule: schedule, evaluateEvery: recipe.evaluateEvery,
+        let evaluateEvery = recipe.evaluateEvery.map { recipe.evaluateEveryInEpochs ? $0 * data.stepsPerEpoch : $0 }
+        let configuration = TrainerConfiguration(steps: totalSteps, labelSchedule: schedule, evaluateEvery: evaluateEvery,
                                                  selection: recipe.selection, selectionCriterion: criterion,
                                                  recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"),
                                                  frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)), patience: recipe.patience)
@@ -142,9 +143,14 @@ public final class Experiment {
                                          heads: recipe.headsOptimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
                                          strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch))
         trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: optimizers, configuration: configuration,
-                          data: data, metrics: StandardMetrics.accumulator(for:), seed: recipe.seed)
+                          data: data, metrics: Experiment.metrics(recipe), seed: recipe.seed)
         if let weights = recipe.modelWeights { try Experiment.loadWeights(weights.path, at: weights.location, into: trainer) }
         referenceNames = ModelWeights.referenceNames(of: model, names: trainer.parameters.names + trainer.buffers.names)
+    }
+
+    /// The metric accumulators of `recipe`'s evaluation (`evaluation.metric_averaging`).
+    static func metrics(_ recipe: Recipe) -> TaskMetricFactory {
+        { [averaging = recipe.metricAveraging] task in StandardMetrics.accumulator(for: task, averaging: averaging) }
     }
 
     /// The recipe's `strategy_optimizer`, or the strategy's documented default when the recipe
@@ -225,7 +231,7 @@ public final class Experiment {
         for split in EvaluationSplit.allCases {
             let batches = trainer.data.evaluationBatches(split)
             guard !batches.isEmpty else { continue }
-            reference[split.rawValue] = TrivialReference.metrics(tasks: tasks, batches: batches, metrics: StandardMetrics.accumulator(for:))
+            reference[split.rawValue] = TrivialReference.metrics(tasks: tasks, batches: batches, metrics: Experiment.metrics(recipe))
         }
         return reference
     }

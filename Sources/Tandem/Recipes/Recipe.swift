@@ -177,6 +177,13 @@ public struct Recipe {
     public var parallelFraction: Double?
     public var alternateEvery: Int?
     public var evaluateEvery: Int?
+    /// `evaluation.every_unit: epochs`: `evaluateEvery` counts epochs, resolved once the epoch
+    /// length is known (the Nash-MTL / FAMO protocol evaluates after every epoch).
+    public var evaluateEveryInEpochs = false
+    /// `evaluation.metric_averaging`: how depth and normal errors reduce over a split — `pixels`
+    /// (every valid pixel of the split weighs the same) or `batches` (the mean of per-batch values,
+    /// as the MTAN / Nash-MTL / FAMO trainers print them).
+    public var metricAveraging = MetricAveraging.pixels
     public var evaluationBatchSize: Int
     public var selection: ModelSelection
     public var criterion: String
@@ -325,6 +332,16 @@ public struct Recipe {
         if let evaluationNode = root.optional("evaluation") {
             let evaluation = try MappingReader(evaluationNode, section: "evaluation")
             evaluateEvery = try evaluation.optional("every").map { try MappingReader.integer($0, what: "evaluation.every", range: 1...Int.max) }
+            if let unitNode = evaluation.optional("every_unit") {
+                evaluateEveryInEpochs = try MappingReader.choice(unitNode, what: "evaluation.every_unit", from: ["steps", "epochs"]) == "epochs"
+                guard evaluateEvery != nil else {
+                    throw RecipeError(location: unitNode.location, message: "evaluation.every_unit needs `every:` (how many steps or epochs between evaluations)")
+                }
+            }
+            if let averagingNode = evaluation.optional("metric_averaging") {
+                metricAveraging = MetricAveraging(rawValue: try MappingReader.choice(averagingNode, what: "evaluation.metric_averaging",
+                                                                                     from: MetricAveraging.allCases.map(\.rawValue)))!
+            }
             evaluationBatchSize = try evaluation.optional("batch_size").map { try MappingReader.integer($0, what: "evaluation.batch_size", range: 1...100_000) } ?? 16
             let windowNode = evaluation.optional("window")
             if let selectionNode = evaluation.optional("selection") {

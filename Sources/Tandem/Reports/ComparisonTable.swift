@@ -114,7 +114,13 @@ public struct ComparisonTable: Equatable {
             let means = values.mapValues { $0.reduce(0, +) / Double($0.count) }
             if !means.isEmpty { baselineMeans[task] = means }
         }
-        if baselineMeans.isEmpty {
+        if let published = options.baselineValues {
+            baselineMeans = published
+            let metricCount = published.values.reduce(0) { $0 + $1.count }
+            notes.append("Δ_MTL metrics (%): the mean over the \(metricCount) \(split) metrics of report.baseline_values of the relative improvement over those "
+                         + "single-task values (not over this suite's baseline cells), (M − S)/S with the sign flipped where lower is better — the Δm of Nash-MTL and FAMO. "
+                         + "Δ_MTL tasks (%): the mean over tasks of each task's mean over its metrics — LibMTL's convention.")
+        } else if baselineMeans.isEmpty {
             notes.append("Δ_MTL: — because the suite has no finished single-task baseline cells.")
         } else {
             let metricCount = baselineMeans.values.reduce(0) { $0 + $1.count }

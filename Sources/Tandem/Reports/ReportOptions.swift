@@ -12,6 +12,8 @@ import Foundation
 ///   tuned: [strategy.k]        # per method, keep the setting with the best validation criterion
 ///   task_summary: {metric: accuracy, worst: 5, task_columns: false}   # mean and worst-5 over the tasks
 ///   reference: ew              # paired differences against this row, and a mean-rank column
+///   baseline_values:           # Δ_MTL against these single-task values (e.g. a paper's) instead of baseline cells
+///     segmentation: {mIoU: 0.3830, pixelAccuracy: 0.6376}
 /// ```
 public struct ReportOptions: Codable, Equatable, Sendable {
     public enum Spread: String, Codable, Sendable, CaseIterable {
@@ -39,15 +41,20 @@ public struct ReportOptions: Codable, Equatable, Sendable {
     /// When set, the row (`ReferenceRow`: `VALUE` or `AXIS=VALUE`) every other row is compared with,
     /// seed by seed in each setting (`ReferenceComparison`), and the rows' mean rank over the settings.
     public var reference: String?
+    /// When set, the single-task values (task → metric → value) Δ_MTL is measured against, in
+    /// place of the suite's baseline cells: the published single-task row a protocol fixes (the
+    /// Nash-MTL / FAMO NYUv2 Δm uses CAGrad's). Only the metrics named count.
+    public var baselineValues: [String: [String: Double]]?
 
     public init(spread: Spread = .standardDeviation, lastEvaluations: Int? = nil, dropWorstSeeds: Int = 0, tuned: [String] = [],
-                taskSummary: TaskSummary? = nil, reference: String? = nil) {
+                taskSummary: TaskSummary? = nil, reference: String? = nil, baselineValues: [String: [String: Double]]? = nil) {
         self.spread = spread
         self.lastEvaluations = lastEvaluations
         self.dropWorstSeeds = dropWorstSeeds
         self.tuned = tuned
         self.taskSummary = taskSummary
         self.reference = reference
+        self.baselineValues = baselineValues
     }
 
     /// Reads a suite file's `report:` section; `axes` are the suite's matrix axes (tuned ones must be
@@ -79,6 +86,30 @@ public struct ReportOptions: Codable, Equatable, Sendable {
             do { _ = try ReferenceRow.resolve(text, among: untuned) }
             catch let error as CommandError { throw RecipeError(location: referenceNode.location, message: "report.reference: \(error.message)") }
             options.reference = text
+        }
+        if let valuesNode = reader.optional("baseline_values") {
+            var values: [String: [String: Double]] = [:]
+            func entries(_ node: YAMLNode, _ what: String) throws -> [(key: String, keyLocation: SourceLocation, value: YAMLNode)] {
+                guard case let .mapping(entries, _) = node else {
+                    throw RecipeError(location: node.location, message: "\(what) must be a mapping (\(what == "report.baseline_values" ? "TASK: {METRIC: VALUE, …}" : "METRIC: VALUE"), …), found \(node.kindName)")
+                }
+                return entries
+            }
+            for task in try entries(valuesNode, "report.baseline_values") {
+                for metric in try entries(task.value, "report.baseline_values.\(task.key)") {
+                    let what = "report.baseline_values.\(task.key).\(metric.key)"
+                    guard ReportMetrics.direction(of: metric.key) != nil, ComparisonTable.countsInDelta(metric.key) else {
+                        throw RecipeError(location: metric.keyLocation, message: "\(what): not a metric Δ_MTL can use (one with a direction, not loss or absError100)")
+                    }
+                    let value = try MappingReader.number(metric.value, what: what, range: -1e12...1e12)
+                    guard value != 0 else { throw RecipeError(location: metric.value.location, message: "\(what) is 0; Δ_MTL divides by it") }
+                    values[task.key, default: [:]][metric.key] = value
+                }
+            }
+            guard !values.isEmpty else {
+                throw RecipeError(location: valuesNode.location, message: "report.baseline_values names no task; give {TASK: {METRIC: VALUE, …}, …}")
+            }
+            options.baselineValues = values
         }
         try reader.finish()
         return options
