@@ -112,11 +112,12 @@ final class SegNetReferenceTests: XCTestCase {
         Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { Float(sin(0.37 * Double($0) + Double(task))) })
     }
 
-    /// ‖a − b‖ ≤ 10⁻⁴ · max(‖b‖, floor).
+    /// ‖a − b‖ ≤ 10⁻⁴ · max(‖b‖, floor) (the relative error is printed: the docs quote it).
     func assertClose(_ a: Tensor, _ b: Tensor, _ label: String, floor: Float = 0, line: UInt) {
         XCTAssertEqual(a.shape, b.shape, label, line: line)
         guard a.shape == b.shape else { return }
         let difference = (a.detached - b).norm().scalar, size = b.norm().scalar
+        print("\(label): ‖Δ‖/‖reference‖ = \(difference / max(size, .leastNormalMagnitude))")
         XCTAssertLessThanOrEqual(difference, 1e-4 * max(size, floor), "\(label): ‖Δ‖ = \(difference), ‖reference‖ = \(size)", line: line)
     }
 }
