@@ -9,6 +9,7 @@ import TandemModels
 //
 //   tandem-bench models multilenet batch=256 height=36 width=36
 //   tandem-bench models splitvgg split=3 batch=8 height=64 width=96
+//   tandem-bench models segnet-mtan batch=2 height=288 width=384
 
 /// A model to benchmark with the tasks it is trained on and its input shape.
 struct BenchmarkModel {
@@ -19,7 +20,7 @@ struct BenchmarkModel {
 }
 
 func makeBenchmarkModel(_ options: BenchmarkOptions) -> BenchmarkModel {
-    guard let name = options.positional.first else { fail("models: name a model: multilenet or splitvgg") }
+    guard let name = options.positional.first else { fail("models: name a model: multilenet, splitvgg, segnet or segnet-mtan") }
     let batch = options.int("batch", name == "multilenet" ? 256 : 8)
     switch name {
     case "multilenet":
@@ -42,8 +43,19 @@ func makeBenchmarkModel(_ options: BenchmarkOptions) -> BenchmarkModel {
                                       TaskSpec(name: "depth", kind: .depth),
                                       TaskSpec(name: "normals", kind: .normals)],
                               inputShape: [batch, 3, height, width])
+    case "segnet", "segnet-mtan":
+        // The MTAN code's NYUv2 models at NYUv2's 288×384 (the reference's task triple).
+        let height = options.int("height", 288), width = options.int("width", 384)
+        let heads = [DenseTaskHead(task: "segmentation", channels: 13), DenseTaskHead(task: "depth", channels: 1),
+                     DenseTaskHead(task: "normals", channels: 3, output: .unitNormalised)]
+        let model: any MultiTaskModel = name == "segnet" ? SegNet(heads: heads) : SegNetMTAN(heads: heads)
+        return BenchmarkModel(name: name, model: model,
+                              tasks: [TaskSpec(name: "segmentation", kind: .segmentation(classes: 13)),
+                                      TaskSpec(name: "depth", kind: .depth),
+                                      TaskSpec(name: "normals", kind: .normals)],
+                              inputShape: [batch, 3, height, width])
     default:
-        fail("models: unknown model \(name); use multilenet or splitvgg")
+        fail("models: unknown model \(name); use multilenet, splitvgg, segnet or segnet-mtan")
     }
 }
 

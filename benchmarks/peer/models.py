@@ -8,6 +8,7 @@ The layer lists mirror Sources/Models exactly (names, order, shapes); the parame
 printed by both sides and compared by compare.py. Losses follow Sources/Core/Ops/Losses.swift.
 """
 
+import os
 import sys
 
 import torch
@@ -158,7 +159,31 @@ def make_splitvgg(options):
     return model, tasks, shape
 
 
-MODELS = {"multilenet": make_multilenet, "splitvgg": make_splitvgg}
+def make_segnet(options, attention):
+    """The MTAN code's SegNet / SegNet-MTAN, as ported (and checked against the reference) by
+    Tests/Fixtures/models/generate.py; the heads' outputs as Tandem's (normals unit-normalised)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "Tests", "Fixtures", "models"))
+    import generate  # noqa: E402
+    inner = generate.SegNetMtanPort() if attention else generate.SegNetPort()
+    wrapped = generate.Wrapped(inner)
+
+    class Heads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = wrapped
+
+        def forward(self, x):
+            segmentation, depth, normals = self.model(x)
+            return {"segmentation": segmentation, "depth": depth, "normals": normals}
+
+    tasks = [("segmentation", "segmentation", 13), ("depth", "depth", 1), ("normals", "normals", 3)]
+    shape = (options.int("batch", 2), 3, options.int("height", 288), options.int("width", 384))
+    return Heads(), tasks, shape
+
+
+MODELS = {"multilenet": make_multilenet, "splitvgg": make_splitvgg,
+          "segnet": lambda options: make_segnet(options, attention=False),
+          "segnet-mtan": lambda options: make_segnet(options, attention=True)}
 
 
 def main(argv):
