@@ -37,7 +37,7 @@ extension Registry {
                 let splits = DatasetSplits(train: Array(0..<train), validation: Array(train..<(train + validation)),
                                            test: Array((train + validation)..<(train + validation + test)))
                 return DatasetBundle(dataset: scenes, splits: splits,
-                                     trainingAugmentation: try DenseAugmentationOptions.augmentation(from: options, dataset: "synthetic-scenes"))
+                                     trainingAugmentation: try DenseAugmentationOptions.augmentation(from: options))
             },
             DatasetEntry(description: ComponentDescription(
                 name: "multimnist", kind: .dataset,
@@ -205,7 +205,7 @@ extension Registry {
             return DatasetBundle(training: train, trainingIndices: trainIndices,
                                  validation: evaluation, validationIndices: evenOdd ? all.filter { $0 % 2 == 0 } : all,
                                  test: evaluation, testIndices: evenOdd ? all.filter { $0 % 2 == 1 } : all,
-                                 trainingAugmentation: augmentable ? try DenseAugmentationOptions.augmentation(from: options, dataset: name) : nil)
+                                 trainingAugmentation: augmentable ? try DenseAugmentationOptions.augmentation(from: options) : nil)
         }
     }
 }

@@ -11,12 +11,11 @@ enum DenseAugmentationOptions {
                    "the scales s drawn from, uniformly, with augmentation: true (default [1.0, 1.2, 1.5], the reference's)"),
     ]
 
-    /// The augmentation the options ask for, or nil when `augmentation` is false; `dataset` names
-    /// the data set in errors.
-    static func augmentation(from options: Options, dataset: String) throws -> DenseAugmentation? {
+    /// The augmentation the options ask for, or nil when `augmentation` is false.
+    static func augmentation(from options: Options) throws -> DenseAugmentation? {
         guard options.boolean("augmentation") == true else {
             if options.list("augmentation_scales") != nil {
-                throw CommandError("\(dataset): `augmentation_scales:` is read only with `augmentation: true`")
+                throw CommandError("`augmentation_scales:` is read only with `augmentation: true`")
             }
             return nil
         }
@@ -29,6 +28,6 @@ enum DenseAugmentationOptions {
             }
         }
         do { return try DenseAugmentation(scales: scales) }
-        catch { throw CommandError("\(dataset): augmentation_scales: \(error)") }
+        catch { throw CommandError("augmentation_scales: \(error)") }
     }
 }
