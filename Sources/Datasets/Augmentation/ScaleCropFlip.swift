@@ -24,8 +24,8 @@ public struct ScaleCropFlip: Equatable, Sendable {
         self.flipped = flipped
     }
 
-    /// The window of scale `scale` at the given offset in an H×W sample: ⌊H/s⌋×⌊W/s⌋ (Python's
-    /// `int(height / sc)`, in double precision).
+    /// The size of the window of scale `scale` in an H×W sample: ⌊H/s⌋×⌊W/s⌋ (Python's
+    /// `int(height / sc)`, in double precision), at least 1×1.
     public static func windowSize(scale: Double, height: Int, width: Int) -> (height: Int, width: Int) {
         (max(1, Int(Double(height) / scale)), max(1, Int(Double(width) / scale)))
     }
