@@ -4,8 +4,9 @@ import TandemDatasets
 
 /// Feeds a trainer from a `MultiTaskDataset`: seeded epoch samplers over the training split (or,
 /// in the limited-parallel-label setting, over the auxiliary set X^A and the parallel set X),
-/// fixed-order evaluation batches (never augmented), and a checkpointable position (how many batches of each kind
-/// were drawn), so a resumed run draws exactly the batches an uninterrupted one would.
+/// fixed-order evaluation batches (never augmented), and a checkpointable position (how many
+/// batches of each kind were drawn), so a resumed run draws exactly the batches an uninterrupted
+/// one would.
 ///
 /// Training batches are assembled on a background thread by a bounded `Prefetcher` (one per batch
 /// kind in use, at most `prefetchCapacity` batches ahead), so reading and decoding files overlaps
