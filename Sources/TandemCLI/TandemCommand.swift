@@ -8,8 +8,8 @@ import TandemCore
 ///     TandemCommand.main(registry: .standard.adding(MyStrategy.self))
 ///
 /// and that executable gets `train`, `suite` (children and `--slurm` jobs run the executable
-/// itself), `report`, `combine`, `describe`, `list`, `affinity`, `export`, `docs` and `demo`, all building from
-/// the given registry.
+/// itself), `report`, `combine`, `describe`, `list`, `affinity`, `export`, `docs`, `demo` and
+/// `write-scenes`, all building from the given registry.
 public struct TandemCommand: ParsableCommand {
     /// The subcommands, under the name the executable was given (`tandem` for Tandem's own).
     public static var configuration: CommandConfiguration {
@@ -17,7 +17,8 @@ public struct TandemCommand: ParsableCommand {
             commandName: CommandEnvironment.commandName,
             abstract: "Multi-task learning research framework: gradient-combination strategies head to head.",
             version: "0.1.0",
-            subcommands: [Train.self, SuiteCommand.self, ReportCommand.self, List.self, Describe.self, Docs.self, Combine.self, Affinity.self, Export.self, Demo.self],
+            subcommands: [Train.self, SuiteCommand.self, ReportCommand.self, List.self, Describe.self, Docs.self, Combine.self, Affinity.self, Export.self, Demo.self,
+                          WriteScenes.self],
             defaultSubcommand: nil)
     }
 

@@ -164,4 +164,34 @@ final class KillAndResumeTests: XCTestCase {
         XCTAssertEqual(Set(final.phi.keys), Set(killed.phi.keys))
         XCTAssertNotEqual(final.phi, killed.phi, "φ did not move after the resume")
     }
+
+    /// Augmented training (scale-crop and flip of the scenes, `augmentation: true`) continues after
+    /// a kill exactly as an uninterrupted run: each sample's draws depend only on the run seed and
+    /// the batch position, which the checkpoint keeps.
+    func testKilledAugmentedRunResumesToIdenticalNumbers() throws {
+        guard let executable = Self.executable else { return XCTFail("the tandem executable was not built beside the tests") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-resume-augmented-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recipePath = folder.appendingPathComponent("augmented.yaml").path
+        try """
+        name: resume-augmented
+        seed: 2
+        dataset: {name: synthetic-scenes, train: 48, validation: 8, test: 8, height: 32, width: 32, seed: 1, augmentation: true}
+        tasks: [{name: segmentation, role: primary}, {name: depth, role: auxiliary}, {name: normals, role: auxiliary}]
+        model: {name: splitvgg, split: 3, width: 0.125}
+        strategy: ew
+        optimizer: {name: sgd, learning_rate: 0.05, momentum: 0.9}
+        budget: {steps: 240, batch_size: 4}
+        evaluation: {every: 80, selection: last, criterion: segmentation.mIoU, batch_size: 8}
+        checkpoint_every: 7
+
+        """.write(toFile: recipePath, atomically: true, encoding: .utf8)
+        let runs = try killAndResume(executable, recipePath: recipePath, in: folder)
+        struct Saved: Decodable { var step: Int }
+        let killedStep = try JSONDecoder().decode(Saved.self, from: runs.killedAt.metadata).step
+        XCTAssertGreaterThan(killedStep, 0)
+        XCTAssertLessThan(killedStep, 240)
+        try assertIdenticalRuns(runs.straight, runs.interrupted, steps: 240)
+    }
 }

@@ -117,6 +117,26 @@ final class ThreadCountDeterminismTests: XCTestCase {
         }
     }
 
+    /// The training augmentation (`dataset.augmentation=true`) draws per sample from the run seed
+    /// and the batch position, on the prefetching thread: the same bits with 1 and 3 threads.
+    func testAugmentedTrainingGivesIdenticalResultsWithOneAndThreeThreads() throws {
+        let recipe = folder.appendingPathComponent("base.yaml").path
+        var results: [Data] = [], records: [[Data]] = []
+        for threads in [1, 3] {
+            let output = folder.appendingPathComponent("augmented-\(threads)")
+            try runTandem(["train", recipe, "dataset.augmentation=true", "--quiet", "--output", output.path], threads: threads)
+            results.append(try withoutTimings(output.appendingPathComponent("result.json")))
+            records.append(try recordsWithoutTimings(output.appendingPathComponent("records.jsonl")))
+        }
+        XCTAssertEqual(records[0].count, 12, "one record per step")
+        XCTAssertEqual(records[1], records[0], "records.jsonl with 3 threads differs from 1 thread")
+        XCTAssertEqual(results[1], results[0], "result.json with 3 threads differs from 1 thread")
+        let plain = folder.appendingPathComponent("plain")
+        try runTandem(["train", recipe, "--quiet", "--output", plain.path], threads: 2)
+        XCTAssertNotEqual(try recordsWithoutTimings(plain.appendingPathComponent("records.jsonl")), records[0],
+                          "augmentation changed nothing")
+    }
+
     func testSuiteGivesIdenticalCellsWithOneAndTwoJobs() throws {
         let suite = folder.appendingPathComponent("suite.yaml").path
         // The parent has 2 threads: `--jobs 1` trains every cell with 2 threads in-process,

@@ -47,14 +47,19 @@ public struct SampleBatch: Equatable, Sendable {
     }
 
     /// Assembles the batch of `indices` from `dataset`; with `availability` and `source`, labels a
-    /// sample does not have in that setting are replaced by ignore values.
+    /// sample does not have in that setting are replaced by ignore values. `transform`, when given,
+    /// is applied to each example with its slot in the batch (0, 1, …) before anything else — the
+    /// training augmentation; it must keep shapes.
     public init(dataset: any MultiTaskDataset, indices: [Int], availability: LabelAvailability? = nil,
-                source: LabelSource? = nil) throws {
+                source: LabelSource? = nil, transform: ((_ slot: Int, _ example: Example) throws -> Example)? = nil) throws {
         guard !indices.isEmpty else { throw DatasetError.invalidArgument("a batch needs at least one sample") }
         if availability != nil && source == nil {
             throw DatasetError.invalidArgument("a batch with label availability needs the set it was drawn from")
         }
-        let examples = try indices.map { try dataset.example(at: $0) }
+        var examples = try indices.map { try dataset.example(at: $0) }
+        if let transform {
+            examples = try examples.enumerated().map { try transform($0.offset, $0.element) }
+        }
         var targets: [String: FloatArray] = [:]
         var labelled: [String: [Bool]] = [:]
         for task in dataset.tasks {

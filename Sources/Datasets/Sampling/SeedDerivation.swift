@@ -15,6 +15,7 @@ public enum SeedDerivation {
         case taskGroupsStructure = 7
         case taskGroupsSample = 8
         case unrelatedScene = 9
+        case augmentation = 10
     }
 
     /// A 64-bit seed mixing `seed`, `index` and `salt` (SplitMix64 finaliser, integer arithmetic only).

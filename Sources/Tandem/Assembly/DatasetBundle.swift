@@ -10,18 +10,21 @@ public struct DatasetBundle {
     public var validationIndices: [Int]
     public var test: any MultiTaskDataset
     public var testIndices: [Int]
+    /// The augmentation applied to training batches (never to validation or test); nil: none.
+    public var trainingAugmentation: DenseAugmentation?
 
     public init(training: any MultiTaskDataset, trainingIndices: [Int], validation: any MultiTaskDataset, validationIndices: [Int],
-                test: any MultiTaskDataset, testIndices: [Int]) {
+                test: any MultiTaskDataset, testIndices: [Int], trainingAugmentation: DenseAugmentation? = nil) {
         self.training = training; self.trainingIndices = trainingIndices
         self.validation = validation; self.validationIndices = validationIndices
         self.test = test; self.testIndices = testIndices
+        self.trainingAugmentation = trainingAugmentation
     }
 
     /// One data set split by `splits`.
-    public init(dataset: any MultiTaskDataset, splits: DatasetSplits) {
+    public init(dataset: any MultiTaskDataset, splits: DatasetSplits, trainingAugmentation: DenseAugmentation? = nil) {
         self.init(training: dataset, trainingIndices: splits.train, validation: dataset, validationIndices: splits.validation,
-                  test: dataset, testIndices: splits.test)
+                  test: dataset, testIndices: splits.test, trainingAugmentation: trainingAugmentation)
     }
 
     public var tasks: [TaskSpec] { training.tasks }

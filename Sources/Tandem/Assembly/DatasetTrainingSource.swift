@@ -4,13 +4,15 @@ import TandemDatasets
 
 /// Feeds a trainer from a `MultiTaskDataset`: seeded epoch samplers over the training split (or,
 /// in the limited-parallel-label setting, over the auxiliary set X^A and the parallel set X),
-/// fixed-order evaluation batches, and a checkpointable position (how many batches of each kind
-/// were drawn), so a resumed run draws exactly the batches an uninterrupted one would.
+/// fixed-order evaluation batches (never augmented), and a checkpointable position (how many
+/// batches of each kind were drawn), so a resumed run draws exactly the batches an uninterrupted
+/// one would.
 ///
 /// Training batches are assembled on a background thread by a bounded `Prefetcher` (one per batch
 /// kind in use, at most `prefetchCapacity` batches ahead), so reading and decoding files overlaps
-/// the trainer's step. Batch n of a kind is a pure function of (seed, kind, n), so the numbers never
-/// depend on timing or on whether prefetching is on.
+/// the trainer's step. Batch n of a kind is a pure function of (seed, kind, n) — its augmentation
+/// (`DatasetBundle.trainingAugmentation`) included — so the numbers never depend on timing or on
+/// whether prefetching is on, and a resume reproduces them.
 ///
 /// Bad data never crashes a run. The evaluation splits are read in full when the source is made,
 /// so their problems are thrown from `init`. A training batch that cannot be assembled (a damaged
@@ -87,7 +89,24 @@ public final class DatasetTrainingSource: TrainingDataSource {
     /// Batch `position` of `kind` (pure: the same batch whenever and on whichever thread it is built).
     private func produce(_ kind: BatchKind, at position: Int) throws -> Batch {
         let (sampler, source) = sampling(kind)
-        return try Self.assemble(bundle.training, indices: sampler.batch(atStep: position), availability: availability, source: source)
+        return try Self.trainingBatch(bundle.training, sampler: sampler, position: position, availability: availability, source: source,
+                                      augmentation: bundle.trainingAugmentation)
+    }
+
+    /// Training batch `position` drawn by `sampler`, each sample augmented (when `augmentation` is
+    /// set) with the generator of (the sampler's seed, `position`, its slot): no state beyond the
+    /// position, which the checkpoint keeps.
+    static func trainingBatch(_ dataset: any MultiTaskDataset, sampler: BatchSampler, position: Int, availability: LabelAvailability?,
+                              source: LabelSource?, augmentation: DenseAugmentation?) throws -> Batch {
+        let tasks = dataset.tasks
+        let transform = augmentation.map { augmentation in
+            { (slot: Int, example: Example) throws -> Example in
+                var generator = DenseAugmentation.generator(seed: sampler.seed, position: position, slot: slot)
+                return try augmentation.apply(to: example, tasks: tasks, generator: &generator)
+            }
+        }
+        return try SampleBatch(dataset: dataset, indices: sampler.batch(atStep: position), availability: source == nil ? nil : availability,
+                               source: source, transform: transform).trainingBatch
     }
 
     public func nextBatch(_ kind: BatchKind) -> Batch {
@@ -103,9 +122,10 @@ public final class DatasetTrainingSource: TrainingDataSource {
                 // Items are positions position, position + 1, …; `produce` is pure, so the stream
                 // may run ahead without changing anything but the wall-clock time.
                 let (sampler, source) = sampling(kind)
-                let (dataset, availability) = (bundle.training, self.availability)
+                let (dataset, availability, augmentation) = (bundle.training, self.availability, bundle.trainingAugmentation)
                 stream = Prefetcher(capacity: prefetchCapacity) { offset in
-                    try Self.assemble(dataset, indices: sampler.batch(atStep: position + offset), availability: availability, source: source)
+                    try Self.trainingBatch(dataset, sampler: sampler, position: position + offset, availability: availability, source: source,
+                                           augmentation: augmentation)
                 }
                 streams[kind] = stream
             }

@@ -24,7 +24,7 @@ extension Registry {
                                "whether floor, walls and ceiling are labelled (false: −1, ignored; the primary is about objects only)"),
                     OptionSpec("auxiliary_targets", .choice(["scene", "unrelated"]), default: .text("scene"),
                                "what depth and normals show: the image's scene, or an independent one (the harmful-auxiliary setting)"),
-                ])) { options, _ in
+                ] + DenseAugmentationOptions.specs)) { options, _ in
                 let train = options.integer("train")!, validation = options.integer("validation")!, test = options.integer("test")!
                 var sceneOptions = SyntheticScenesOptions(count: train + validation + test, height: options.integer("height")!,
                                                           width: options.integer("width")!, seed: UInt64(options.integer("seed")!),
@@ -36,7 +36,8 @@ extension Registry {
                 let scenes = try MaterializedDataset(try SyntheticScenes(options: sceneOptions))
                 let splits = DatasetSplits(train: Array(0..<train), validation: Array(train..<(train + validation)),
                                            test: Array((train + validation)..<(train + validation + test)))
-                return DatasetBundle(dataset: scenes, splits: splits)
+                return DatasetBundle(dataset: scenes, splits: splits,
+                                     trainingAugmentation: try DenseAugmentationOptions.augmentation(from: options))
             },
             DatasetEntry(description: ComponentDescription(
                 name: "multimnist", kind: .dataset,
@@ -94,7 +95,7 @@ extension Registry {
                 return DatasetBundle(dataset: pairs, splits: splits)
             },
             denseNpy(name: "nyuv2", summary: "NYUv2 in the preprocessed MTAN / Auto-λ layout ROOT/{train,val}/{image,label,depth,normal}/N.npy. Tasks: segmentation (13 classes), depth, normals.",
-                     layouts: { _ in .nyuv2 }),
+                     layouts: { _ in .nyuv2 }, augmentable: true),
             denseNpy(name: "cityscapes", summary: "CityScapes in the preprocessed MTAN layout ROOT/{train,val}/{image,label_7 or label_19,depth}/N.npy (or Auto-λ's seg/part_seg/disp). Tasks: segmentation, depth (+ part segmentation in the Auto-λ layout).",
                      layouts: { options in options.text("layout") == "auto-lambda" ? .cityscapesAutoLambda : .cityscapes(classCount: options.integer("classes")!) },
                      extra: [OptionSpec("classes", .integer(7...19), default: .integer(7), "semantic classes (MTAN label_7 or label_19)"),
@@ -181,7 +182,9 @@ extension Registry {
 
     /// A preprocessed per-sample .npy dataset: `train` folder for training; the `val` folder split
     /// as in the TMT paper (validation = even indices, test = odd), or used whole for both.
-    static func denseNpy(name: String, summary: String, layouts: @escaping (Options) -> DenseNpyLayout, extra: [OptionSpec] = []) -> DatasetEntry {
+    /// `augmentable` adds the training augmentation options (for layouts whose depth is a depth).
+    static func denseNpy(name: String, summary: String, layouts: @escaping (Options) -> DenseNpyLayout, extra: [OptionSpec] = [],
+                         augmentable: Bool = false) -> DatasetEntry {
         DatasetEntry(description: ComponentDescription(
             name: name, kind: .dataset, summary: summary, reference: "docs/datasets.md",
             options: [
@@ -189,7 +192,7 @@ extension Registry {
                 OptionSpec("validation", .choice(["even-odd", "whole"]), default: .text("even-odd"),
                            "even-odd: validation = even indices of val/, test = odd (TMT paper); whole: val/ is both"),
                 OptionSpec("limit", .integer(0...10_000_000), default: .integer(0), "use only the first N training images (0: all)"),
-            ] + extra)) { options, folder in
+            ] + extra + (augmentable ? DenseAugmentationOptions.specs : []))) { options, folder in
             let text = options.text("root")!
             let root = URL(fileURLWithPath: text.hasPrefix("/") ? text : (folder as NSString).appendingPathComponent(text))
             let layout = layouts(options)
@@ -201,7 +204,8 @@ extension Registry {
             let evenOdd = options.text("validation") == "even-odd"
             return DatasetBundle(training: train, trainingIndices: trainIndices,
                                  validation: evaluation, validationIndices: evenOdd ? all.filter { $0 % 2 == 0 } : all,
-                                 test: evaluation, testIndices: evenOdd ? all.filter { $0 % 2 == 1 } : all)
+                                 test: evaluation, testIndices: evenOdd ? all.filter { $0 % 2 == 1 } : all,
+                                 trainingAugmentation: augmentable ? try DenseAugmentationOptions.augmentation(from: options) : nil)
         }
     }
 }
