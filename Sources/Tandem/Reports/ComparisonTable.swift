@@ -118,7 +118,7 @@ public struct ComparisonTable: Equatable {
             baselineMeans = published
             let metricCount = published.values.reduce(0) { $0 + $1.count }
             notes.append("Δ_MTL metrics (%): the mean over the \(metricCount) \(split) metrics of report.baseline_values of the relative improvement over those "
-                         + "single-task values (not over this suite's baseline cells), (M − S)/S with the sign flipped where lower is better — the Δm of Nash-MTL and FAMO. "
+                         + "single-task values (not over this suite's baseline cells), (M − S)/S with the sign flipped where lower is better; positive is better — Nash-MTL and FAMO print its negative as Δm (lower is better). "
                          + "Δ_MTL tasks (%): the mean over tasks of each task's mean over its metrics — LibMTL's convention.")
         } else if baselineMeans.isEmpty {
             notes.append("Δ_MTL: — because the suite has no finished single-task baseline cells.")
