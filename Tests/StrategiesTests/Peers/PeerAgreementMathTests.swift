@@ -318,3 +318,93 @@ final class PeerAgreementMathTests: XCTestCase {
         print("peer-agreement torchjd famo: max relative deviation \(largest) (3 steps), logits within \(largestLogits)")
     }
 }
+
+/// The aggregators added after the first peer fixture (torchjd 0.18.0's `Constant`, `ConFIG`,
+/// `ExcessMTL`), in Double against the peer's float64 directions.
+final class PeerAgreementAddedMathTests: XCTestCase {
+    func testConstant() throws {
+        let largest = try assertAgreesWithPeer("torchjd", "constant", tolerance: 1e-9) { c, r in c.direction(r.weights!) }
+        XCTAssertLessThan(largest, 1e-9)
+    }
+
+    func testConFIG() throws {
+        try assertAgreesWithPeer("torchjd", "config", tolerance: 1e-8) { c, _ in c.direction(try ConFIGWeights.weights(gram: c.gram)) }
+        try assertAgreesWithPeer("torchjd", "config-pref", tolerance: 1e-8) { c, _ in
+            c.direction(try ConFIGWeights.weights(gram: c.gram, preference: PeerAgreementMathTests.preference(c.tasks)))
+        }
+    }
+
+    /// Four calls of one stateful aggregator on diag(s_k) G: directions and the weights after each.
+    func testExcessMTL() throws {
+        for (method, stepSize, warmup) in [("excessmtl", 1.0, 0), ("excessmtl-warmup2", 0.5, 2)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0, largestWeights = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = ExcessMTLWeights(taskCount: c.tasks, parameterCount: c.parameters, stepSize: stepSize, warmupSteps: warmup)
+                for step in result.steps! {
+                    let rows = (0..<c.tasks).map { t in c.gradients[t].map { $0 * step.rowScales![t] } }
+                    let w = math.step(rows)
+                    let d = (0..<c.parameters).map { p in (0..<c.tasks).reduce(0) { $0 + w[$1] * rows[$1][p] } }
+                    let deviation = relativeDeviation(d, step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name)")
+                    let weightDeviation = zip(w, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largestWeights = max(largestWeights, weightDeviation)
+                    XCTAssertLessThanOrEqual(weightDeviation, 1e-7, "\(method) \(c.name) w")
+                }
+            }
+            print("peer-agreement torchjd \(method): max relative deviation \(largest) (4 steps), weights within \(largestWeights)")
+        }
+    }
+}
+
+/// DB-MTL and MoCo against LibMTL's own code from its GitHub tree (commit 4336804847ea; neither is
+/// in the 1.1.5 release): four backward calls of one weighting on diag(s_k) G with losses r_k ⊙ L.
+final class PeerAgreementLibMTLGitMathTests: XCTestCase {
+    static func stepInputs(_ c: PeerVectors.Case, _ step: PeerVectors.Step) -> (rows: [[Double]], losses: [Double]) {
+        ((0..<c.tasks).map { t in c.gradients[t].map { $0 * step.rowScales![t] } },
+         (0..<c.tasks).map { c.losses[$0] * step.lossScales![$0] })
+    }
+
+    func testDBMTL() throws {
+        for (method, beta, decay) in [("db-mtl", 0.9, 0.0), ("db-mtl-decay", 0.7, 0.5)] {
+            let vectors = try PeerVectors.load("libmtl-git", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = DualBalancing(taskCount: c.tasks, parameterCount: c.parameters, beta: beta, betaDecay: decay)
+                for step in result.steps! {
+                    let (rows, losses) = Self.stepInputs(c, step)
+                    let logRows = zip(rows, losses).map { row, loss in row.map { $0 / (loss + DualBalancing.lossEpsilon) } }
+                    let deviation = relativeDeviation(math.step(logLossGradients: logRows).direction, step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name)")
+                }
+            }
+            print("peer-agreement libmtl-git \(vectors.version) \(method): max relative deviation \(largest) (4 steps)")
+        }
+    }
+
+    func testMoCo() throws {
+        for (method, settings) in [("moco", MoCoTracking.Settings()),
+                                   ("moco-rho", MoCoTracking.Settings(beta: 0.3, betaDecay: 0, gamma: 0.5, gammaDecay: 0, rho: 0.2))] {
+            let vectors = try PeerVectors.load("libmtl-git", method)
+            var largest = 0.0, largestWeights = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = MoCoTracking(taskCount: c.tasks, parameterCount: c.parameters, settings: settings)
+                for step in result.steps! {
+                    let (rows, losses) = Self.stepInputs(c, step)
+                    let deviation = relativeDeviation(math.step(gradients: rows, losses: losses), step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name)")
+                    let weightDeviation = zip(math.weights, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largestWeights = max(largestWeights, weightDeviation)
+                    XCTAssertLessThanOrEqual(weightDeviation, 1e-7, "\(method) \(c.name) λ")
+                }
+            }
+            print("peer-agreement libmtl-git \(vectors.version) \(method): max relative deviation \(largest) (4 steps), λ within \(largestWeights)")
+        }
+    }
+}
