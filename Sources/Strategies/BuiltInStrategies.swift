@@ -32,6 +32,7 @@ public enum BuiltInStrategies {
         ExcessMTL.self,
         DBMTL.self,
         MoCo.self,
+        PCD.self,
         ScaleInvariant.self,
         SmoothTchebycheff.self,
         EveryKSteps.self,

@@ -556,7 +556,7 @@ def torchjd_all(cases, rep_cases):
 
 
 # ----------------------------------------------------------------------------------------------
-# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl)
+# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd)
 # ----------------------------------------------------------------------------------------------
 
 def constant_weights(case):
@@ -613,6 +613,23 @@ def torchjd_added(cases):
         write("torchjd", TORCHJD_VERSION, method, kwargs, results,
               "four calls of one aggregator; call k aggregates diag(rowScales) G (float64 products); "
               "weights: the peer's state after the call (what it applied)")
+
+    # PCD is stateful (the moving average of squared norms): four calls per case on rescaled rows;
+    # row 0 is the primary objective.
+    for method, kwargs in [("pcd", {"tau": 0.02, "beta": 0.999, "eps": 1e-8}),
+                           ("pcd-tau0.5", {"tau": 0.5, "beta": 0.9, "eps": 1e-8})]:
+        results = []
+        for c in cases:
+            agg = A.PCD(**kwargs)
+            g = torch.tensor(c["gradients"])
+            steps = []
+            for scales in step_scales(c, 4):
+                j = torch.tensor(scales).unsqueeze(1) * g
+                d = agg(j).detach().numpy()
+                steps.append({"rowScales": scales, "direction": d})
+            results.append({"case": c["name"], "steps": steps})
+        write("torchjd", TORCHJD_VERSION, method, kwargs, results,
+              "four calls of one aggregator (row 0 primary); call k aggregates diag(rowScales) G (float64 products)")
 
 
 # ----------------------------------------------------------------------------------------------

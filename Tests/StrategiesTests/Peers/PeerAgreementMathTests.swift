@@ -408,3 +408,31 @@ final class PeerAgreementLibMTLGitMathTests: XCTestCase {
         }
     }
 }
+
+/// PCD (torchjd 0.18.0) over four calls of one aggregator on diag(s_k) G, row 0 primary: the
+/// moving average of squared norms reproduced, the QP solved by NNLS on its dual.
+final class PeerAgreementPCDMathTests: XCTestCase {
+    func testPCD() throws {
+        for (method, tau, beta) in [("pcd", 0.02, 0.999), ("pcd-tau0.5", 0.5, 0.9)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var averages = [Double](repeating: 0, count: c.tasks)
+                for (k, step) in result.steps!.enumerated() {
+                    let s = step.rowScales!
+                    let gram = (0..<c.tasks).map { i in (0..<c.tasks).map { j in c.gram[i][j] * s[i] * s[j] } }
+                    let scales = (0..<c.tasks).map { i -> Double in
+                        averages[i] = beta * averages[i] + (1 - beta) * gram[i][i]
+                        return 1 / (averages[i] / (1 - pow(beta, Double(k + 1))) + 1e-8).squareRoot()
+                    }
+                    let w = try PriorityConstrainedDirection.weights(gram: gram, scales: scales, taus: [Double](repeating: tau, count: c.tasks - 1))
+                    let deviation = relativeDeviation(c.direction(zip(w, s).map { $0 * $1 }), step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method): max relative deviation \(largest) (4 steps)")
+        }
+    }
+}

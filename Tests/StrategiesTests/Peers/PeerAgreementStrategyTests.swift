@@ -226,3 +226,28 @@ final class PeerAgreementLibMTLGitStrategyTests: XCTestCase {
         }
     }
 }
+
+/// The registered `pcd` (t0 primary, the others auxiliary) over the peer's four calls.
+final class PeerAgreementPCDStrategyTests: XCTestCase {
+    func testPCD() throws {
+        for (method, options) in [("pcd", [String: OptionValue]()), ("pcd-tau0.5", ["tau": .number(0.5), "beta": .number(0.9)])] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                let names = (0..<c.tasks).map { "t\($0)" }
+                let roles = (0..<c.tasks).map { $0 == 0 ? TaskRole.primary : .auxiliary }
+                let strategy = try PCD.make(options, tasks: zip(names, roles).map { TaskSpec(name: $0, kind: .regression(outputs: 1), role: $1) })
+                for (k, step) in result.steps!.enumerated() {
+                    let rows = (0..<c.tasks).map { t in c.gradients[t].map { Float($0 * step.rowScales![t]) } }
+                    let d = try GradientCombinationProblem(gradients: rows, losses: c.losses.map(Float.init), taskNames: names, roles: roles, step: k)
+                        .combine(with: strategy).direction.map(Double.init)
+                    let deviation = relativeDeviation(d, step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-3, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method) (strategy): max relative deviation \(largest) (4 steps)")
+        }
+    }
+}
