@@ -33,6 +33,7 @@ public enum BuiltInStrategies {
         DBMTL.self,
         MoCo.self,
         PCD.self,
+        SDMGrad.self,
         ScaleInvariant.self,
         SmoothTchebycheff.self,
         EveryKSteps.self,

@@ -556,7 +556,7 @@ def torchjd_all(cases, rep_cases):
 
 
 # ----------------------------------------------------------------------------------------------
-# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd)
+# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd, sdmgrad)
 # ----------------------------------------------------------------------------------------------
 
 def constant_weights(case):
@@ -630,6 +630,35 @@ def torchjd_added(cases):
             results.append({"case": c["name"], "steps": steps})
         write("torchjd", TORCHJD_VERSION, method, kwargs, results,
               "four calls of one aggregator (row 0 primary); call k aggregates diag(rowScales) G (float64 products)")
+
+    # SDMGrad's weighting takes A = J1 J2^T of two independent batches and keeps w between calls:
+    # four calls per case with A_k = (diag(s_k) G)(diag(r_k) G)^T (rowScales s_k, secondRowScales
+    # r_k), and four calls on A = G G^T (the strategy harness draws the same batch three times:
+    # there the direction is recorded too).
+    for method, kwargs in [("sdmgrad", {"lr": 10.0, "momentum": 0.5, "n_iter": 20, "lambda_": 0.3}),
+                           ("sdmgrad-custom", {"lr": 5.0, "momentum": 0.3, "n_iter": 7, "lambda_": 0.6})]:
+        for gram in [False, True]:
+            if gram and method != "sdmgrad":
+                continue
+            results = []
+            for c in cases:
+                weighting = A.SDMGradWeighting(**kwargs)
+                g = torch.tensor(c["gradients"])
+                steps = []
+                for scales, second in zip(step_scales(c, 4), step_loss_scales(c, 4)):
+                    if gram:
+                        w = weighting(g @ g.T)
+                        steps.append({"weights": w.detach().numpy(), "direction": (w @ g).detach().numpy()})
+                    else:
+                        j1 = torch.tensor(scales).unsqueeze(1) * g
+                        j2 = torch.tensor(second).unsqueeze(1) * g
+                        w = weighting(j1 @ j2.T)
+                        steps.append({"rowScales": scales, "secondRowScales": second, "weights": w.detach().numpy()})
+                results.append({"case": c["name"], "steps": steps})
+            write("torchjd", TORCHJD_VERSION, method + ("-gram" if gram else ""), kwargs, results,
+                  "four calls of one SDMGradWeighting (w carries over); " +
+                  ("on A = G G^T; direction = weights @ G" if gram else
+                   "call k on A = (diag(rowScales) G)(diag(secondRowScales) G)^T (float64 products); weights: its output"))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -436,3 +436,30 @@ final class PeerAgreementPCDMathTests: XCTestCase {
         }
     }
 }
+
+/// SDMGrad's weighting (torchjd 0.18.0 `SDMGradWeighting`) over four calls on cross-batch matrices
+/// A_k = (diag(s_k) G)(diag(r_k) G)ᵀ, w carried over: the weights step by step. Twenty projected
+/// SGD steps at η = 10 amplify the last-digit differences of A (ours from the Gram matrix, the
+/// peer's from its own matrix product) to a few 1e-8; the bar is 1e-6.
+final class PeerAgreementSDMGradMathTests: XCTestCase {
+    func testSDMGrad() throws {
+        for (method, settings) in [("sdmgrad", SDMGradWeights.Settings()),
+                                   ("sdmgrad-custom", SDMGradWeights.Settings(learningRate: 5, momentum: 0.3, iterations: 7, lambda: 0.6))] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = SDMGradWeights(taskCount: c.tasks, settings: settings)
+                for (k, step) in result.steps!.enumerated() {
+                    let s = step.rowScales!, r = step.secondRowScales!
+                    let a = (0..<c.tasks).map { i in (0..<c.tasks).map { j in c.gram[i][j] * s[i] * r[j] } }
+                    let w = try math.step(crossGram: a)
+                    let deviation = zip(w, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-6, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method): weights within \(largest) (4 steps)")
+        }
+    }
+}

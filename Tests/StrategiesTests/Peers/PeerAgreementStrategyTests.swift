@@ -251,3 +251,25 @@ final class PeerAgreementPCDStrategyTests: XCTestCase {
         }
     }
 }
+
+/// The registered `sdmgrad` over the peer's four calls on A = G Gᵀ (the harness's three batches
+/// are the same batch, so its cross-batch matrix is the Gram matrix).
+final class PeerAgreementSDMGradStrategyTests: XCTestCase {
+    func testSDMGrad() throws {
+        let vectors = try PeerVectors.load("torchjd", "sdmgrad-gram")
+        var largest = 0.0
+        for result in vectors.results {
+            let c = PeerVectors.caseNamed(result.case)
+            let strategy = SDMGrad()
+            for (k, step) in result.steps!.enumerated() {
+                let d = try GradientCombinationProblem(gradients: c.rows, losses: c.losses.map(Float.init),
+                                                       taskNames: (0..<c.tasks).map { "t\($0)" }, step: k)
+                    .combine(with: strategy).direction.map(Double.init)
+                let deviation = relativeDeviation(d, step.direction!)
+                largest = max(largest, deviation)
+                XCTAssertLessThanOrEqual(deviation, 1e-3, "sdmgrad \(c.name) step \(k)")
+            }
+        }
+        print("peer-agreement torchjd sdmgrad-gram (strategy): max relative deviation \(largest) (4 steps)")
+    }
+}

@@ -92,6 +92,8 @@ enum PeerVectors {
         var rowScales: [Double]?
         /// The step's losses are lossScales ⊙ L.
         var lossScales: [Double]?
+        /// SDMGrad's second batch: A = (diag(rowScales) G)(diag(secondRowScales) G)ᵀ.
+        var secondRowScales: [Double]?
     }
 
     /// A GradDrop result has a B×D direction.
