@@ -34,6 +34,7 @@ public enum BuiltInStrategies {
         MoCo.self,
         PCD.self,
         SDMGrad.self,
+        MoDo.self,
         ScaleInvariant.self,
         SmoothTchebycheff.self,
         EveryKSteps.self,

@@ -36,31 +36,9 @@ public final class SDMGrad: GradientAggregator, RegisteredStrategy {
                                   iterations: options.integer("iterations")!, lambda: options.number("lambda")!))
     }
 
-    /// The task gradients of `batch` at this step's shared parameters, flattened in the order of
-    /// `tensorNames` (zero rows for tasks the batch does not label).
-    func taskGradients(_ batch: Batch, names: [String], tensorNames: [String], context: StepContext) throws -> [[Float]] {
-        let tracked = context.parameters.filter { $0.hasPrefix("shared.") }.tracked()
-        let losses = try context.losses(at: tracked, batch: batch)
-        let width = tensorNames.reduce(0) { $0 + tracked[$1].count }
-        return try names.map { name in
-            guard let loss = losses[name] else { return [Float](repeating: 0, count: width) }
-            let g = grad(of: loss, wrt: tracked, retainGraph: true)
-            return try tensorNames.flatMap { tensor -> [Float] in
-                guard g.names.contains(tensor) else {
-                    throw StrategyContractError(strategy: self.name, problem: "no gradient for shared tensor '\(tensor)' on the extra batch")
-                }
-                return g[tensor].scalars
-            }
-        }
-    }
-
     public func aggregate(_ gradients: TaskGradients, context: StepContext) throws -> [Tensor] {
         let names = gradients.taskNames
-        let first = try taskGradients(try context.secondBatch(), names: names, tensorNames: gradients.tensorNames, context: context)
-        let second = try taskGradients(try context.secondBatch(), names: names, tensorNames: gradients.tensorNames, context: context)
-        let a = names.indices.map { i in
-            names.indices.map { j in zip(first[i], second[j]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
-        }
+        let a = try CrossBatchGram.matrix(names: names, tensorNames: gradients.tensorNames, context: context, strategy: name)
         // w of the step's tasks: the stored values renormalised among them (1/T for a new task).
         let known = names.compactMap { weights[$0] }
         let knownTotal = known.reduce(0, +)

@@ -556,7 +556,7 @@ def torchjd_all(cases, rep_cases):
 
 
 # ----------------------------------------------------------------------------------------------
-# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd, sdmgrad)
+# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd, sdmgrad, modo)
 # ----------------------------------------------------------------------------------------------
 
 def constant_weights(case):
@@ -657,6 +657,31 @@ def torchjd_added(cases):
                 results.append({"case": c["name"], "steps": steps})
             write("torchjd", TORCHJD_VERSION, method + ("-gram" if gram else ""), kwargs, results,
                   "four calls of one SDMGradWeighting (w carries over); " +
+                  ("on A = G G^T; direction = weights @ G" if gram else
+                   "call k on A = (diag(rowScales) G)(diag(secondRowScales) G)^T (float64 products); weights: its output"))
+
+    # MoDo's weighting, the same way: A_k from two rescaled batches, and A = G G^T with directions.
+    for method, kwargs in [("modo", {"gamma": 0.1, "rho": 0.1}), ("modo-custom", {"gamma": 0.5, "rho": 0.0})]:
+        for gram in [False, True]:
+            if gram and method != "modo":
+                continue
+            results = []
+            for c in cases:
+                weighting = A.MoDoWeighting(**kwargs)
+                g = torch.tensor(c["gradients"])
+                steps = []
+                for scales, second in zip(step_scales(c, 4), step_loss_scales(c, 4)):
+                    if gram:
+                        w = weighting(g @ g.T)
+                        steps.append({"weights": w.detach().numpy(), "direction": (w @ g).detach().numpy()})
+                    else:
+                        j1 = torch.tensor(scales).unsqueeze(1) * g
+                        j2 = torch.tensor(second).unsqueeze(1) * g
+                        w = weighting(j1 @ j2.T)
+                        steps.append({"rowScales": scales, "secondRowScales": second, "weights": w.detach().numpy()})
+                results.append({"case": c["name"], "steps": steps})
+            write("torchjd", TORCHJD_VERSION, method + ("-gram" if gram else ""), kwargs, results,
+                  "four calls of one MoDoWeighting (lambda carries over); " +
                   ("on A = G G^T; direction = weights @ G" if gram else
                    "call k on A = (diag(rowScales) G)(diag(secondRowScales) G)^T (float64 products); weights: its output"))
 

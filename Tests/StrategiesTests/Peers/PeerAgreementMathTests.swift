@@ -463,3 +463,27 @@ final class PeerAgreementSDMGradMathTests: XCTestCase {
         }
     }
 }
+
+/// MoDo's weighting (torchjd 0.18.0 `MoDoWeighting`) over four calls on cross-batch matrices
+/// A_k = (diag(s_k) G)(diag(r_k) G)ᵀ, λ carried over: λ step by step.
+final class PeerAgreementMoDoMathTests: XCTestCase {
+    func testMoDo() throws {
+        for (method, gamma, rho) in [("modo", 0.1, 0.1), ("modo-custom", 0.5, 0.0)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = MoDoWeights(taskCount: c.tasks, gamma: gamma, rho: rho)
+                for (k, step) in result.steps!.enumerated() {
+                    let s = step.rowScales!, r = step.secondRowScales!
+                    let a = (0..<c.tasks).map { i in (0..<c.tasks).map { j in c.gram[i][j] * s[i] * r[j] } }
+                    let w = try math.step(crossGram: a)
+                    let deviation = zip(w, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-8, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method): weights within \(largest) (4 steps)")
+        }
+    }
+}

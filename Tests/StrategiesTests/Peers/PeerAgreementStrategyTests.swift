@@ -273,3 +273,24 @@ final class PeerAgreementSDMGradStrategyTests: XCTestCase {
         print("peer-agreement torchjd sdmgrad-gram (strategy): max relative deviation \(largest) (4 steps)")
     }
 }
+
+/// The registered `modo` over the peer's four calls on A = G Gᵀ (the harness's batches coincide).
+final class PeerAgreementMoDoStrategyTests: XCTestCase {
+    func testMoDo() throws {
+        let vectors = try PeerVectors.load("torchjd", "modo-gram")
+        var largest = 0.0
+        for result in vectors.results {
+            let c = PeerVectors.caseNamed(result.case)
+            let strategy = MoDo()
+            for (k, step) in result.steps!.enumerated() {
+                let d = try GradientCombinationProblem(gradients: c.rows, losses: c.losses.map(Float.init),
+                                                       taskNames: (0..<c.tasks).map { "t\($0)" }, step: k)
+                    .combine(with: strategy).direction.map(Double.init)
+                let deviation = relativeDeviation(d, step.direction!)
+                largest = max(largest, deviation)
+                XCTAssertLessThanOrEqual(deviation, 1e-3, "modo \(c.name) step \(k)")
+            }
+        }
+        print("peer-agreement torchjd modo-gram (strategy): max relative deviation \(largest) (4 steps)")
+    }
+}
