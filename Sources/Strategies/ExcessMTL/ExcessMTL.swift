@@ -10,7 +10,7 @@ public final class ExcessMTL: GradientAggregator, RegisteredStrategy {
         formula: "S += G⊙G; e_t = Σ_j G_tj²/√(S_tj + 1e-7), ê = e/(e⁰ + 1e-7); w ← softmax(log w + η ê); d = Σ_t w_t g_t",
         paper: "He, Wang, Xu, Zhao & Li, \"Robust Multi-Task Learning with Excess Risks\", ICML 2024",
         options: [
-            OptionSpec("step_size", .number(1e-12...1e12), default: .number(1), "η_α, the exponentiated-gradient step (TorchJD robust_step_size, LibMTL robust_step_size: 1)"),
+            OptionSpec("step_size", .number(1e-12...1e12), default: .number(1), "η_α, the exponentiated-gradient step (TorchJD robust_step_size: 1; LibMTL robust_step_size: 1e-2)"),
             OptionSpec("warmup_steps", .integer(0...1_000_000_000), default: .integer(0),
                        "steps at w = 1/T that only collect e; the baseline e⁰ is then their mean (0: the first step's e, as the authors' code, LibMTL and TorchJD)"),
         ],
