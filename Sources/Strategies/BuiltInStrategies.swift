@@ -35,6 +35,7 @@ public enum BuiltInStrategies {
         PCD.self,
         SDMGrad.self,
         MoDo.self,
+        CRMOGM.self,
         ScaleInvariant.self,
         SmoothTchebycheff.self,
         EveryKSteps.self,

@@ -33,7 +33,7 @@ final class BaselineStrategyTrainingTests: XCTestCase {
     func testEachBaselineTrainsWithFiniteSteps() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-baselines-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let strategies = ["{name: ls, weights: 'segmentation=1 depth=0.5 normals=0.25'}", "config", "excessmtl", "db-mtl", "moco", "pcd", "sdmgrad", "modo"]
+        let strategies = ["{name: ls, weights: 'segmentation=1 depth=0.5 normals=0.25'}", "config", "excessmtl", "db-mtl", "moco", "pcd", "sdmgrad", "modo", "{name: cr-mogm, strategy: upgrad}"]
         for (index, strategy) in strategies.enumerated() {
             var records: [StepRecord] = []
             let experiment = try Experiment(recipe: recipe(strategy: strategy, folder: root.appendingPathComponent("s\(index)")))

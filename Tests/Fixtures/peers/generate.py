@@ -556,7 +556,7 @@ def torchjd_all(cases, rep_cases):
 
 
 # ----------------------------------------------------------------------------------------------
-# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd, sdmgrad, modo)
+# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd, sdmgrad, modo, cr-mogm)
 # ----------------------------------------------------------------------------------------------
 
 def constant_weights(case):
@@ -684,6 +684,24 @@ def torchjd_added(cases):
                   "four calls of one MoDoWeighting (lambda carries over); " +
                   ("on A = G G^T; direction = weights @ G" if gram else
                    "call k on A = (diag(rowScales) G)(diag(secondRowScales) G)^T (float64 products); weights: its output"))
+
+    # CR-MOGM: TorchJD's EMA of another weighting's weights (UPGrad, TorchJD's defaults) over four
+    # calls on rescaled rows.
+    for alpha in [0.9, 0.5]:
+        results = []
+        for c in cases:
+            agg = A.GramianWeightedAggregator(A.CRMOGMWeighting(A.UPGradWeighting(), alpha=alpha))
+            g = torch.tensor(c["gradients"])
+            steps = []
+            for scales in step_scales(c, 4):
+                j = torch.tensor(scales).unsqueeze(1) * g
+                d = agg(j).detach().numpy()
+                steps.append({"rowScales": scales, "direction": d,
+                              "weights": agg.gramian_weighting._lambda.detach().clone().numpy()})
+            results.append({"case": c["name"], "steps": steps})
+        write("torchjd", TORCHJD_VERSION, f"crmogm-upgrad-alpha{alpha:g}", {"alpha": alpha, "weighting": "UPGradWeighting()"}, results,
+              "four calls of one GramianWeightedAggregator(CRMOGMWeighting(UPGradWeighting())); call k aggregates "
+              "diag(rowScales) G; weights: the smoothed lambda after the call")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -294,3 +294,34 @@ final class PeerAgreementMoDoStrategyTests: XCTestCase {
         print("peer-agreement torchjd modo-gram (strategy): max relative deviation \(largest) (4 steps)")
     }
 }
+
+/// The registered `cr-mogm` around `upgrad` (TorchJD's numerics) over the peer's four calls of
+/// `GramianWeightedAggregator(CRMOGMWeighting(UPGradWeighting(), alpha))` on diag(s_k) G.
+final class PeerAgreementCRMOGMStrategyTests: XCTestCase {
+    func testCRMOGM() throws {
+        for (method, alpha) in [("crmogm-upgrad-alpha0.9", 0.9), ("crmogm-upgrad-alpha0.5", 0.5)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0, largestWeights = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                let names = (0..<c.tasks).map { "t\($0)" }
+                let inner: OptionValue = .strategy(name: "upgrad", options: ["norm_eps": .number(1e-4), "reg_eps": .number(1e-4)])
+                let strategy = try CRMOGM.make(["strategy": inner, "alpha": .number(alpha)],
+                                               tasks: names.map { TaskSpec(name: $0, kind: .regression(outputs: 1), role: .primary) })
+                for (k, step) in result.steps!.enumerated() {
+                    let rows = (0..<c.tasks).map { t in c.gradients[t].map { Float($0 * step.rowScales![t]) } }
+                    let outcome = try GradientCombinationProblem(gradients: rows, losses: c.losses.map(Float.init), taskNames: names, step: k)
+                        .combine(with: strategy)
+                    let deviation = relativeDeviation(outcome.direction.map(Double.init), step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-3, "\(method) \(c.name) step \(k)")
+                    let weights = names.map { Double(outcome.encoderWeights![$0]!) }
+                    let weightDeviation = zip(weights, step.weights!).map { abs($0 - $1) / max(1, abs($1)) }.reduce(0, max)
+                    largestWeights = max(largestWeights, weightDeviation)
+                    XCTAssertLessThanOrEqual(weightDeviation, 1e-4, "\(method) \(c.name) step \(k) λ")
+                }
+            }
+            print("peer-agreement torchjd \(method) (strategy): max relative deviation \(largest) (4 steps), λ within \(largestWeights)")
+        }
+    }
+}
