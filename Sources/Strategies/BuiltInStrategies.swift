@@ -5,6 +5,7 @@ import TandemCore
 public enum BuiltInStrategies {
     public static let all: [any RegisteredStrategy.Type] = [
         EqualWeighting.self,
+        LinearScalarisation.self,
         UncertaintyWeighting.self,
         DynamicWeightAverage.self,
         GradNorm.self,
@@ -27,6 +28,14 @@ public enum BuiltInStrategies {
         DualProj.self,
         FAMO.self,
         FairGrad.self,
+        ConFIG.self,
+        ExcessMTL.self,
+        DBMTL.self,
+        MoCo.self,
+        PCD.self,
+        SDMGrad.self,
+        MoDo.self,
+        CRMOGM.self,
         ScaleInvariant.self,
         SmoothTchebycheff.self,
         EveryKSteps.self,

@@ -7,11 +7,15 @@ Set-up (exactly what produced the committed files; the venv is git-ignored):
     benchmarks/.venv/bin/pip install "torch==2.13.0+cpu"
     benchmarks/.venv/bin/pip install "torchjd[full]==0.18.0" numpy scipy
     benchmarks/.venv/bin/pip install --no-deps LibMTL==1.1.5
-    benchmarks/.venv/bin/python Tests/Fixtures/peers/generate.py
+    git clone https://github.com/median-research-group/LibMTL /tmp/LibMTL
+    git -C /tmp/LibMTL checkout 4336804847eaa5e0b924b743d76beec7ac3fdc97
+    LIBMTL_GIT=/tmp/LibMTL benchmarks/.venv/bin/python Tests/Fixtures/peers/generate.py
 
 (`pip download torch==2.13.0+cpu` is what pip could see here; plain `pip install torch` works
 too. LibMTL 1.1.5 pins an ancient torch in its metadata, hence `--no-deps`; its weighting classes
-only need torch, numpy and scipy.)
+only need torch, numpy and scipy. DB-MTL and MoCo exist only in LibMTL's GitHub tree, after 1.1.5:
+LIBMTL_GIT names a checkout whose weighting modules run beside the installed release; without it
+their vectors, libmtl-git.*.json, are left untouched.)
 
 What it does. Every input is a per-task gradient matrix G (T x P, float32 values) with losses L,
 from four families (conflicting, non-conflicting, one dominant, ill-conditioned) at fixed seeds.
@@ -551,6 +555,222 @@ def torchjd_all(cases, rep_cases):
               "logits: xi after the update of each step; losses/lossesAfter: before/after the model step")
 
 
+# ----------------------------------------------------------------------------------------------
+# torchjd 0.18.0: the aggregators Tandem added later (ls, config, excessmtl, pcd, sdmgrad, modo, cr-mogm)
+# ----------------------------------------------------------------------------------------------
+
+def constant_weights(case):
+    """Fixed per-task weights of a case, float32 values in [0, 2), one of them 0 when T > 2."""
+    w = f32(np.random.default_rng(case["seed"] + 11).uniform(0.0, 2.0, size=case["tasks"]))
+    if case["tasks"] > 2:
+        w[1] = 0.0
+    return w
+
+
+def step_scales(case, steps):
+    """Per-step row scales (float32 values): step k's gradients are diag(scales[k]) G."""
+    rng = np.random.default_rng(case["seed"] + 13)
+    return [np.ones(case["tasks"])] + [f32(rng.uniform(0.25, 2.0, size=case["tasks"])) for _ in range(steps - 1)]
+
+
+def torchjd_added(cases):
+    from torchjd import aggregation as A
+
+    results = []
+    for c in cases:
+        w = constant_weights(c)
+        d = jd_aggregate(A.Constant(torch.tensor(w)), c)
+        results.append({"case": c["name"], "direction": d, "weights": w})
+    write("torchjd", TORCHJD_VERSION, "constant", {"weights": "per case (float32 in [0, 2); w[1] = 0 when T > 2)"}, results,
+          "Constant: d = sum_t w_t g_t with the case's weights (Tandem's ls)")
+
+    for method, make, options in [
+            ("config", lambda c: A.ConFIG(), {"pref_vector": None}),
+            ("config-pref", lambda c: A.ConFIG(pref_vector=torch.tensor(preference(c["tasks"]))), {"pref_vector": "preference(T)"})]:
+        results = []
+        for c in cases:
+            try:
+                results.append({"case": c["name"], "direction": jd_aggregate(make(c), c)})
+            except Exception as e:
+                results.append(failure(c, e))
+        write("torchjd", TORCHJD_VERSION, method, options, results,
+              "ConFIG (Eq. 2): torch.linalg.pinv of the unit rows; preference(T) = (T, T-1, ..., 1) / sum")
+
+    # ExcessMTL is stateful (S, the weights, the baseline): four calls per case on rescaled rows.
+    for method, kwargs in [("excessmtl", {"robust_step_size": 1.0, "n_warmup_steps": 0}),
+                           ("excessmtl-warmup2", {"robust_step_size": 0.5, "n_warmup_steps": 2})]:
+        results = []
+        for c in cases:
+            agg = A.ExcessMTL(**kwargs)
+            g = torch.tensor(c["gradients"])
+            steps = []
+            for scales in step_scales(c, 4):
+                j = torch.tensor(scales).unsqueeze(1) * g
+                d = agg(j).detach().numpy()
+                steps.append({"rowScales": scales, "direction": d,
+                              "weights": agg.weighting._weights.detach().clone().numpy()})
+            results.append({"case": c["name"], "steps": steps})
+        write("torchjd", TORCHJD_VERSION, method, kwargs, results,
+              "four calls of one aggregator; call k aggregates diag(rowScales) G (float64 products); "
+              "weights: the peer's state after the call (what it applied)")
+
+    # PCD is stateful (the moving average of squared norms): four calls per case on rescaled rows;
+    # row 0 is the primary objective.
+    for method, kwargs in [("pcd", {"tau": 0.02, "beta": 0.999, "eps": 1e-8}),
+                           ("pcd-tau0.5", {"tau": 0.5, "beta": 0.9, "eps": 1e-8})]:
+        results = []
+        for c in cases:
+            agg = A.PCD(**kwargs)
+            g = torch.tensor(c["gradients"])
+            steps = []
+            for scales in step_scales(c, 4):
+                j = torch.tensor(scales).unsqueeze(1) * g
+                d = agg(j).detach().numpy()
+                steps.append({"rowScales": scales, "direction": d})
+            results.append({"case": c["name"], "steps": steps})
+        write("torchjd", TORCHJD_VERSION, method, kwargs, results,
+              "four calls of one aggregator (row 0 primary); call k aggregates diag(rowScales) G (float64 products)")
+
+    # SDMGrad's weighting takes A = J1 J2^T of two independent batches and keeps w between calls:
+    # four calls per case with A_k = (diag(s_k) G)(diag(r_k) G)^T (rowScales s_k, secondRowScales
+    # r_k), and four calls on A = G G^T (the strategy harness draws the same batch three times:
+    # there the direction is recorded too).
+    for method, kwargs in [("sdmgrad", {"lr": 10.0, "momentum": 0.5, "n_iter": 20, "lambda_": 0.3}),
+                           ("sdmgrad-custom", {"lr": 5.0, "momentum": 0.3, "n_iter": 7, "lambda_": 0.6})]:
+        for gram in [False, True]:
+            if gram and method != "sdmgrad":
+                continue
+            results = []
+            for c in cases:
+                weighting = A.SDMGradWeighting(**kwargs)
+                g = torch.tensor(c["gradients"])
+                steps = []
+                for scales, second in zip(step_scales(c, 4), step_loss_scales(c, 4)):
+                    if gram:
+                        w = weighting(g @ g.T)
+                        steps.append({"weights": w.detach().numpy(), "direction": (w @ g).detach().numpy()})
+                    else:
+                        j1 = torch.tensor(scales).unsqueeze(1) * g
+                        j2 = torch.tensor(second).unsqueeze(1) * g
+                        w = weighting(j1 @ j2.T)
+                        steps.append({"rowScales": scales, "secondRowScales": second, "weights": w.detach().numpy()})
+                results.append({"case": c["name"], "steps": steps})
+            write("torchjd", TORCHJD_VERSION, method + ("-gram" if gram else ""), kwargs, results,
+                  "four calls of one SDMGradWeighting (w carries over); " +
+                  ("on A = G G^T; direction = weights @ G" if gram else
+                   "call k on A = (diag(rowScales) G)(diag(secondRowScales) G)^T (float64 products); weights: its output"))
+
+    # MoDo's weighting, the same way: A_k from two rescaled batches, and A = G G^T with directions.
+    for method, kwargs in [("modo", {"gamma": 0.1, "rho": 0.1}), ("modo-custom", {"gamma": 0.5, "rho": 0.0})]:
+        for gram in [False, True]:
+            if gram and method != "modo":
+                continue
+            results = []
+            for c in cases:
+                weighting = A.MoDoWeighting(**kwargs)
+                g = torch.tensor(c["gradients"])
+                steps = []
+                for scales, second in zip(step_scales(c, 4), step_loss_scales(c, 4)):
+                    if gram:
+                        w = weighting(g @ g.T)
+                        steps.append({"weights": w.detach().numpy(), "direction": (w @ g).detach().numpy()})
+                    else:
+                        j1 = torch.tensor(scales).unsqueeze(1) * g
+                        j2 = torch.tensor(second).unsqueeze(1) * g
+                        w = weighting(j1 @ j2.T)
+                        steps.append({"rowScales": scales, "secondRowScales": second, "weights": w.detach().numpy()})
+                results.append({"case": c["name"], "steps": steps})
+            write("torchjd", TORCHJD_VERSION, method + ("-gram" if gram else ""), kwargs, results,
+                  "four calls of one MoDoWeighting (lambda carries over); " +
+                  ("on A = G G^T; direction = weights @ G" if gram else
+                   "call k on A = (diag(rowScales) G)(diag(secondRowScales) G)^T (float64 products); weights: its output"))
+
+    # CR-MOGM: TorchJD's EMA of another weighting's weights (UPGrad, TorchJD's defaults) over four
+    # calls on rescaled rows.
+    for alpha in [0.9, 0.5]:
+        results = []
+        for c in cases:
+            agg = A.GramianWeightedAggregator(A.CRMOGMWeighting(A.UPGradWeighting(), alpha=alpha))
+            g = torch.tensor(c["gradients"])
+            steps = []
+            for scales in step_scales(c, 4):
+                j = torch.tensor(scales).unsqueeze(1) * g
+                d = agg(j).detach().numpy()
+                steps.append({"rowScales": scales, "direction": d,
+                              "weights": agg.gramian_weighting._lambda.detach().clone().numpy()})
+            results.append({"case": c["name"], "steps": steps})
+        write("torchjd", TORCHJD_VERSION, f"crmogm-upgrad-alpha{alpha:g}", {"alpha": alpha, "weighting": "UPGradWeighting()"}, results,
+              "four calls of one GramianWeightedAggregator(CRMOGMWeighting(UPGradWeighting())); call k aggregates "
+              "diag(rowScales) G; weights: the smoothed lambda after the call")
+
+
+# ----------------------------------------------------------------------------------------------
+# LibMTL's GitHub tree (DB-MTL, MoCo): methods LibMTL added after its last PyPI release, 1.1.5
+# ----------------------------------------------------------------------------------------------
+
+LIBMTL_GIT_COMMIT = "4336804847eaa5e0b924b743d76beec7ac3fdc97"
+
+
+def load_libmtl_git(root):
+    """The weighting modules of a LibMTL checkout at `root`, loaded beside the installed 1.1.5:
+    its own abstract_weighting is swapped in while each module is executed."""
+    import importlib.util as iu
+    directory = os.path.join(root, "LibMTL", "weighting")
+
+    def load(name):
+        spec = iu.spec_from_file_location(f"libmtl_git.{name}", os.path.join(directory, name + ".py"))
+        module = iu.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    abstract = load("abstract_weighting")
+    saved = sys.modules.get("LibMTL.weighting.abstract_weighting")
+    sys.modules["LibMTL.weighting.abstract_weighting"] = abstract
+    try:
+        return {"DB_MTL": load("DB_MTL").DB_MTL, "MoCo": load("MoCo").MoCo}
+    finally:
+        if saved is None:
+            del sys.modules["LibMTL.weighting.abstract_weighting"]
+        else:
+            sys.modules["LibMTL.weighting.abstract_weighting"] = saved
+
+
+def step_loss_scales(case, steps):
+    """Per-step loss scales (float32 values): step k's losses are scales[k] * L."""
+    rng = np.random.default_rng(case["seed"] + 17)
+    return [np.ones(case["tasks"])] + [f32(rng.uniform(0.5, 1.5, size=case["tasks"])) for _ in range(steps - 1)]
+
+
+def libmtl_git_all(cases, root):
+    classes = load_libmtl_git(root)
+    for method, cls, kwargs in [
+            ("db-mtl", classes["DB_MTL"], {"DB_beta": 0.9, "DB_beta_sigma": 0.0}),
+            ("db-mtl-decay", classes["DB_MTL"], {"DB_beta": 0.7, "DB_beta_sigma": 0.5}),
+            ("moco", classes["MoCo"], {"MoCo_beta": 0.5, "MoCo_beta_sigma": 0.5, "MoCo_gamma": 0.1,
+                                       "MoCo_gamma_sigma": 0.5, "MoCo_rho": 0.0}),
+            ("moco-rho", classes["MoCo"], {"MoCo_beta": 0.3, "MoCo_beta_sigma": 0.0, "MoCo_gamma": 0.5,
+                                           "MoCo_gamma_sigma": 0.0, "MoCo_rho": 0.2})]:
+        results = []
+        for c in cases:
+            s = Surrogate(c)
+            w = libmtl_weighting(cls, c["tasks"], [s.theta])
+            g0, l0 = s.g.clone(), s.l.clone()
+            steps = []
+            for row_scales, loss_scales in zip(step_scales(c, 4), step_loss_scales(c, 4)):
+                s.g = torch.tensor(row_scales).unsqueeze(1) * g0
+                s.l = torch.tensor(loss_scales) * l0
+                s.theta.grad = None
+                out = w.backward(s.losses(), **kwargs)
+                step = {"rowScales": row_scales, "lossScales": loss_scales, "direction": s.theta.grad.detach().clone().numpy()}
+                if method.startswith("moco"):
+                    step["weights"] = np.asarray(out, dtype=np.float64)
+                steps.append(step)
+            results.append({"case": c["name"], "steps": steps})
+        write("libmtl-git", LIBMTL_GIT_COMMIT[:12], method, kwargs, results,
+              f"LibMTL's GitHub tree at {LIBMTL_GIT_COMMIT} (not in the 1.1.5 release): four backward calls of one "
+              "weighting; call k has gradients diag(rowScales) G and losses lossScales * L (float64 products)")
+
+
 def preference(t):
     p = np.arange(t, 0, -1, dtype=np.float64)
     return p / p.sum()
@@ -568,6 +788,12 @@ def main():
         f.write("\n")
     libmtl_all(cases, rep_cases)
     torchjd_all(cases, rep_cases)
+    torchjd_added(cases)
+    root = os.environ.get("LIBMTL_GIT")
+    if root:
+        libmtl_git_all(cases, root)
+    else:
+        print("LIBMTL_GIT not set: the libmtl-git vectors (DB-MTL, MoCo) are left as they are")
 
 
 if __name__ == "__main__":

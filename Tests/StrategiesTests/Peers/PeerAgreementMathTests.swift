@@ -318,3 +318,172 @@ final class PeerAgreementMathTests: XCTestCase {
         print("peer-agreement torchjd famo: max relative deviation \(largest) (3 steps), logits within \(largestLogits)")
     }
 }
+
+/// The aggregators added after the first peer fixture (torchjd 0.18.0's `Constant`, `ConFIG`,
+/// `ExcessMTL`), in Double against the peer's float64 directions.
+final class PeerAgreementAddedMathTests: XCTestCase {
+    func testConstant() throws {
+        let largest = try assertAgreesWithPeer("torchjd", "constant", tolerance: 1e-9) { c, r in c.direction(r.weights!) }
+        XCTAssertLessThan(largest, 1e-9)
+    }
+
+    func testConFIG() throws {
+        try assertAgreesWithPeer("torchjd", "config", tolerance: 1e-8) { c, _ in c.direction(try ConFIGWeights.weights(gram: c.gram)) }
+        try assertAgreesWithPeer("torchjd", "config-pref", tolerance: 1e-8) { c, _ in
+            c.direction(try ConFIGWeights.weights(gram: c.gram, preference: PeerAgreementMathTests.preference(c.tasks)))
+        }
+    }
+
+    /// Four calls of one stateful aggregator on diag(s_k) G: directions and the weights after each.
+    func testExcessMTL() throws {
+        for (method, stepSize, warmup) in [("excessmtl", 1.0, 0), ("excessmtl-warmup2", 0.5, 2)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0, largestWeights = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = ExcessMTLWeights(taskCount: c.tasks, parameterCount: c.parameters, stepSize: stepSize, warmupSteps: warmup)
+                for step in result.steps! {
+                    let rows = (0..<c.tasks).map { t in c.gradients[t].map { $0 * step.rowScales![t] } }
+                    let w = math.step(rows)
+                    let d = (0..<c.parameters).map { p in (0..<c.tasks).reduce(0) { $0 + w[$1] * rows[$1][p] } }
+                    let deviation = relativeDeviation(d, step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name)")
+                    let weightDeviation = zip(w, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largestWeights = max(largestWeights, weightDeviation)
+                    XCTAssertLessThanOrEqual(weightDeviation, 1e-7, "\(method) \(c.name) w")
+                }
+            }
+            print("peer-agreement torchjd \(method): max relative deviation \(largest) (4 steps), weights within \(largestWeights)")
+        }
+    }
+}
+
+/// DB-MTL and MoCo against LibMTL's own code from its GitHub tree (commit 4336804847ea; neither is
+/// in the 1.1.5 release): four backward calls of one weighting on diag(s_k) G with losses r_k ⊙ L.
+final class PeerAgreementLibMTLGitMathTests: XCTestCase {
+    static func stepInputs(_ c: PeerVectors.Case, _ step: PeerVectors.Step) -> (rows: [[Double]], losses: [Double]) {
+        ((0..<c.tasks).map { t in c.gradients[t].map { $0 * step.rowScales![t] } },
+         (0..<c.tasks).map { c.losses[$0] * step.lossScales![$0] })
+    }
+
+    func testDBMTL() throws {
+        for (method, beta, decay) in [("db-mtl", 0.9, 0.0), ("db-mtl-decay", 0.7, 0.5)] {
+            let vectors = try PeerVectors.load("libmtl-git", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = DualBalancing(taskCount: c.tasks, parameterCount: c.parameters, beta: beta, betaDecay: decay)
+                for step in result.steps! {
+                    let (rows, losses) = Self.stepInputs(c, step)
+                    let logRows = zip(rows, losses).map { row, loss in row.map { $0 / (loss + DualBalancing.lossEpsilon) } }
+                    let deviation = relativeDeviation(math.step(logLossGradients: logRows).direction, step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name)")
+                }
+            }
+            print("peer-agreement libmtl-git \(vectors.version) \(method): max relative deviation \(largest) (4 steps)")
+        }
+    }
+
+    func testMoCo() throws {
+        for (method, settings) in [("moco", MoCoTracking.Settings()),
+                                   ("moco-rho", MoCoTracking.Settings(beta: 0.3, betaDecay: 0, gamma: 0.5, gammaDecay: 0, rho: 0.2))] {
+            let vectors = try PeerVectors.load("libmtl-git", method)
+            var largest = 0.0, largestWeights = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = MoCoTracking(taskCount: c.tasks, parameterCount: c.parameters, settings: settings)
+                for step in result.steps! {
+                    let (rows, losses) = Self.stepInputs(c, step)
+                    let deviation = relativeDeviation(math.step(gradients: rows, losses: losses), step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name)")
+                    let weightDeviation = zip(math.weights, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largestWeights = max(largestWeights, weightDeviation)
+                    XCTAssertLessThanOrEqual(weightDeviation, 1e-7, "\(method) \(c.name) λ")
+                }
+            }
+            print("peer-agreement libmtl-git \(vectors.version) \(method): max relative deviation \(largest) (4 steps), λ within \(largestWeights)")
+        }
+    }
+}
+
+/// PCD (torchjd 0.18.0) over four calls of one aggregator on diag(s_k) G, row 0 primary: the
+/// moving average of squared norms reproduced, the QP solved by NNLS on its dual.
+final class PeerAgreementPCDMathTests: XCTestCase {
+    func testPCD() throws {
+        for (method, tau, beta) in [("pcd", 0.02, 0.999), ("pcd-tau0.5", 0.5, 0.9)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var averages = [Double](repeating: 0, count: c.tasks)
+                for (k, step) in result.steps!.enumerated() {
+                    let s = step.rowScales!
+                    let gram = (0..<c.tasks).map { i in (0..<c.tasks).map { j in c.gram[i][j] * s[i] * s[j] } }
+                    let scales = (0..<c.tasks).map { i -> Double in
+                        averages[i] = beta * averages[i] + (1 - beta) * gram[i][i]
+                        return 1 / (averages[i] / (1 - pow(beta, Double(k + 1))) + 1e-8).squareRoot()
+                    }
+                    let w = try PriorityConstrainedDirection.weights(gram: gram, scales: scales, taus: [Double](repeating: tau, count: c.tasks - 1))
+                    let deviation = relativeDeviation(c.direction(zip(w, s).map { $0 * $1 }), step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-7, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method): max relative deviation \(largest) (4 steps)")
+        }
+    }
+}
+
+/// SDMGrad's weighting (torchjd 0.18.0 `SDMGradWeighting`) over four calls on cross-batch matrices
+/// A_k = (diag(s_k) G)(diag(r_k) G)ᵀ, w carried over: the weights step by step. Twenty projected
+/// SGD steps at η = 10 amplify the last-digit differences of A (ours from the Gram matrix, the
+/// peer's from its own matrix product) to a few 1e-8; the bar is 1e-6.
+final class PeerAgreementSDMGradMathTests: XCTestCase {
+    func testSDMGrad() throws {
+        for (method, settings) in [("sdmgrad", SDMGradWeights.Settings()),
+                                   ("sdmgrad-custom", SDMGradWeights.Settings(learningRate: 5, momentum: 0.3, iterations: 7, lambda: 0.6))] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = SDMGradWeights(taskCount: c.tasks, settings: settings)
+                for (k, step) in result.steps!.enumerated() {
+                    let s = step.rowScales!, r = step.secondRowScales!
+                    let a = (0..<c.tasks).map { i in (0..<c.tasks).map { j in c.gram[i][j] * s[i] * r[j] } }
+                    let w = try math.step(crossGram: a)
+                    let deviation = zip(w, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-6, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method): weights within \(largest) (4 steps)")
+        }
+    }
+}
+
+/// MoDo's weighting (torchjd 0.18.0 `MoDoWeighting`) over four calls on cross-batch matrices
+/// A_k = (diag(s_k) G)(diag(r_k) G)ᵀ, λ carried over: λ step by step.
+final class PeerAgreementMoDoMathTests: XCTestCase {
+    func testMoDo() throws {
+        for (method, gamma, rho) in [("modo", 0.1, 0.1), ("modo-custom", 0.5, 0.0)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                var math = MoDoWeights(taskCount: c.tasks, gamma: gamma, rho: rho)
+                for (k, step) in result.steps!.enumerated() {
+                    let s = step.rowScales!, r = step.secondRowScales!
+                    let a = (0..<c.tasks).map { i in (0..<c.tasks).map { j in c.gram[i][j] * s[i] * r[j] } }
+                    let w = try math.step(crossGram: a)
+                    let deviation = zip(w, step.weights!).map { abs($0 - $1) }.reduce(0, max)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-8, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method): weights within \(largest) (4 steps)")
+        }
+    }
+}

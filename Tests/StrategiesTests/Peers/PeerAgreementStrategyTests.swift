@@ -133,3 +133,195 @@ final class PeerAgreementStrategyTests: XCTestCase {
         }
     }
 }
+
+/// The registered `ls`, `config` and `excessmtl` on the real training step against torchjd 0.18.0
+/// (Float directions: the 1e-3 bar).
+final class PeerAgreementAddedStrategyTests: XCTestCase {
+    var harness: Self { self }
+
+    func direction(_ strategy: any GradientCombiner, _ c: PeerVectors.Case) throws -> [Double] {
+        let names = (0..<c.tasks).map { "t\($0)" }
+        return try GradientCombinationProblem(gradients: c.rows, losses: c.losses.map(Float.init), taskNames: names)
+            .combine(with: strategy).direction.map(Double.init)
+    }
+
+    func tasks(_ c: PeerVectors.Case) -> [TaskSpec] {
+        (0..<c.tasks).map { TaskSpec(name: "t\($0)", kind: .regression(outputs: 1), role: .primary) }
+    }
+
+    func testLinearScalarisation() throws {
+        try assertAgreesWithPeer("torchjd", "constant", tolerance: 1e-5) { c, r in
+            let text = r.weights!.enumerated().map { "t\($0.offset)=\($0.element)" }.joined(separator: ", ")
+            return try self.harness.direction(LinearScalarisation.make(["weights": .text(text)], tasks: self.harness.tasks(c)), c)
+        }
+    }
+
+    func testConFIG() throws {
+        try assertAgreesWithPeer("torchjd", "config") { c, _ in try self.harness.direction(ConFIG(), c) }
+        try assertAgreesWithPeer("torchjd", "config-pref") { c, _ in
+            let p: OptionValue = .list(PeerAgreementMathTests.preference(c.tasks).map { .number($0) })
+            return try self.harness.direction(ConFIG.make(["preference_weights": p], tasks: self.harness.tasks(c)), c)
+        }
+    }
+
+    /// One strategy instance over the peer's four calls (its state carries over between steps).
+    func testExcessMTL() throws {
+        for (method, options) in [("excessmtl", [String: OptionValue]()),
+                                  ("excessmtl-warmup2", ["step_size": .number(0.5), "warmup_steps": .integer(2)])] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                let strategy = try ExcessMTL.make(options, tasks: harness.tasks(c))
+                for (k, step) in result.steps!.enumerated() {
+                    let rows = (0..<c.tasks).map { t in c.gradients[t].map { Float($0 * step.rowScales![t]) } }
+                    let d = try GradientCombinationProblem(gradients: rows, losses: c.losses.map(Float.init), taskNames: (0..<c.tasks).map { "t\($0)" },
+                                                           step: k).combine(with: strategy).direction.map(Double.init)
+                    let deviation = relativeDeviation(d, step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-3, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method) (strategy): max relative deviation \(largest) (4 steps)")
+        }
+    }
+}
+
+/// The registered `db-mtl` and `moco` on the real training step against LibMTL's GitHub tree,
+/// one strategy instance over the peer's four calls.
+final class PeerAgreementLibMTLGitStrategyTests: XCTestCase {
+    func check(_ method: String, _ make: (PeerVectors.Case) throws -> any GradientCombiner) throws {
+        let vectors = try PeerVectors.load("libmtl-git", method)
+        var largest = 0.0
+        for result in vectors.results {
+            let c = PeerVectors.caseNamed(result.case)
+            let strategy = try make(c)
+            for (k, step) in result.steps!.enumerated() {
+                let (rows, losses) = PeerAgreementLibMTLGitMathTests.stepInputs(c, step)
+                let d = try GradientCombinationProblem(gradients: rows.map { $0.map(Float.init) }, losses: losses.map(Float.init),
+                                                       taskNames: (0..<c.tasks).map { "t\($0)" }, step: k)
+                    .combine(with: strategy).direction.map(Double.init)
+                let deviation = relativeDeviation(d, step.direction!)
+                largest = max(largest, deviation)
+                XCTAssertLessThanOrEqual(deviation, 1e-3, "\(method) \(c.name) step \(k)")
+            }
+        }
+        print("peer-agreement libmtl-git \(method) (strategy): max relative deviation \(largest) (4 steps)")
+    }
+
+    func tasks(_ c: PeerVectors.Case) -> [TaskSpec] {
+        (0..<c.tasks).map { TaskSpec(name: "t\($0)", kind: .regression(outputs: 1), role: .primary) }
+    }
+
+    func testDBMTL() throws {
+        try check("db-mtl") { c in try DBMTL.make([:], tasks: self.tasks(c)) }
+        try check("db-mtl-decay") { c in try DBMTL.make(["beta": .number(0.7), "beta_sigma": .number(0.5)], tasks: self.tasks(c)) }
+    }
+
+    func testMoCo() throws {
+        try check("moco") { c in try MoCo.make([:], tasks: self.tasks(c)) }
+        try check("moco-rho") { c in
+            try MoCo.make(["beta": .number(0.3), "beta_sigma": .number(0), "gamma": .number(0.5), "gamma_sigma": .number(0), "rho": .number(0.2)],
+                          tasks: self.tasks(c))
+        }
+    }
+}
+
+/// The registered `pcd` (t0 primary, the others auxiliary) over the peer's four calls.
+final class PeerAgreementPCDStrategyTests: XCTestCase {
+    func testPCD() throws {
+        for (method, options) in [("pcd", [String: OptionValue]()), ("pcd-tau0.5", ["tau": .number(0.5), "beta": .number(0.9)])] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                let names = (0..<c.tasks).map { "t\($0)" }
+                let roles = (0..<c.tasks).map { $0 == 0 ? TaskRole.primary : .auxiliary }
+                let strategy = try PCD.make(options, tasks: zip(names, roles).map { TaskSpec(name: $0, kind: .regression(outputs: 1), role: $1) })
+                for (k, step) in result.steps!.enumerated() {
+                    let rows = (0..<c.tasks).map { t in c.gradients[t].map { Float($0 * step.rowScales![t]) } }
+                    let d = try GradientCombinationProblem(gradients: rows, losses: c.losses.map(Float.init), taskNames: names, roles: roles, step: k)
+                        .combine(with: strategy).direction.map(Double.init)
+                    let deviation = relativeDeviation(d, step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-3, "\(method) \(c.name) step \(k)")
+                }
+            }
+            print("peer-agreement torchjd \(method) (strategy): max relative deviation \(largest) (4 steps)")
+        }
+    }
+}
+
+/// The registered `sdmgrad` over the peer's four calls on A = G Gᵀ (the harness's three batches
+/// are the same batch, so its cross-batch matrix is the Gram matrix).
+final class PeerAgreementSDMGradStrategyTests: XCTestCase {
+    func testSDMGrad() throws {
+        let vectors = try PeerVectors.load("torchjd", "sdmgrad-gram")
+        var largest = 0.0
+        for result in vectors.results {
+            let c = PeerVectors.caseNamed(result.case)
+            let strategy = SDMGrad()
+            for (k, step) in result.steps!.enumerated() {
+                let d = try GradientCombinationProblem(gradients: c.rows, losses: c.losses.map(Float.init),
+                                                       taskNames: (0..<c.tasks).map { "t\($0)" }, step: k)
+                    .combine(with: strategy).direction.map(Double.init)
+                let deviation = relativeDeviation(d, step.direction!)
+                largest = max(largest, deviation)
+                XCTAssertLessThanOrEqual(deviation, 1e-3, "sdmgrad \(c.name) step \(k)")
+            }
+        }
+        print("peer-agreement torchjd sdmgrad-gram (strategy): max relative deviation \(largest) (4 steps)")
+    }
+}
+
+/// The registered `modo` over the peer's four calls on A = G Gᵀ (the harness's batches coincide).
+final class PeerAgreementMoDoStrategyTests: XCTestCase {
+    func testMoDo() throws {
+        let vectors = try PeerVectors.load("torchjd", "modo-gram")
+        var largest = 0.0
+        for result in vectors.results {
+            let c = PeerVectors.caseNamed(result.case)
+            let strategy = MoDo()
+            for (k, step) in result.steps!.enumerated() {
+                let d = try GradientCombinationProblem(gradients: c.rows, losses: c.losses.map(Float.init),
+                                                       taskNames: (0..<c.tasks).map { "t\($0)" }, step: k)
+                    .combine(with: strategy).direction.map(Double.init)
+                let deviation = relativeDeviation(d, step.direction!)
+                largest = max(largest, deviation)
+                XCTAssertLessThanOrEqual(deviation, 1e-3, "modo \(c.name) step \(k)")
+            }
+        }
+        print("peer-agreement torchjd modo-gram (strategy): max relative deviation \(largest) (4 steps)")
+    }
+}
+
+/// The registered `cr-mogm` around `upgrad` (TorchJD's numerics) over the peer's four calls of
+/// `GramianWeightedAggregator(CRMOGMWeighting(UPGradWeighting(), alpha))` on diag(s_k) G.
+final class PeerAgreementCRMOGMStrategyTests: XCTestCase {
+    func testCRMOGM() throws {
+        for (method, alpha) in [("crmogm-upgrad-alpha0.9", 0.9), ("crmogm-upgrad-alpha0.5", 0.5)] {
+            let vectors = try PeerVectors.load("torchjd", method)
+            var largest = 0.0, largestWeights = 0.0
+            for result in vectors.results {
+                let c = PeerVectors.caseNamed(result.case)
+                let names = (0..<c.tasks).map { "t\($0)" }
+                let inner: OptionValue = .strategy(name: "upgrad", options: ["norm_eps": .number(1e-4), "reg_eps": .number(1e-4)])
+                let strategy = try CRMOGM.make(["strategy": inner, "alpha": .number(alpha)],
+                                               tasks: names.map { TaskSpec(name: $0, kind: .regression(outputs: 1), role: .primary) })
+                for (k, step) in result.steps!.enumerated() {
+                    let rows = (0..<c.tasks).map { t in c.gradients[t].map { Float($0 * step.rowScales![t]) } }
+                    let outcome = try GradientCombinationProblem(gradients: rows, losses: c.losses.map(Float.init), taskNames: names, step: k)
+                        .combine(with: strategy)
+                    let deviation = relativeDeviation(outcome.direction.map(Double.init), step.direction!)
+                    largest = max(largest, deviation)
+                    XCTAssertLessThanOrEqual(deviation, 1e-3, "\(method) \(c.name) step \(k)")
+                    let weights = names.map { Double(outcome.encoderWeights![$0]!) }
+                    let weightDeviation = zip(weights, step.weights!).map { abs($0 - $1) / max(1, abs($1)) }.reduce(0, max)
+                    largestWeights = max(largestWeights, weightDeviation)
+                    XCTAssertLessThanOrEqual(weightDeviation, 1e-4, "\(method) \(c.name) step \(k) λ")
+                }
+            }
+            print("peer-agreement torchjd \(method) (strategy): max relative deviation \(largest) (4 steps), λ within \(largestWeights)")
+        }
+    }
+}

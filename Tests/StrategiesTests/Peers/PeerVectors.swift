@@ -88,6 +88,12 @@ enum PeerVectors {
         var losses: [Double]?
         var lossesAfter: [Double]?
         var logits: [Double]?
+        /// The step's gradients are diag(rowScales) G (stateful aggregators called on varying rows).
+        var rowScales: [Double]?
+        /// The step's losses are lossScales ⊙ L.
+        var lossScales: [Double]?
+        /// SDMGrad's second batch: A = (diag(rowScales) G)(diag(secondRowScales) G)ᵀ.
+        var secondRowScales: [Double]?
     }
 
     /// A GradDrop result has a B×D direction.

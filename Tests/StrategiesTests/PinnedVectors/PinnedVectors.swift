@@ -5,6 +5,7 @@ enum PinnedVectors {
         autoLambda, onlineAuxiliaryWeights, gradientCosineSimilarity,
         caGrad, imtlL, imtlG, imtl, nashMTL, alignedMTL, gradVac, gradDrop, randomLossWeighting, upGrad, dualProj, famo, fairGrad,
         scaleInvariant, smoothTchebycheff, everyKSteps,
+        linearScalarisation, conFIG, excessMTL, dbMTL, moCo, pcd, sdmGrad, moDo, crMOGM,
         taskMetaTransfer,
         increasedTransfer, stageCombination,
     ].flatMap { $0 }
