@@ -141,16 +141,21 @@ public final class Trainer {
         let headParameters = Dictionary(uniqueKeysWithValues: names.map { ($0, tracked.head($0)) })
         let model = self.model
 
-        /// The gradients of `loss` (a function of the heads' outputs on ẑ) for `heads`, and at ẑ.
-        /// Head parameters the model uses in its encoder get theirs through z: only their task's
-        /// slice of z depends on them, so the seed ∂loss/∂ẑ gives each its own task's part.
-        func headAndRepresentationGradients(of loss: Tensor, heads: Parameters) -> (heads: Parameters, atZ: Tensor) {
+        /// The gradients of `loss` (a function of the heads' outputs on ẑ) for `heads`, and at ẑ when
+        /// `atZ` asks for it. Head parameters the model uses in its encoder get theirs through z:
+        /// only their task's slice of z depends on them, so the seed ∂loss/∂ẑ gives each its own
+        /// task's part.
+        func gradientsOfHeads(of loss: Tensor, heads: Parameters, atZ: Bool) -> (heads: Parameters, atZ: Tensor?) {
             let direct = heads.filter { !model.isEncoderSideHeadParameter($0) }
-            let gradients = grad(of: loss, wrt: direct.tensorsInOrder + [zLeaf], retainGraph: true)
-            var result = Parameters(zip(direct.names, gradients.dropLast()).map { ($0, $1) })
             let inEncoder = heads.filter { model.isEncoderSideHeadParameter($0) }
-            if !inEncoder.isEmpty { result = result.merging(grad(of: z, wrt: inEncoder, seed: gradients.last!, retainGraph: true)) }
-            return (result, gradients.last!)
+            let needsZ = atZ || !inEncoder.isEmpty
+            let gradients = grad(of: loss, wrt: direct.tensorsInOrder + (needsZ ? [zLeaf] : []), retainGraph: true)
+            var result = Parameters(zip(direct.names, gradients.prefix(direct.count)).map { ($0, $1) })
+            let representation = needsZ ? gradients.last! : nil
+            if let representation, !inEncoder.isEmpty {
+                result = result.merging(grad(of: z, wrt: inEncoder, seed: representation, retainGraph: true))
+            }
+            return (result, representation)
         }
 
         // Per-task head gradients and h_t, computed together on first request.
@@ -158,7 +163,8 @@ public final class Trainer {
         let representationGradients: () -> [String: Tensor] = {
             var heads: [String: Parameters] = [:], result: [String: Tensor] = [:]
             for name in names {
-                (heads[name], result[name]) = headAndRepresentationGradients(of: losses[name]!, heads: headParameters[name]!)
+                let gradients = gradientsOfHeads(of: losses[name]!, heads: headParameters[name]!, atZ: true)
+                (heads[name], result[name]) = (gradients.heads, gradients.atZ!)
             }
             rawHeadGradients = heads
             return result
@@ -223,7 +229,7 @@ public final class Trainer {
             } else {
                 let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
                 let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
-                headGradients = headAndRepresentationGradients(of: weighted, heads: all).heads
+                headGradients = gradientsOfHeads(of: weighted, heads: all, atZ: false).heads
             }
         }
         switch encoderGradient {
@@ -242,7 +248,8 @@ public final class Trainer {
                     // One backward gives the heads and z together.
                     let weighted = names.map { losses[$0]! * decoderWeights[$0]! }.reduce(Tensor(0), +)
                     let all = Parameters(names.flatMap { headParameters[$0]! }.map { ($0.name, $0.tensor) })
-                    (headGradients, h) = headAndRepresentationGradients(of: weighted, heads: all)
+                    let gradients = gradientsOfHeads(of: weighted, heads: all, atZ: true)
+                    (headGradients, h) = (gradients.heads, gradients.atZ!)
                 } else {
                     weightedHeads()
                     let encoderLoss = names.map { losses[$0]! * (weights[$0] ?? 0) }.reduce(Tensor(0), +)
