@@ -55,22 +55,8 @@ public struct DualConeOptions: Equatable, Sendable {
     /// - Throws: `OptionError` when `preference_weights` has the wrong length or is all zero.
     public init(options: Options, context: StrategyBuildContext, owner: String) throws {
         numerics = .init(normEpsilon: options.number("norm_eps")!, regularisationEpsilon: options.number("reg_eps")!)
-        if let list = options.list("preference_weights") {
-            let values = list.compactMap { value -> Double? in
-                switch value {
-                case let .number(v): return v
-                case let .integer(v): return Double(v)
-                default: return nil
-                }
-            }
-            let names = context.tasks.map(\.name)
-            guard values.count == list.count, values.count == names.count else {
-                throw OptionError("\(owner).preference_weights needs one number per task (\(names.count): \(names.joined(separator: ", "))), found \(list.count)")
-            }
-            guard values.contains(where: { $0 > 0 }) else {
-                throw OptionError("\(owner).preference_weights must not be all zero (the direction would be 0)")
-            }
-            preference = .weights(Dictionary(uniqueKeysWithValues: zip(names, values)))
+        if let weights = try PreferenceWeights.read(options, context: context, owner: owner) {
+            preference = .weights(weights)
         } else {
             preference = options.text("preference") == "ones" ? .ones : .mean
         }

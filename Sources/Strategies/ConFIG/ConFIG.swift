@@ -30,22 +30,7 @@ public final class ConFIG: GramianWeighting, RegisteredStrategy {
     public init(preference: [String: Double]? = nil) { self.preference = preference }
 
     public convenience init(options: Options, context: StrategyBuildContext) throws {
-        guard let list = options.list("preference_weights") else { self.init(); return }
-        let values = list.compactMap { value -> Double? in
-            switch value {
-            case let .number(v): return v
-            case let .integer(v): return Double(v)
-            default: return nil
-            }
-        }
-        let names = context.tasks.map(\.name)
-        guard values.count == list.count, values.count == names.count else {
-            throw OptionError("config.preference_weights needs one number per task (\(names.count): \(names.joined(separator: ", "))), found \(list.count)")
-        }
-        guard values.contains(where: { $0 > 0 }) else {
-            throw OptionError("config.preference_weights must not be all zero (the direction would be 0)")
-        }
-        self.init(preference: Dictionary(uniqueKeysWithValues: zip(names, values)))
+        self.init(preference: try PreferenceWeights.read(options, context: context, owner: "config"))
     }
 
     public func weights(gram: [[Double]], losses: [Double], context: StepContext) throws -> [Double] {
