@@ -108,6 +108,7 @@ final class OpGradientTests: XCTestCase {
     func testPoolingAndUpsampling() {
         check.run("maxPool2d", [random([2, 2, 4, 6], &g)]) { maxPool2d($0[0], size: 2) * maxPool2d($0[0], size: 2) }
         check.run("maxPool2d 3/2", [random([1, 2, 7, 5], &g)]) { maxPool2d($0[0], size: 3, stride: 2) }
+        check.run("maxPool2d 3/2 padded", [random([1, 2, 7, 6], &g)]) { maxPool2d($0[0], size: 3, stride: 2, padding: 1) }
         let pooled = maxPool2dWithIndices(random([2, 3, 4, 6], &g), size: 2)
         check.run("maxUnpool2d", [random([2, 3, 2, 3], &g)]) {
             maxUnpool2d($0[0], indices: pooled.indices, height: 4, width: 6) * maxUnpool2d($0[0], indices: pooled.indices, height: 4, width: 6)

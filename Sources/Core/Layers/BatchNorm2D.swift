@@ -38,9 +38,9 @@ public struct BatchNorm2D: Layer {
 
 /// Max pooling layer.
 public struct MaxPool2D: Layer {
-    public let size: Int, stride: Int
-    public init(size: Int, stride: Int? = nil) { self.size = size; self.stride = stride ?? size }
-    public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor { maxPool2d(input, size: size, stride: stride) }
+    public let size: Int, stride: Int, padding: Int
+    public init(size: Int, stride: Int? = nil, padding: Int = 0) { self.size = size; self.stride = stride ?? size; self.padding = padding }
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor { maxPool2d(input, size: size, stride: stride, padding: padding) }
 }
 
 /// Up-sampling layer (nearest by an integer factor, or bilinear by a factor).

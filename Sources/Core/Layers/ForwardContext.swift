@@ -8,13 +8,17 @@ public struct ForwardContext {
     public var buffers: Parameters
     public var isTraining: Bool
     public var statistics: BatchNormStatisticsSink?
+    /// Where training is, for layers whose training-mode forward pass depends on it (LTB's branch
+    /// sampling); nil outside a trainer's step.
+    public var progress: TrainingProgress?
 
     public init(parameters: Parameters, buffers: Parameters = Parameters(), isTraining: Bool,
-                statistics: BatchNormStatisticsSink? = nil) {
+                statistics: BatchNormStatisticsSink? = nil, progress: TrainingProgress? = nil) {
         self.parameters = parameters
         self.buffers = buffers
         self.isTraining = isTraining
         self.statistics = statistics
+        self.progress = progress
     }
 
     /// The same context at other parameters (a lookahead Θ′) and without a statistics sink, so the
@@ -24,6 +28,21 @@ public struct ForwardContext {
         copy.parameters = parameters
         copy.statistics = nil
         return copy
+    }
+}
+
+/// The epoch of a training step, the run's length in epochs, and the seed of the step's random
+/// draws: the same for every forward pass of one step (lookahead passes included), derived from the
+/// run's seed and the step, so a resumed run draws the same numbers.
+public struct TrainingProgress: Equatable, Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var seed: UInt64
+
+    public init(epoch: Int, epochs: Int, seed: UInt64) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.seed = seed
     }
 }
 

@@ -1,30 +1,32 @@
 // Max pooling with indices: the forward gathers the maxima; the backward scatter-adds the
 // gradient to the recorded positions. Gather and scatter-add are each other's adjoints.
 
-/// 2×2-style max pooling of N×C×H×W with a square window `size` and `stride` (default = size).
-public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil) -> Tensor {
-    maxPool2dWithIndices(x, size: size, stride: stride).output
+/// 2×2-style max pooling of N×C×H×W with a square window `size`, `stride` (default = size) and
+/// implicit −∞ `padding` on every side (ResNet's stem: size 3, stride 2, padding 1).
+public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
+    maxPool2dWithIndices(x, size: size, stride: stride, padding: padding).output
 }
 
 /// Max pooling that also returns where each maximum came from: `indices[n, c, k]` is the flat
 /// position (row · W + column) within plane (n, c) of the input, as PyTorch's
 /// `max_pool2d(return_indices=True)` gives it (ties go to the first in row-major order). The
 /// indices are a constant (Float-valued, exact below 2²⁴) for `maxUnpool2d`.
-public func maxPool2dWithIndices(_ x: Tensor, size: Int, stride: Int? = nil) -> (output: Tensor, indices: Tensor) {
+public func maxPool2dWithIndices(_ x: Tensor, size: Int, stride: Int? = nil, padding: Int = 0) -> (output: Tensor, indices: Tensor) {
     let step = stride ?? size
     precondition(x.rank == 4, "maxPool2d needs N×C×H×W, got \(x.shape)")
-    let outH = (x.shape[2] - size) / step + 1, outW = (x.shape[3] - size) / step + 1
+    precondition(padding >= 0 && 2 * padding <= size, "maxPool2d: padding \(padding) must be in 0…size/2 (size \(size)), as in PyTorch")
+    let outH = (x.shape[2] + 2 * padding - size) / step + 1, outW = (x.shape[3] + 2 * padding - size) / step + 1
     precondition(outH > 0 && outW > 0, "maxPool2d: input \(x.shape) smaller than window \(size)")
     let planes = x.shape[0] * x.shape[1]
     let inPlane = x.shape[2] * x.shape[3], outPlane = outH * outW
     let values = TensorStorage(count: planes * outPlane)
     let positions = TensorStorage(count: planes * outPlane)
-    let source = x.pointer, width = x.shape[3]
+    let source = x.pointer, width = x.shape[3], height = x.shape[2]
     let maxima = values.pointer, indexTarget = positions.pointer
     Parallel.forEachChunk(planes, minimumPerChunk: max(1, 16_384 / max(1, inPlane))) { range in
         for p in range {
             let plane = source + p * inPlane
-            if size == 2 && step == 2 {
+            if size == 2 && step == 2 && padding == 0 {
                 // The common 2×2 window, unrolled: the same scan order and tie-breaking as below.
                 for oh in 0..<outH {
                     let top = 2 * oh * width, bottom = top + width
@@ -49,10 +51,13 @@ public func maxPool2dWithIndices(_ x: Tensor, size: Int, stride: Int? = nil) -> 
             }
             for oh in 0..<outH {
                 for ow in 0..<outW {
-                    var best = -Float.infinity, bestIndex = (oh * step) * width + ow * step
-                    for i in 0..<size {
-                        for j in 0..<size {
-                            let index = (oh * step + i) * width + ow * step + j
+                    // Padded positions never win (−∞); a window always holds a real position.
+                    let top = oh * step - padding, left = ow * step - padding
+                    let rows = max(0, top)..<min(height, top + size), columns = max(0, left)..<min(width, left + size)
+                    var best = -Float.infinity, bestIndex = rows.lowerBound * width + columns.lowerBound
+                    for row in rows {
+                        for column in columns {
+                            let index = row * width + column
                             if plane[index] > best { best = plane[index]; bestIndex = index }
                         }
                     }

@@ -10,13 +10,14 @@ public typealias TaskMetricFactory = (TaskSpec) -> (any TaskMetricAccumulator)?
 
 /// Evaluates `model` at `parameters` in evaluation mode on `batches`: per task the mean loss
 /// (key `loss`, averaged over batches weighted by their size) and the factory's metrics.
+/// `progress`: where training is (for models whose evaluation depends on it, e.g. LTB's warm-up).
 public func evaluate(model: any MultiTaskModel, tasks: [TaskSpec], parameters: Parameters, buffers: Parameters,
-                     batches: [Batch], metrics: TaskMetricFactory) -> [String: [String: Double]] {
+                     batches: [Batch], metrics: TaskMetricFactory, progress: TrainingProgress? = nil) -> [String: [String: Double]] {
     var lossSums: [String: Double] = [:], counts: [String: Int] = [:]
     var accumulators: [String: any TaskMetricAccumulator] = [:]
     for task in tasks { accumulators[task.name] = metrics(task) }
     Tape.withoutRecording {
-        let context = ForwardContext(parameters: parameters, buffers: buffers, isTraining: false)
+        let context = ForwardContext(parameters: parameters, buffers: buffers, isTraining: false, progress: progress)
         for batch in batches {
             let z = model.encode(batch.input, context)
             for task in tasks {

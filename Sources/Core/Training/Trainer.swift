@@ -18,6 +18,8 @@ public final class Trainer {
     public let metrics: TaskMetricFactory
     /// A task's training loss from its head's prediction and target (default: the task kind's loss).
     public let taskLoss: TaskLoss
+    /// The run's seed (initial parameters; the steps' `TrainingProgress` seeds).
+    let seed: UInt64
 
     public internal(set) var parameters: Parameters
     public internal(set) var buffers: Parameters
@@ -45,6 +47,7 @@ public final class Trainer {
         self.data = data
         self.metrics = metrics
         self.taskLoss = taskLoss
+        self.seed = seed
         var generator = SeededGenerator(seed: seed)
         parameters = model.initialParameters(generator: &generator)
         buffers = model.initialBuffers()
@@ -57,6 +60,19 @@ public final class Trainer {
     }
 
     public var epoch: Int { step / max(1, data.stepsPerEpoch) }
+
+    /// The current step's `TrainingProgress`: its epoch, the run's epochs, and a seed from the
+    /// run's seed and the step.
+    var progress: TrainingProgress { progress(atStep: step) }
+
+    func progress(atStep step: Int) -> TrainingProgress {
+        var generator = SeededGenerator(seed: seed ^ 0x5EED_0F_57E9)
+        var stepGenerator = generator.split(salt: UInt64(step))
+        let stepSeed = stepGenerator.next()
+        let perEpoch = max(1, data.stepsPerEpoch)
+        return TrainingProgress(epoch: step / perEpoch, epochs: configuration.steps / perEpoch + (configuration.steps % perEpoch == 0 ? 0 : 1),
+                                seed: stepSeed)
+    }
     var primaryTasks: [String] { tasks.filter { $0.role == .primary }.map(\.name) }
 
     /// Runs until `configuration.steps` (or until early stopping ends it, `hasStoppedEarly`),
@@ -92,7 +108,8 @@ public final class Trainer {
         for split in EvaluationSplit.allCases {
             let batches = data.evaluationBatches(split)
             if batches.isEmpty { continue }
-            let result = evaluate(model: model, tasks: tasks, parameters: parameters, buffers: buffers, batches: batches, metrics: metrics)
+            let result = evaluate(model: model, tasks: tasks, parameters: parameters, buffers: buffers, batches: batches, metrics: metrics,
+                                  progress: progress(atStep: max(0, step - 1)))
             for (task, values) in result {
                 for (name, value) in values where !value.isFinite && name == "loss" {
                     throw NonFiniteValueError(step: step, task: task, quantity: "\(split.rawValue) loss")
@@ -126,7 +143,7 @@ public final class Trainer {
         let sink = BatchNormStatisticsSink()
         let tracked = parameters.tracked()
         let shared = tracked.shared
-        let forward = ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, statistics: sink)
+        let forward = ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, statistics: sink, progress: progress)
 
         // Forward: encoder once, heads on a detached leaf ẑ.
         let z = model.encode(batch.input, forward)
@@ -187,7 +204,8 @@ public final class Trainer {
             encoderVJP: { seed, createGraph in grad(of: z, wrt: shared, seed: seed, createGraph: createGraph, retainGraph: true) },
             losses: { [unowned self] substituted, other in self.losses(at: substituted, batch: other ?? batch) },
             representationAt: { [unowned self] substituted, other in
-                let context = ForwardContext(parameters: self.parameters.merging(substituted), buffers: self.buffers, isTraining: true)
+                let context = ForwardContext(parameters: self.parameters.merging(substituted), buffers: self.buffers, isTraining: true,
+                                             progress: self.progress)
                 return self.model.encode((other ?? batch).input, context)
             },
             simulatedStep: { [unowned self] gradients in self.simulatedStep(gradients, rates: rates) },
@@ -195,7 +213,7 @@ public final class Trainer {
             parallelBatch: { [unowned self] in self.data.nextBatch(.parallel) },
             secondBatch: { [unowned self] in self.data.nextBatch(.full) })
         engine.computeHeadLosses = { [unowned self] representation, other in
-            let context = ForwardContext(parameters: self.parameters, buffers: self.buffers, isTraining: true)
+            let context = ForwardContext(parameters: self.parameters, buffers: self.buffers, isTraining: true, progress: self.progress)
             let source = other ?? batch
             var result: [String: Tensor] = [:]
             for task in self.tasks {
@@ -337,7 +355,7 @@ public final class Trainer {
     }
 
     func losses(at substituted: Parameters, batch: Batch) -> [String: Tensor] {
-        let context = ForwardContext(parameters: parameters.merging(substituted), buffers: buffers, isTraining: true)
+        let context = ForwardContext(parameters: parameters.merging(substituted), buffers: buffers, isTraining: true, progress: progress)
         let z = model.encode(batch.input, context)
         var result: [String: Tensor] = [:]
         for task in tasks {
