@@ -12,6 +12,8 @@ public indirect enum OptionType: Equatable, Sendable, CustomStringConvertible {
     case task
     /// A nested strategy: a name, or `{name: …, its options…}` (composition: IT on UW, …).
     case strategy
+    /// A nested model: a name, or `{name: …, its options…}` (an architecture's encoder).
+    case model
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public indirect enum OptionType: Equatable, Sendable, CustomStringConvertible {
         case let .list(element): return "a list of \(element)"
         case .task: return "a task of the recipe"
         case .strategy: return "a strategy (a name, or {name: …, options})"
+        case .model: return "a model (a name, or {name: …, options})"
         }
     }
 }
@@ -36,6 +39,8 @@ public indirect enum OptionValue: Equatable, Sendable, CustomStringConvertible {
     case list([OptionValue])
     /// A nested strategy and its option values (checked when it is built).
     case strategy(name: String, options: [String: OptionValue])
+    /// A nested model and its option values (checked when it is built).
+    case model(name: String, options: [String: OptionValue])
 
     public var description: String {
         switch self {
@@ -44,7 +49,7 @@ public indirect enum OptionValue: Equatable, Sendable, CustomStringConvertible {
         case let .boolean(v): return "\(v)"
         case let .text(v): return v
         case let .list(vs): return "[" + vs.map(\.description).joined(separator: ", ") + "]"
-        case let .strategy(name, options):
+        case let .strategy(name, options), let .model(name, options):
             let entries = options.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
             return entries.isEmpty ? name : "{name: \(name), " + entries.joined(separator: ", ") + "}"
         }

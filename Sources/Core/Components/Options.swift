@@ -34,6 +34,12 @@ public struct Options: Sendable {
         return nil
     }
 
+    /// A nested model's name and option values.
+    public func model(_ name: String) -> (name: String, options: [String: OptionValue])? {
+        if case let .model(modelName, options)? = values[name] { return (modelName, options) }
+        return nil
+    }
+
     /// A nested strategy's name and option values.
     public func strategy(_ name: String) -> (name: String, options: [String: OptionValue])? {
         if case let .strategy(strategyName, options)? = values[name] { return (strategyName, options) }
@@ -58,7 +64,7 @@ extension OptionType {
         case (.boolean, .boolean), (.text, .text): return true
         case let (.choice(names), .text(v)): return names.contains(v)
         case let (.list(element), .list(items)): return items.allSatisfy { element.accepts($0) }
-        case (.task, .text), (.strategy, .strategy): return true
+        case (.task, .text), (.strategy, .strategy), (.model, .model): return true
         default: return false
         }
     }

@@ -47,7 +47,8 @@ public final class Experiment {
         }
         if let phase = try recipe.pretrainingRecipe() { try check(phase, registry: registry) }
         return (try Options.parse(recipe.dataset.options, specs: datasetEntry.description.options, owner: recipe.dataset.name),
-                try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name),
+                try Options.parse(recipe.model.options, specs: modelEntry.description.options, owner: recipe.model.name,
+                                  environment: registry.optionEnvironment(tasks: recipe.tasks.map(\.name))),
                 try Options.parse(recipe.strategy.options, specs: strategyEntry.description.options, owner: recipe.strategy.name,
                                   environment: registry.optionEnvironment(tasks: recipe.tasks.map(\.name))))
     }
@@ -98,7 +99,7 @@ public final class Experiment {
         trueTaskGroups = bundle.trueTaskGroups.map { Experiment.restrict($0, to: recipe.tasks.map(\.name)) }
 
         let model: any MultiTaskModel
-        do { model = try modelEntry.make(modelOptions, tasks, bundle.inputShape) }
+        do { model = try modelEntry.make(modelOptions, tasks, bundle.inputShape, registry) }
         catch let error as RecipeError { throw error }
         catch { throw RecipeError(location: recipe.model.location, message: "model \(recipe.model.name): \(error)") }
 

@@ -15,6 +15,7 @@ extension OptionSpec {
             return .list(try items.map { try convert($0, to: element, what: what, environment: environment) })
         }
         if case .strategy = type { return try environment.nestedStrategy(node, what: what) }
+        if case .model = type { return try environment.nestedModel(node, what: what) }
         guard case let .scalar(text, _, plain) = node else { throw fail(node.kindName) }
         switch type {
         case let .integer(range):
@@ -43,21 +44,37 @@ extension OptionSpec {
                 throw RecipeError(location: node.location, message: NameSuggestion.unknown("value for \(what)", text, valid: names))
             }
             return .text(text)
-        case .list, .strategy:
+        case .list, .strategy, .model:
             throw fail(node.kindName)
         }
     }
 }
 
 /// What option checking may look up beyond the specs: the recipe's task names (for `.task`
-/// values; nil: not checked) and the option specs of the strategies a `.strategy` option may name.
+/// values; nil: not checked) and the option specs of the strategies a `.strategy` option and of the
+/// models a `.model` option may name.
 public struct OptionEnvironment: Sendable {
     public var tasks: [String]?
     public var strategies: [String: [OptionSpec]]
+    public var models: [String: [OptionSpec]]
 
-    public init(tasks: [String]? = nil, strategies: [String: [OptionSpec]] = [:]) {
+    public init(tasks: [String]? = nil, strategies: [String: [OptionSpec]] = [:], models: [String: [OptionSpec]] = [:]) {
         self.tasks = tasks
         self.strategies = strategies
+        self.models = models
+    }
+
+    /// Reads `name` or `{name: …, options…}` and checks the options against that model's specs
+    /// (nested defaults are filled in when the model is built).
+    func nestedModel(_ node: YAMLNode, what: String) throws -> OptionValue {
+        let choice = try ComponentChoice.read(node, section: what)
+        guard let specs = models[choice.name] else {
+            throw RecipeError(location: choice.location, message: NameSuggestion.unknown("model for \(what)", choice.name, valid: models.keys.sorted()))
+        }
+        let options = try Options.parse(choice.options, specs: specs, owner: "\(what) (\(choice.name))", environment: self)
+        var given: Set<String> = []
+        if case let .mapping(entries, _)? = choice.options { given = Set(entries.map(\.key)) }
+        return .model(name: choice.name, options: options.values.filter { given.contains($0.key) })
     }
 
     /// Reads `name` or `{name: …, options…}` and checks the options against that strategy's specs

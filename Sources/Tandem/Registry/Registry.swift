@@ -28,16 +28,29 @@ public struct DatasetEntry {
 /// A model the registry can build for given tasks and input shape (C×H×W or D).
 public struct ModelEntry {
     public var description: ComponentDescription
-    public var make: (Options, _ tasks: [TaskSpec], _ inputShape: [Int]) throws -> any MultiTaskModel
+    /// Builds the model; the registry is there for models built around another (an architecture's
+    /// `encoder`).
+    public var make: (Options, _ tasks: [TaskSpec], _ inputShape: [Int], Registry) throws -> any MultiTaskModel
     /// More for `tandem describe` that takes work to compute (e.g. a model's parameter counts at
     /// its paper's configuration), nil for none.
     public var details: (() -> String)?
 
     public init(description: ComponentDescription, details: (() -> String)? = nil,
                 make: @escaping (Options, [TaskSpec], [Int]) throws -> any MultiTaskModel) {
+        self.init(description: description, details: details) { options, tasks, inputShape, _ in try make(options, tasks, inputShape) }
+    }
+
+    public init(description: ComponentDescription, details: (() -> String)? = nil,
+                make: @escaping (Options, [TaskSpec], [Int], Registry) throws -> any MultiTaskModel) {
         self.description = description
         self.details = details
         self.make = make
+    }
+
+    /// Builds the model from option values given in code or nested in a recipe (unknown names
+    /// and values of the wrong type are errors; missing ones take their defaults).
+    public func make(validating values: [String: OptionValue], tasks: [TaskSpec], inputShape: [Int], registry: Registry) throws -> any MultiTaskModel {
+        try make(try Options(validating: values, specs: description.options, owner: description.name), tasks, inputShape, registry)
     }
 }
 
@@ -94,7 +107,7 @@ public struct Registry {
 
     /// What option checking needs: the tasks (nil: not checked) and every strategy's option specs.
     public func optionEnvironment(tasks: [String]?) -> OptionEnvironment {
-        OptionEnvironment(tasks: tasks, strategies: strategies.mapValues(\.description.options))
+        OptionEnvironment(tasks: tasks, strategies: strategies.mapValues(\.description.options), models: models.mapValues(\.description.options))
     }
 
     /// The description of any component called `name`.
