@@ -5,25 +5,32 @@ import TandemCore
 /// bias-free 1×1 convolution (with the stride) → BN when the stride or the width changes.
 ///
 /// Parameters `NAME.conv0`, `NAME.bn0`, `NAME.conv1`, `NAME.bn1` and, with a projection shortcut,
-/// `NAME.shortcut.conv`, `NAME.shortcut.bn`.
+/// `NAME.shortcut.conv`, `NAME.shortcut.bn`; with `.torchVision` naming torchvision's (and
+/// LibMTL's) `conv1`, `bn1`, `conv2`, `bn2`, `downsample.0`, `downsample.1`.
 struct BasicResidualBlock: Layer {
+    enum Naming { case tandem, torchVision }
+
     let first: Conv2D
     let firstNormalisation: BatchNorm2D
     let second: Conv2D
     let secondNormalisation: BatchNorm2D
     let shortcut: (convolution: Conv2D, normalisation: BatchNorm2D)?
 
-    init(name: String, inputChannels: Int, outputChannels: Int, stride: Int) {
-        first = Conv2D(name: "\(name).conv0", inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3,
+    /// `projection`: whether the shortcut is a 1×1 convolution → BN (default: when the stride or
+    /// the width changes).
+    init(name: String, inputChannels: Int, outputChannels: Int, stride: Int, naming: Naming = .tandem, projection: Bool? = nil) {
+        let names = naming == .tandem ? ["conv0", "bn0", "conv1", "bn1", "shortcut.conv", "shortcut.bn"]
+            : ["conv1", "bn1", "conv2", "bn2", "downsample.0", "downsample.1"]
+        first = Conv2D(name: "\(name).\(names[0])", inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3,
                        stride: stride, padding: 1, bias: false)
-        firstNormalisation = BatchNorm2D(name: "\(name).bn0", channels: outputChannels)
-        second = Conv2D(name: "\(name).conv1", inputChannels: outputChannels, outputChannels: outputChannels, kernelSize: 3,
+        firstNormalisation = BatchNorm2D(name: "\(name).\(names[1])", channels: outputChannels)
+        second = Conv2D(name: "\(name).\(names[2])", inputChannels: outputChannels, outputChannels: outputChannels, kernelSize: 3,
                         padding: 1, bias: false)
-        secondNormalisation = BatchNorm2D(name: "\(name).bn1", channels: outputChannels)
-        if stride != 1 || inputChannels != outputChannels {
-            shortcut = (Conv2D(name: "\(name).shortcut.conv", inputChannels: inputChannels, outputChannels: outputChannels,
+        secondNormalisation = BatchNorm2D(name: "\(name).\(names[3])", channels: outputChannels)
+        if projection ?? (stride != 1 || inputChannels != outputChannels) {
+            shortcut = (Conv2D(name: "\(name).\(names[4])", inputChannels: inputChannels, outputChannels: outputChannels,
                                kernelSize: 1, stride: stride, bias: false),
-                        BatchNorm2D(name: "\(name).shortcut.bn", channels: outputChannels))
+                        BatchNorm2D(name: "\(name).\(names[5])", channels: outputChannels))
         } else {
             shortcut = nil
         }

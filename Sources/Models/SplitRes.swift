@@ -23,7 +23,7 @@ import TandemCore
 /// At width 1 with one 13-channel head: 5,751,949 parameters (convolution weights, batch-norm
 /// scale and shift, prediction bias). `width` multiplies every channel count (rounded, at least
 /// 1). Inputs: N×`inputChannels`×H×W with H and W multiples of 32.
-public struct SplitRes: MultiTaskModel {
+public struct SplitRes: StagedEncoderModel {
     public let split: Int
     public let width: Double
     public let inputChannels: Int
@@ -52,26 +52,42 @@ public struct SplitRes: MultiTaskModel {
         self.split = split
         self.width = width
         self.inputChannels = inputChannels
-        let stem = scaledChannels(SplitRes.stemChannels, width: width)
-        var layers: [any Layer] = [
-            Conv2D(name: "shared.encoder.stem.conv", inputChannels: inputChannels, outputChannels: stem, kernelSize: 7,
-                   stride: 2, padding: 3, bias: false),
-            BatchNorm2D(name: "shared.encoder.stem.bn", channels: stem), ReLU(), MaxPool2D(size: 2),
-        ]
-        var channels = stem
-        for (stage, stageChannels) in SplitRes.stageChannels.enumerated() {
-            let output = scaledChannels(stageChannels, width: width)
-            for block in 0..<2 {
-                layers.append(BasicResidualBlock(name: "shared.encoder.stage\(stage).block\(block)", inputChannels: channels,
-                                                 outputChannels: output, stride: stage > 0 && block == 0 ? 2 : 1))
-                channels = output
-            }
-        }
+        let encoder = SplitRes.encoder(prefix: "shared.encoder", width: width, inputChannels: inputChannels)
+        let channels = encoder.stageChannels.last!
         let decoder = UpsamplingDecoder(
             blocks: SplitRes.decoderBlocks.map { $0.scaled(width: width) },
             inputChannels: channels)
-        skeleton = DenseSplitModel(encoder: Sequential(layers), encoderOutputChannels: channels, decoder: decoder,
+        skeleton = DenseSplitModel(encoder: Sequential(encoder.layers), encoderOutputChannels: channels, decoder: decoder,
                                    split: split, heads: heads)
+    }
+
+    /// The ResNet-18-topology encoder with its parameters under `prefix`: the stem, then four
+    /// stages of two blocks.
+    static func encoder(prefix: String, width: Double, inputChannels: Int) -> EncoderStages {
+        let stem = scaledChannels(SplitRes.stemChannels, width: width)
+        var channels = stem
+        var stages: [[any Layer]] = []
+        for (stage, stageChannels) in SplitRes.stageChannels.enumerated() {
+            let output = scaledChannels(stageChannels, width: width)
+            stages.append((0..<2).map { block in
+                let layer = BasicResidualBlock(name: "\(prefix).stage\(stage).block\(block)", inputChannels: block == 0 ? channels : output,
+                                               outputChannels: output, stride: stage > 0 && block == 0 ? 2 : 1)
+                return layer
+            })
+            channels = output
+        }
+        return EncoderStages(
+            stem: [Conv2D(name: "\(prefix).stem.conv", inputChannels: inputChannels, outputChannels: stem, kernelSize: 7, stride: 2, padding: 3, bias: false),
+                   BatchNorm2D(name: "\(prefix).stem.bn", channels: stem), ReLU(), MaxPool2D(size: 2)],
+            stages: stages, stageChannels: SplitRes.stageChannels.map { scaledChannels($0, width: width) })
+    }
+
+    /// The shared part under `prefix` (its own is `shared`): the encoder's stages, and the shared
+    /// decoder blocks (the first 5 − x) as the tail.
+    public func encoderStages(prefix: String) -> EncoderStages {
+        var stages = SplitRes.encoder(prefix: "\(prefix).encoder", width: width, inputChannels: inputChannels)
+        stages.tail = (0..<skeleton.blockCount - split).map { skeleton.decoder.block($0, prefix: "\(prefix).decoder.block\($0)") }
+        return stages
     }
 
     public var taskNames: [String] { skeleton.taskNames }

@@ -83,9 +83,5 @@ func segNetReferenceName(of name: String, tasks: [String]) -> String? {
     } else {
         return nil
     }
-    for (tandem, pytorch) in [(".scale", ".weight"), (".shift", ".bias"), (".runningMean", ".running_mean"), (".runningVariance", ".running_var")]
-    where path.hasSuffix(tandem) {
-        return String(path.dropLast(tandem.count)) + pytorch
-    }
-    return path
+    return pyTorchTensorName(path)
 }

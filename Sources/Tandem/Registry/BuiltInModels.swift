@@ -28,6 +28,26 @@ extension Registry {
                 SegNetMTAN(heads: heads, width: width, inputChannels: channels, attention: SegNetMTAN.AttentionParameters(rawValue: options.text("attention")!)!)
             },
             ModelEntry(description: ComponentDescription(
+                name: "resnet", kind: .model,
+                summary: "ResNet with basic blocks in torchvision's topology as LibMTL's resnet18 builds it (the encoder of its architectures), a global-average-pool → linear head per task (11,176,512 encoder parameters at width 1, ResNet-18).",
+                reference: "He et al., CVPR 2016; LibMTL LibMTL/model/resnet.py",
+                options: [
+                    OptionSpec("width", .number(0.01...4), default: .number(1), "channel multiplier (1 = 64, 128, 256, 512 channels)"),
+                    OptionSpec("blocks", .list(.integer(1...64)), default: .list([.integer(2), .integer(2), .integer(2), .integer(2)]),
+                               "basic blocks in each of the four stages ([2, 2, 2, 2] ResNet-18, [3, 4, 6, 3] ResNet-34)"),
+                ])) { options, tasks, inputShape in
+                let blocks = options.list("blocks")!.compactMap { if case let .integer(v) = $0 { return v } else { return nil } }
+                guard blocks.count == 4 else { throw CommandError("resnet.blocks must list four stages, found \(blocks)") }
+                guard inputShape.count == 3 else { throw CommandError("resnet needs C×H×W images, the dataset gives \(inputShape)") }
+                return ResNet(heads: try tasks.map { task in
+                    switch task.kind {
+                    case .classification, .regression: return (task: task.name, outputs: task.kind.outputChannels)
+                    case .segmentation, .depth, .normals:
+                        throw CommandError("resnet predicts one vector per image; task \(task.name) is a per-pixel task (as an architecture's encoder use splitres)")
+                    }
+                }, blocks: blocks, width: options.number("width")!, inputChannels: inputShape[0])
+            },
+            ModelEntry(description: ComponentDescription(
                 name: "multilenet", kind: .model,
                 summary: "MultiLeNet for MultiMNIST: two conv–pool–ReLU layers and a 50-unit linear layer shared; per task linear 50→50→classes.",
                 reference: "Sener & Koltun, NeurIPS 2018")) { _, tasks, inputShape in

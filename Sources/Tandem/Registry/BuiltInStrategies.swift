@@ -6,7 +6,7 @@ extension Registry {
     public static var standard: Registry {
         var registry = Registry()
         for strategy in BuiltInStrategies.all { registry.register(strategy) }
-        for entry in builtInModels { registry.register(entry) }
+        for entry in builtInModels + builtInArchitectures { registry.register(entry) }
         for entry in builtInDatasets { registry.register(entry) }
         return registry
     }
