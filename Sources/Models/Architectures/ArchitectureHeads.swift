@@ -44,6 +44,21 @@ struct ArchitectureHeads {
     /// Whether `name` is a task's architecture parameter (used in `encode`).
     func isArchitectureTaskParameter(_ name: String) -> Bool { architectureTaskParameter(name) != nil }
 
+    /// LibMTL's name of a parameter of a mixture of experts (MMoE, CGC, DSelect-k): a shared one
+    /// is its path (`experts_shared.K.…`), a task's `MODULE.REST` is `MODULE.TASK.REST` for the
+    /// listed modules, a head's is the encoder model's (`decoders.TASK.…`); nil without reference names.
+    func mixtureReferenceName(of name: String, taskModules: [String]) -> String? {
+        guard encoderModel is any ReferenceStateDictionary else { return nil }
+        if name.hasPrefix("shared.") { return pyTorchTensorName(String(name.dropFirst("shared.".count))) }
+        if let (task, rest) = architectureTaskParameter(name) {
+            for module in taskModules where rest.hasPrefix(module + ".") {
+                return pyTorchTensorName("\(module).\(task)." + rest.dropFirst(module.count + 1))
+            }
+            return nil
+        }
+        return referenceHeadName(of: name)
+    }
+
     /// LibMTL's name of an encoder-model head parameter (`decoders.TASK.…`), if the encoder model has reference names.
     func referenceHeadName(of name: String) -> String? {
         guard name.hasPrefix("heads."), !isArchitectureTaskParameter(name) else { return nil }

@@ -21,9 +21,7 @@ public struct CGC: MultiTaskModel, ReferenceStateDictionary {
     ///   - sharedExperts: K_s; `taskExperts`: K_t for every task (in task order).
     public init(encoderModel: any StagedEncoderModel, inputShape: [Int], sharedExperts: Int, taskExperts: [Int]) {
         let tasks = encoderModel.taskNames
-        precondition(sharedExperts >= 0 && taskExperts.count == tasks.count && taskExperts.allSatisfy { $0 >= 0 },
-                     "CGC needs a count of shared experts and one per task (\(tasks)), got \(sharedExperts), \(taskExperts)")
-        precondition(zip(tasks, taskExperts).allSatisfy { sharedExperts + $1 >= 1 }, "every task of CGC needs at least one expert")
+        checkExpertCounts("CGC", tasks: tasks, shared: sharedExperts, own: taskExperts)
         heads = ArchitectureHeads(encoderModel: encoderModel)
         self.sharedExperts = (0..<sharedExperts).map { encoderModel.encoderStages(prefix: "shared.experts_shared.\($0)") }
         var own: [String: [EncoderStages]] = [:], gates: [String: ExpertGate] = [:]
@@ -65,14 +63,6 @@ public struct CGC: MultiTaskModel, ReferenceStateDictionary {
     public func isEncoderSideHeadParameter(_ name: String) -> Bool { heads.isArchitectureTaskParameter(name) }
 
     public func referenceName(of name: String) -> String? {
-        guard heads.encoderModel is any ReferenceStateDictionary else { return nil }
-        if name.hasPrefix("shared.") { return pyTorchTensorName(String(name.dropFirst("shared.".count))) }
-        if let (task, rest) = heads.architectureTaskParameter(name) {
-            for module in ["gate_specific.", "experts_specific."] where rest.hasPrefix(module) {
-                return pyTorchTensorName("\(module)\(task)." + rest.dropFirst(module.count))
-            }
-            return nil
-        }
-        return heads.referenceHeadName(of: name)
+        heads.mixtureReferenceName(of: name, taskModules: ["gate_specific", "experts_specific"])
     }
 }

@@ -23,30 +23,24 @@ public struct CrossStitch: MultiTaskModel, ReferenceStateDictionary {
         case perSource = "per_source"
     }
 
-    let heads: ArchitectureHeads
     let networks: TaskNetworks
     let units: Units
-    let alpha: MixingWeights
 
     public init(encoderModel: any StagedEncoderModel, units: Units = .pairwise) {
-        heads = ArchitectureHeads(encoderModel: encoderModel)
-        networks = TaskNetworks(encoderModel: encoderModel, architecture: "Cross-stitch")
+        networks = TaskNetworks(encoderModel: encoderModel, architecture: "Cross-stitch", mixingName: "cross_unit") { s, t in
+            units == .pairwise ? [s, t, t] : [s, t]
+        }
         self.units = units
-        let t = encoderModel.taskNames.count, s = networks.stageCount
-        alpha = MixingWeights(name: "shared.encoder.cross_unit", shape: units == .pairwise ? [s, t, t] : [s, t])
     }
 
-    public var taskNames: [String] { heads.taskNames }
+    public var taskNames: [String] { networks.tasks }
 
-    public func initialParameters(generator: inout SeededGenerator) -> Parameters {
-        networks.initialParameters(generator: &generator).merging(alpha.initialParameters(generator: &generator))
-            .merging(heads.initialParameters(generator: &generator))
-    }
+    public func initialParameters(generator: inout SeededGenerator) -> Parameters { networks.initialParameters(generator: &generator) }
 
-    public func initialBuffers() -> Parameters { networks.initialBuffers().merging(heads.initialBuffers()) }
+    public func initialBuffers() -> Parameters { networks.initialBuffers() }
 
     public func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        let α = alpha(input, context), t = taskNames.count
+        let α = networks.mixing(input, context), t = taskNames.count
         var features = networks.networks.map { $0.runStage(0, $0.runStem(input, context), context) }
         for i in 1..<networks.stageCount {
             features = (0..<t).map { task in
@@ -57,16 +51,12 @@ public struct CrossStitch: MultiTaskModel, ReferenceStateDictionary {
                 return networks.networks[task].runStage(i, TaskNetworks.mix(features, weights: weights), context)
             }
         }
-        return heads.representation(features)
+        return networks.heads.representation(features)
     }
 
     public func head(_ task: String, _ representation: Tensor, _ context: ForwardContext) -> Tensor {
-        heads.head(task, representation, context)
+        networks.heads.head(task, representation, context)
     }
 
-    public func referenceName(of name: String) -> String? {
-        guard heads.encoderModel is any ReferenceStateDictionary else { return nil }
-        if name == alpha.name { return "encoder.cross_unit" }
-        return networks.referenceName(of: name) ?? heads.referenceHeadName(of: name)
-    }
+    public func referenceName(of name: String) -> String? { networks.referenceName(of: name) }
 }

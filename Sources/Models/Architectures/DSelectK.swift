@@ -98,15 +98,5 @@ public struct DSelectK: MultiTaskModel, ReferenceStateDictionary {
 
     public func isEncoderSideHeadParameter(_ name: String) -> Bool { heads.isArchitectureTaskParameter(name) }
 
-    public func referenceName(of name: String) -> String? {
-        guard heads.encoderModel is any ReferenceStateDictionary else { return nil }
-        if name.hasPrefix("shared.") { return pyTorchTensorName(String(name.dropFirst("shared.".count))) }
-        if let (task, rest) = heads.architectureTaskParameter(name) {
-            for module in ["_z_logits.", "_w_logits."] where rest.hasPrefix(module) {
-                return "\(module)\(task)." + rest.dropFirst(module.count)
-            }
-            return nil
-        }
-        return heads.referenceHeadName(of: name)
-    }
+    public func referenceName(of name: String) -> String? { heads.mixtureReferenceName(of: name, taskModules: ["_z_logits", "_w_logits"]) }
 }

@@ -16,3 +16,10 @@ struct ExpertGate: Layer {
         softmax(linear(input.reshaped([input.shape[0], input.count / input.shape[0]]), context), axis: 1)
     }
 }
+
+/// CGC's and PLE's expert counts: K_s shared, K_t per task (in task order), every task reading at least one.
+func checkExpertCounts(_ architecture: String, tasks: [String], shared: Int, own: [Int]) {
+    precondition(shared >= 0 && own.count == tasks.count && own.allSatisfy { $0 >= 0 },
+                 "\(architecture) needs a count of shared experts and one per task (\(tasks)), got \(shared), \(own)")
+    precondition(own.allSatisfy { shared + $0 >= 1 }, "every task of \(architecture) needs at least one expert")
+}

@@ -21,28 +21,20 @@ import TandemCore
 /// **Shared**: everything in the encoder — every task's copy and α (LibMTL's `get_share_params()`).
 /// The encoder must end with its last stage (no tail).
 public struct LTB: MultiTaskModel, ReferenceStateDictionary {
-    let heads: ArchitectureHeads
     let networks: TaskNetworks
-    let alpha: MixingWeights
 
     public init(encoderModel: any StagedEncoderModel) {
-        heads = ArchitectureHeads(encoderModel: encoderModel)
-        networks = TaskNetworks(encoderModel: encoderModel, architecture: "LTB")
-        let t = encoderModel.taskNames.count
-        alpha = MixingWeights(name: "shared.encoder.alpha", shape: [networks.stageCount + 2, t, t])
+        networks = TaskNetworks(encoderModel: encoderModel, architecture: "LTB", mixingName: "alpha") { s, t in [s + 2, t, t] }
     }
 
-    public var taskNames: [String] { heads.taskNames }
+    public var taskNames: [String] { networks.tasks }
 
-    public func initialParameters(generator: inout SeededGenerator) -> Parameters {
-        networks.initialParameters(generator: &generator).merging(alpha.initialParameters(generator: &generator))
-            .merging(heads.initialParameters(generator: &generator))
-    }
+    public func initialParameters(generator: inout SeededGenerator) -> Parameters { networks.initialParameters(generator: &generator) }
 
-    public func initialBuffers() -> Parameters { networks.initialBuffers().merging(heads.initialBuffers()) }
+    public func initialBuffers() -> Parameters { networks.initialBuffers() }
 
     public func encode(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        let a = branchWeights(alpha(input, context), context)
+        let a = branchWeights(networks.mixing(input, context), context)
         let t = taskNames.count
         var features = networks.networks.map { $0.runStem(input, context) }
         for i in 1...networks.stageCount {
@@ -51,7 +43,7 @@ public struct LTB: MultiTaskModel, ReferenceStateDictionary {
                 return networks.networks[task].runStage(i - 1, TaskNetworks.mix(features, weights: weights), context)
             }
         }
-        return heads.representation(features)
+        return networks.heads.representation(features)
     }
 
     /// A: ones in warm-up, the hard Gumbel-softmax of α in training after it, argmax α in evaluation.
@@ -91,12 +83,8 @@ public struct LTB: MultiTaskModel, ReferenceStateDictionary {
     }
 
     public func head(_ task: String, _ representation: Tensor, _ context: ForwardContext) -> Tensor {
-        heads.head(task, representation, context)
+        networks.heads.head(task, representation, context)
     }
 
-    public func referenceName(of name: String) -> String? {
-        guard heads.encoderModel is any ReferenceStateDictionary else { return nil }
-        if name == alpha.name { return "encoder.alpha" }
-        return networks.referenceName(of: name) ?? heads.referenceHeadName(of: name)
-    }
+    public func referenceName(of name: String) -> String? { networks.referenceName(of: name) }
 }

@@ -52,12 +52,5 @@ public struct MMoE: MultiTaskModel, ReferenceStateDictionary {
 
     public func isEncoderSideHeadParameter(_ name: String) -> Bool { heads.isArchitectureTaskParameter(name) }
 
-    public func referenceName(of name: String) -> String? {
-        guard heads.encoderModel is any ReferenceStateDictionary else { return nil }
-        if name.hasPrefix("shared.") { return pyTorchTensorName(String(name.dropFirst("shared.".count))) }
-        if let (task, rest) = heads.architectureTaskParameter(name), rest.hasPrefix("gate_specific.") {
-            return pyTorchTensorName("gate_specific.\(task)." + rest.dropFirst("gate_specific.".count))
-        }
-        return heads.referenceHeadName(of: name)
-    }
+    public func referenceName(of name: String) -> String? { heads.mixtureReferenceName(of: name, taskModules: ["gate_specific"]) }
 }

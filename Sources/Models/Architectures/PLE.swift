@@ -23,9 +23,7 @@ public struct PLE: MultiTaskModel, ReferenceStateDictionary {
 
     public init(encoderModel: any StagedEncoderModel, inputShape: [Int], sharedExperts: Int, taskExperts: [Int]) {
         let tasks = encoderModel.taskNames
-        precondition(sharedExperts >= 0 && taskExperts.count == tasks.count && taskExperts.allSatisfy { $0 >= 0 },
-                     "PLE needs a count of shared experts and one per task (\(tasks)), got \(sharedExperts), \(taskExperts)")
-        precondition(zip(tasks, taskExperts).allSatisfy { sharedExperts + $1 >= 1 }, "every task of PLE needs at least one expert")
+        checkExpertCounts("PLE", tasks: tasks, shared: sharedExperts, own: taskExperts)
         heads = ArchitectureHeads(encoderModel: encoderModel)
         let shared = (0..<sharedExperts).map { encoderModel.encoderStages(prefix: "shared.encoder.shared_layer.\($0)") }
         var own: [String: [EncoderStages]] = [:]

@@ -64,31 +64,29 @@ public struct OptionEnvironment: Sendable {
         self.models = models
     }
 
-    /// Reads `name` or `{name: …, options…}` and checks the options against that model's specs
-    /// (nested defaults are filled in when the model is built).
+    /// Reads `name` or `{name: …, options…}` and checks the options against that model's specs.
     func nestedModel(_ node: YAMLNode, what: String) throws -> OptionValue {
-        let choice = try ComponentChoice.read(node, section: what)
-        guard let specs = models[choice.name] else {
-            throw RecipeError(location: choice.location, message: NameSuggestion.unknown("model for \(what)", choice.name, valid: models.keys.sorted()))
-        }
-        let options = try Options.parse(choice.options, specs: specs, owner: "\(what) (\(choice.name))", environment: self)
-        var given: Set<String> = []
-        if case let .mapping(entries, _)? = choice.options { given = Set(entries.map(\.key)) }
-        return .model(name: choice.name, options: options.values.filter { given.contains($0.key) })
+        let (name, options) = try nestedComponent(node, what: what, kind: "model", specs: models)
+        return .model(name: name, options: options)
     }
 
-    /// Reads `name` or `{name: …, options…}` and checks the options against that strategy's specs
-    /// (nested defaults are filled in when the strategy is built).
+    /// Reads `name` or `{name: …, options…}` and checks the options against that strategy's specs.
     func nestedStrategy(_ node: YAMLNode, what: String) throws -> OptionValue {
+        let (name, options) = try nestedComponent(node, what: what, kind: "strategy", specs: strategies)
+        return .strategy(name: name, options: options)
+    }
+
+    /// A nested component's name and the option values the recipe gave (checked against its
+    /// specs; its own defaults apply when it is built).
+    private func nestedComponent(_ node: YAMLNode, what: String, kind: String, specs: [String: [OptionSpec]]) throws -> (String, [String: OptionValue]) {
         let choice = try ComponentChoice.read(node, section: what)
-        guard let specs = strategies[choice.name] else {
-            throw RecipeError(location: choice.location, message: NameSuggestion.unknown("strategy for \(what)", choice.name, valid: strategies.keys.sorted()))
+        guard let componentSpecs = specs[choice.name] else {
+            throw RecipeError(location: choice.location, message: NameSuggestion.unknown("\(kind) for \(what)", choice.name, valid: specs.keys.sorted()))
         }
-        let options = try Options.parse(choice.options, specs: specs, owner: "\(what) (\(choice.name))", environment: self)
-        // Only what the recipe gave: the strategy's own defaults apply when it is built.
+        let options = try Options.parse(choice.options, specs: componentSpecs, owner: "\(what) (\(choice.name))", environment: self)
         var given: Set<String> = []
         if case let .mapping(entries, _)? = choice.options { given = Set(entries.map(\.key)) }
-        return .strategy(name: choice.name, options: options.values.filter { given.contains($0.key) })
+        return (choice.name, options.values.filter { given.contains($0.key) })
     }
 }
 
