@@ -15,12 +15,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev libyaml-dev libzstd-dev).
+        // System libraries (Debian: libopenblas-dev libyaml-dev libzstd-dev libdnnl-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CYaml", path: "Sources/CYaml"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
 
-        .target(name: "TandemCore", dependencies: ["CBLAS", "CZstd"], path: "Sources/Core"),
+        .target(name: "TandemCore", dependencies: ["CBLAS", "CDNNL", "CZstd"], path: "Sources/Core"),
         .target(name: "TandemModels", dependencies: ["TandemCore"], path: "Sources/Models"),
         .target(name: "TandemDatasets", dependencies: ["TandemCore"], path: "Sources/Datasets"),
         .target(name: "TandemStrategies", dependencies: ["TandemCore"], path: "Sources/Strategies"),

@@ -38,6 +38,7 @@ public struct TandemCommand: ParsableCommand {
         NumericsOption.applyToEnvironment(arguments: Array(CommandLine.arguments.dropFirst()))
         do {
             _ = try NumericsPolicy.requested()
+            _ = try ConvolutionBackend.requested()
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             Foundation.exit(64)

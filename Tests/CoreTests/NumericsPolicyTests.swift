@@ -53,7 +53,8 @@ final class NumericsPolicyTests: XCTestCase {
         XCTAssertEqual(NumericsPolicy.inEffect(environment: ["TANDEM_NUMERICS": "native"]), .native)
         // Children are told to use exactly these kernels, under the policy really in effect.
         let children = NumericsPolicy.environmentForChildren(environment: ["TANDEM_NUMERICS": "portable"])
-        XCTAssertEqual(children, ["TANDEM_NUMERICS": portable.rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName])
+        XCTAssertEqual(children, ["TANDEM_NUMERICS": portable.rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName,
+                                  "TANDEM_CONVOLUTION": ConvolutionBackend.current.rawValue])
         XCTAssertNil(BLASKernelSelection.coreTypeToSelect(policy: portable, environment: children), "a child does not re-execute")
         XCTAssertTrue(NumericsPolicy.kernelFamily.hasPrefix("OpenBLAS \(BLASKernelSelection.coreName),"), NumericsPolicy.kernelFamily)
     }

@@ -92,7 +92,7 @@ final class SlurmTests: XCTestCase {
         let script = timed.arrays[0].script
         for line in ["#SBATCH --array=0-1,4-7%3", "#SBATCH --partition=cpu", "#SBATCH --time=00:10:00", "#SBATCH --chdir=/work",
                      "#SBATCH --cpus-per-task=1", "export TANDEM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"",
-                     "export TANDEM_NUMERICS=\(try NumericsPolicy.requested().rawValue)",
+                     "export TANDEM_NUMERICS=\(try NumericsPolicy.requested().rawValue)", "export TANDEM_CONVOLUTION=\(ConvolutionBackend.current.rawValue)",
                      "exec /opt/tandem suite \(folder.appendingPathComponent("suite.yaml").path) --output \(runner.outputFolder.path) --cell \"$SLURM_ARRAY_TASK_ID\" --no-report"] {
             XCTAssertTrue(script.contains(line), "missing \(line) in\n\(script)")
         }

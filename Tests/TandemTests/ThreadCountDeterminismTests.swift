@@ -45,7 +45,7 @@ final class ThreadCountDeterminismTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     /// Runs the `tandem` executable with `threads` kernel threads; fails the test on a non-zero exit.
-    func runTandem(_ arguments: [String], threads: Int) throws {
+    func runTandem(_ arguments: [String], threads: Int, environment extra: [String: String] = [:]) throws {
         guard let executable = KillAndResumeTests.executable else {
             XCTFail("the tandem executable was not built beside the tests")
             throw CocoaError(.fileNoSuchFile)
@@ -56,6 +56,7 @@ final class ThreadCountDeterminismTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         environment["TANDEM_THREADS"] = "\(threads)"
         environment["OPENBLAS_NUM_THREADS"] = "\(threads)"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let log = folder.appendingPathComponent("log-\(UUID().uuidString).txt")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -135,6 +136,28 @@ final class ThreadCountDeterminismTests: XCTestCase {
         try runTandem(["train", recipe, "--quiet", "--output", plain.path], threads: 2)
         XCTAssertNotEqual(try recordsWithoutTimings(plain.appendingPathComponent("records.jsonl")), records[0],
                           "augmentation changed nothing")
+    }
+
+    /// With oneDNN running the convolutions' forward pass and input gradient
+    /// (`TANDEM_CONVOLUTION=onednn`): the same bits with 1 and 3 threads, and other numbers than
+    /// Tandem's kernels give (so the backend really ran).
+    func testOneDNNConvolutionsGiveIdenticalResultsWithOneAndThreeThreads() throws {
+        let recipe = folder.appendingPathComponent("base.yaml").path
+        var records: [[Data]] = [], results: [Data] = []
+        for threads in [1, 3] {
+            let output = folder.appendingPathComponent("onednn-\(threads)")
+            try runTandem(["train", recipe, "--quiet", "--output", output.path], threads: threads, environment: ["TANDEM_CONVOLUTION": "onednn"])
+            results.append(try withoutTimings(output.appendingPathComponent("result.json")))
+            records.append(try recordsWithoutTimings(output.appendingPathComponent("records.jsonl")))
+        }
+        XCTAssertEqual(records[0].count, 12, "one record per step")
+        XCTAssertEqual(records[1], records[0], "records.jsonl with 3 threads differs from 1 thread")
+        XCTAssertEqual(results[1], results[0], "result.json with 3 threads differs from 1 thread")
+        let provenance = try String(contentsOf: folder.appendingPathComponent("onednn-1/result.json"), encoding: .utf8)
+        XCTAssertTrue(provenance.contains("oneDNN 2."), "provenance names the backend")
+        let own = folder.appendingPathComponent("tandem-kernels")
+        try runTandem(["train", recipe, "--quiet", "--output", own.path], threads: 2)
+        XCTAssertNotEqual(try recordsWithoutTimings(own.appendingPathComponent("records.jsonl")), records[0], "the backend changed nothing")
     }
 
     func testSuiteGivesIdenticalCellsWithOneAndTwoJobs() throws {

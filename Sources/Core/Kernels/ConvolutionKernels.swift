@@ -57,6 +57,7 @@ enum ConvolutionKernels {
     // MARK: - Forward: y = conv(x, w) (+ bias)
 
     static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor? = nil) -> TensorStorage {
+        if ConvolutionBackend.current == .oneDNN { return OneDNNConvolution.forward(x, w, g, bias: bias) }
         let out = TensorStorage(count: Shape.count(g.outputShape))
         forward(x.pointer, w.pointer, g, bias: bias?.pointer, into: out.pointer)
         return out
@@ -151,6 +152,7 @@ enum ConvolutionKernels {
     }
 
     static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor? = nil) -> TensorStorage {
+        if ConvolutionBackend.current == .oneDNN { return OneDNNConvolution.inputGradient(dy, w, g, bias: bias) }
         let out = TensorStorage(count: Shape.count(g.inputShape))
         if usesFlippedInputGradient(g) {
             // dx = conv(dy, w') with padding k−1−p: the roles of input and output swap.

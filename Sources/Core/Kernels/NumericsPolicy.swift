@@ -49,12 +49,16 @@ public enum NumericsPolicy: String, CaseIterable, Sendable, Codable {
     /// The environment under which a child `tandem` process computes with this process's kernels
     /// (a suite's `--jobs` children, whose cells are compared with cells run in-process).
     public static func environmentForChildren(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
-        [environmentVariable: inEffect(environment: environment).rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName]
+        [environmentVariable: inEffect(environment: environment).rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName,
+         ConvolutionBackend.environmentVariable: ConvolutionBackend.current.rawValue]
     }
 
     /// The kernels this process computes with, as recorded in provenance: OpenBLAS's family and
     /// Tandem's own kernels' instruction set.
-    public static var kernelFamily: String { "OpenBLAS \(BLASKernelSelection.coreName), Tandem x86-64 baseline" }
+    public static var kernelFamily: String {
+        let base = "OpenBLAS \(BLASKernelSelection.coreName), Tandem x86-64 baseline"
+        return ConvolutionBackend.current == .tandem ? base : base + ", convolutions \(ConvolutionBackend.description)"
+    }
 }
 
 /// A numerics policy that cannot be honoured or parsed.

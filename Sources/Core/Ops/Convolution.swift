@@ -7,7 +7,7 @@
 // <conv(x,w), dy> = <x, inputGrad(dy,w)> = <w, weightGrad(x,dy)> gives every rule below.
 
 /// Sizes of one convolution: input N×C×H×W, weight O×C×kh×kw, output N×O×Ho×Wo.
-public struct ConvolutionGeometry: Equatable, Sendable {
+public struct ConvolutionGeometry: Hashable, Sendable {
     public var batch: Int, inputChannels: Int, inputHeight: Int, inputWidth: Int
     public var outputChannels: Int, kernelHeight: Int, kernelWidth: Int
     public var stride: Int, padding: Int

@@ -118,6 +118,7 @@ public struct SlurmJobArrays: Equatable {
                       "export OPENBLAS_NUM_THREADS=\"$TANDEM_THREADS\"",
                       "# Every node computes with the submitter's numerics policy (portable: the same bits on any AVX2 node).",
                       "export \(NumericsPolicy.environmentVariable)=\((try? NumericsPolicy.requested()) ?? NumericsPolicy.defaultPolicy)",
+                      "export \(ConvolutionBackend.environmentVariable)=\(ConvolutionBackend.current.rawValue)",
                       "exec \(command) \(selection) --no-report", ""]
             return lines.joined(separator: "\n")
         }
