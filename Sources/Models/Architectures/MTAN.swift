@@ -50,25 +50,17 @@ public struct MTAN: MultiTaskModel, ReferenceStateDictionary {
     /// previous attended features must reach each stage's resolution (LibMTL: sides that are
     /// multiples of 32 for a ResNet).
     public static func resolutionProblem(encoder: EncoderStages, inputShape: [Int]) -> String? {
-        Tape.withoutRecording {
-            var generator = SeededGenerator(seed: 0)
-            let context = ForwardContext(parameters: encoder.initialParameters(generator: &generator), buffers: encoder.initialBuffers(), isTraining: false)
-            var shared = encoder.runStem(Tensor.zeros([1] + inputShape), context)
-            var previous: [Int]?
-            for i in encoder.stages.indices {
-                let last = encoder.stages[i].count - 1
-                let before = encoder.runStage(i, shared, context, blocks: 0..<last)
-                shared = encoder.runStage(i, before, context, blocks: last..<last + 1)
-                let size = Array(before.shape.dropFirst(2)), output = Array(shared.shape.dropFirst(2))
-                if size != output { return "stage \(i + 1)'s last block changes the resolution (\(size) → \(output))" }
-                if var reached = previous {
-                    while reached[0] > size[0] && reached[1] > size[1] { reached = reached.map { $0 / 2 } }
-                    if reached != size { return "2×2 max-pooling of the attended \(previous!) features cannot reach stage \(i + 1)'s \(size) (use image sides that are multiples of 32)" }
-                }
-                previous = output
+        var previous: [Int]?
+        for (i, stage) in encoder.probeShapes(inputShape: inputShape).stages.enumerated() {
+            let size = Array(stage.beforeLast.dropFirst(2)), output = Array(stage.output.dropFirst(2))
+            if size != output { return "stage \(i + 1)'s last block changes the resolution (\(size) → \(output))" }
+            if var reached = previous {
+                while reached[0] > size[0] && reached[1] > size[1] { reached = reached.map { $0 / 2 } }
+                if reached != size { return "2×2 max-pooling of the attended \(previous!) features cannot reach stage \(i + 1)'s \(size) (use image sides that are multiples of 32)" }
             }
-            return nil
+            previous = output
         }
+        return nil
     }
 
     public func initialParameters(generator: inout SeededGenerator) -> Parameters {

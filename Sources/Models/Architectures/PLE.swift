@@ -47,19 +47,8 @@ public struct PLE: MultiTaskModel, ReferenceStateDictionary {
 
     /// Elements of one sample at the input of each level (the input, then each level's output but the last).
     static func levelInputSizes(_ encoder: EncoderStages, inputShape: [Int]) -> [Int] {
-        Tape.withoutRecording {
-            var generator = SeededGenerator(seed: 0)
-            let context = ForwardContext(parameters: encoder.initialParameters(generator: &generator), buffers: encoder.initialBuffers(), isTraining: false)
-            var x = Tensor.zeros([1] + inputShape)
-            var sizes = [x.count]
-            x = encoder.runStem(x, context)
-            for stage in 0..<encoder.stages.count - 1 {
-                sizes.append(x.count)
-                x = encoder.runStage(stage, x, context)
-            }
-            sizes.append(x.count)
-            return sizes
-        }
+        let shapes = encoder.probeShapes(inputShape: inputShape)
+        return ([inputShape, shapes.stem] + shapes.stages.dropLast().map(\.output)).map { $0.reduce(1, *) }
     }
 
     public var taskNames: [String] { heads.taskNames }

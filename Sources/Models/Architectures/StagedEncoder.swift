@@ -47,6 +47,26 @@ public struct EncoderStages {
 
     /// The tail alone.
     public func runTail(_ input: Tensor, _ context: ForwardContext) -> Tensor { tail.reduce(input) { $1($0, context) } }
+
+    /// The shapes one sample of `inputShape` takes through the encoder (at its initial parameters,
+    /// in evaluation mode): the stem's output, and per stage the output of all its blocks but the
+    /// last, then of the last. What PLE sizes its gates by and MTAN checks its pooling against.
+    public func probeShapes(inputShape: [Int]) -> (stem: [Int], stages: [(beforeLast: [Int], output: [Int])]) {
+        Tape.withoutRecording {
+            var generator = SeededGenerator(seed: 0)
+            let context = ForwardContext(parameters: initialParameters(generator: &generator), buffers: initialBuffers(), isTraining: false)
+            var x = runStem(Tensor.zeros([1] + inputShape), context)
+            let stem = x.shape
+            var shapes: [(beforeLast: [Int], output: [Int])] = []
+            for i in stages.indices {
+                let last = stages[i].count - 1
+                let before = runStage(i, x, context, blocks: 0..<last)
+                x = runStage(i, before, context, blocks: last..<last + 1)
+                shapes.append((before.shape, x.shape))
+            }
+            return (stem, shapes)
+        }
+    }
 }
 
 /// A model whose encoder an architecture can copy and take apart: the `encoder` of a recipe's
