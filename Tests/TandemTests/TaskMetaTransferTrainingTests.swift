@@ -96,7 +96,12 @@ final class TaskMetaTransferTrainingTests: XCTestCase {
     }
 
     /// Exact ∇_φ (double-VJP) matches central differences of L_P(Θ⁺(φ)) on a tiny SplitVGG-3,
-    /// along ∇_φ and along a random direction.
+    /// along ∇_φ and along a random direction. The meta loss has kinks (ReLU, max-pool) and float32
+    /// rounding moves them: a central difference that straddles one is off by a few per cent, and
+    /// which step straddles one changes with the kernels (Tandem's or oneDNN's, AVX2 or AVX-512).
+    /// So each direction is measured with three steps and the median is compared, within 6 % of
+    /// ‖∇_φ‖: the median's largest miss over Tandem's and oneDNN's convolutions under OpenBLAS's
+    /// Haswell, SkylakeX and fallback kernels was 4.3 %.
     func testExactMetaGradientMatchesCentralDifferences() throws {
         let (exact, trainer, strategy, batch, theta) = try metaGradient(mode: "exact")
         let size = exact.norm().scalar
@@ -105,14 +110,15 @@ final class TaskMetaTransferTrainingTests: XCTestCase {
         let random = exact.map { Tensor.randomNormal($1.shape, generator: &generator) }
         for direction in [exact * (1 / size), random * (1 / random.norm().scalar)] {
             // The meta loss is strongly curved in φ (ReLU, max-pool): small steps.
-            let delta: Float = 0.004, start = strategy.metaParameters
-            func loss(_ sign: Float) -> Double {
-                metaLoss(trainer, strategy, batch: batch, parameters: theta, phi: strategy.projections(from: start + direction * (sign * delta)), alpha: 0.5)
+            let start = strategy.metaParameters
+            func loss(_ step: Float) -> Double {
+                metaLoss(trainer, strategy, batch: batch, parameters: theta, phi: strategy.projections(from: start + direction * step), alpha: 0.5)
             }
-            let central = (loss(1) - loss(-1)) / (2 * Double(delta))
+            let differences = [Float(0.004), 0.002, 0.001].map { delta in (loss(delta) - loss(-delta)) / (2 * Double(delta)) }
+            let central = differences.sorted()[1]
             let analytic = Double(Parameters.dot(exact, direction).scalar)
-            print("TMT exact ∇_φ along a direction: \(analytic), central difference \(central)")
-            XCTAssertEqual(central, analytic, accuracy: 0.03 * Double(size))
+            print("TMT exact ∇_φ along a direction: \(analytic), central differences (δ = 0.004, 0.002, 0.001) \(differences)")
+            XCTAssertEqual(central, analytic, accuracy: 0.06 * Double(size))
         }
     }
 
