@@ -1,11 +1,13 @@
 import XCTest
+import Foundation
+import CDNNL
 @testable import TandemCore
 
 /// The oneDNN convolution backend against Tandem's own kernels (the reference path): the same
-/// outputs and input gradients to float32 rounding on every geometry the models use (padding,
+/// outputs, input gradients and weight gradients to float32 rounding on every geometry the models use (padding,
 /// stride, 1×1, 7×7/2, sizes floor division cuts), with and without bias, transposed convolutions
 /// included; and the op gradient checks (first and second order) pass with oneDNN running the
-/// forward and input-gradient kernels. Thread-count determinism: `ThreadCountDeterminismTests`.
+/// forward, input-gradient and weight-gradient kernels. Thread-count determinism: `ThreadCountDeterminismTests`.
 final class OneDNNConvolutionTests: XCTestCase {
     var g = SeededGenerator(seed: 17)
     let check = GradientCheck()
@@ -37,6 +39,8 @@ final class OneDNNConvolutionTests: XCTestCase {
                 return grad(of: dot(conv2d(tracked, weight: w, stride: c.stride, padding: c.padding), dy), wrt: [tracked])[0]
             }
             assertAgree(ConvolutionBackend.using(.oneDNN) { inputGradient() }, inputGradient(), "input gradient \(label)")
+            assertAgree(ConvolutionBackend.using(.oneDNN) { weightGradient(x, w, dy, c.stride, c.padding) },
+                        weightGradient(x, w, dy, c.stride, c.padding), "weight gradient \(label)")
         }
         for (stride, padding, outputPadding) in [(2, 1, 1), (1, 0, 0), (2, 0, 1), (3, 1, 2)] {
             let x = random([2, 8, 5, 6], &g), w = random([8, 4, 3, 3], &g, scale: 0.5), b = random([4], &g)
@@ -46,6 +50,103 @@ final class OneDNNConvolutionTests: XCTestCase {
             }
             assertAgree(oneDNN, reference, "transposedConv2d s\(stride) p\(padding) op\(outputPadding)")
         }
+    }
+
+    /// ∂⟨conv(x, w), dy⟩/∂w through the tape.
+    func weightGradient(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ stride: Int, _ padding: Int) -> Tensor {
+        let tracked = w.tracked()
+        return grad(of: dot(conv2d(x, weight: tracked, stride: stride, padding: padding), dy), wrt: [tracked])[0]
+    }
+
+    /// The weight gradient cuts the batch into runs of images (one per image up to 8) and adds the
+    /// runs' sums in order: batches that leave runs of different lengths, a single image, and
+    /// transposed convolutions (whose weight gradient is the same kernel with the roles swapped).
+    func testTheWeightGradientAgreesOverEveryChunking() {
+        XCTAssertEqual([1, 2, 8, 9, 256].map(OneDNNConvolution.weightGradientChunks), [1, 2, 8, 8, 8])
+        for batch in [1, 3, 8, 11, 20] {
+            let x = random([batch, 6, 10, 9], &g), w = random([5, 6, 3, 3], &g, scale: 0.3)
+            let dy = random([batch, 5, 10, 9], &g)
+            assertAgree(ConvolutionBackend.using(.oneDNN) { weightGradient(x, w, dy, 1, 1) }, weightGradient(x, w, dy, 1, 1),
+                        "weight gradient, batch \(batch)")
+        }
+        let x = random([5, 8, 5, 6], &g), w = random([8, 4, 3, 3], &g, scale: 0.5)
+        let dy = random(Tape.withoutRecording { transposedConv2d(x, weight: w, stride: 2, padding: 1, outputPadding: 1) }.shape, &g)
+        func transposedWeightGradient() -> Tensor {
+            let tracked = w.tracked()
+            return grad(of: dot(transposedConv2d(x, weight: tracked, stride: 2, padding: 1, outputPadding: 1), dy), wrt: [tracked])[0]
+        }
+        assertAgree(ConvolutionBackend.using(.oneDNN) { transposedWeightGradient() }, transposedWeightGradient(),
+                    "transposed convolution's weight gradient")
+    }
+
+    /// Shapes oneDNN's JIT kernels decline (on AVX2: a 9×9 stride-2 forward pass and input
+    /// gradient; the input gradient of a 7×7 stride-2 stem on 3 channels) would go to its GEMM or
+    /// reference convolutions; they run on Tandem's kernels, bit for bit. This process may have
+    /// AVX-512 kernels, which take those shapes, so the check runs again in a child of this test
+    /// bundle with oneDNN capped at AVX2 (portable numerics).
+    func testShapesWithoutAJITKernelRunOnTandemsKernels() throws {
+        let declined = declinedShapes()
+        if ProcessInfo.processInfo.environment["TANDEM_TEST_AVX2_CHILD"] == nil {
+            try runThisTestCappedAtAVX2()
+        } else {
+            XCTAssertEqual(dnnl_get_effective_cpu_isa(), dnnl_cpu_isa_avx2, "the child runs oneDNN's AVX2 kernels")
+            XCTAssertEqual(declined.forward, 1, "9×9 stride 2 has no AVX2 JIT forward kernel")
+            XCTAssertEqual(declined.inputGradient, 2, "9×9 stride 2 and the 7×7 stem have no AVX2 JIT input-gradient kernel")
+        }
+    }
+
+    /// Runs the shapes through both backends; where oneDNN has no JIT kernel the results must be
+    /// Tandem's bits, elsewhere the same to float32 rounding. Returns how many shapes were declined.
+    func declinedShapes() -> (forward: Int, inputGradient: Int) {
+        var declined = (forward: 0, inputGradient: 0)
+        for (channels, kernel, stride, padding) in [(3, 9, 2, 4), (3, 7, 2, 3)] {
+            let x = random([2, channels, 24, 24], &g), w = random([8, channels, kernel, kernel], &g, scale: 0.3)
+            let size = (24 + 2 * padding - kernel) / stride + 1
+            let geometry = ConvolutionGeometry(batch: 2, inputChannels: channels, inputHeight: 24, inputWidth: 24, outputChannels: 8,
+                                               kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding,
+                                               outputHeight: size, outputWidth: size)
+            let dy = random(geometry.outputShape, &g)
+            let forwardDeclined = OneDNNConvolution.forward(x, w, geometry, bias: nil) == nil
+            let inputDeclined = OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil) == nil
+            declined.forward += forwardDeclined ? 1 : 0
+            declined.inputGradient += inputDeclined ? 1 : 0
+            func pass(_ backend: ConvolutionBackend) -> (Tensor, Tensor, Tensor) {
+                ConvolutionBackend.using(backend) {
+                    let xt = x.tracked(), wt = w.tracked()
+                    let y = conv2d(xt, weight: wt, stride: stride, padding: padding)
+                    let gradients = grad(of: dot(y, dy), wrt: [xt, wt])
+                    return (y.detached, gradients[0], gradients[1])
+                }
+            }
+            let (reference, oneDNN) = (pass(.tandem), pass(.oneDNN))
+            let label = "\(kernel)×\(kernel) stride \(stride) on \(channels) channels"
+            if forwardDeclined { XCTAssertEqual(oneDNN.0.scalars, reference.0.scalars, label) } else { assertAgree(oneDNN.0, reference.0, label) }
+            if inputDeclined { XCTAssertEqual(oneDNN.1.scalars, reference.1.scalars, label) } else { assertAgree(oneDNN.1, reference.1, label) }
+            assertAgree(oneDNN.2, reference.2, "\(label), weight gradient")
+        }
+        return declined
+    }
+
+    /// Runs `testShapesWithoutAJITKernelRunOnTandemsKernels` in a child of this test bundle with
+    /// portable numerics (OpenBLAS's Haswell kernels, oneDNN capped at AVX2).
+    func runThisTestCappedAtAVX2() throws {
+        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bundle)
+        process.arguments = ["CoreTests.OneDNNConvolutionTests/testShapesWithoutAJITKernelRunOnTandemsKernels"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TANDEM_TEST_AVX2_CHILD"] = "1"
+        environment["TANDEM_NUMERICS"] = "portable"
+        environment["OPENBLAS_CORETYPE"] = "Haswell"
+        process.environment = environment
+        let log = Pipe()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "the AVX2 child failed:\n\(text)")
+        XCTAssertTrue(text.contains("Executed 1 test, with 0 failures"), "the AVX2 child ran no test:\n\(text)")
     }
 
     func testGradientChecksPassOnTheOneDNNPath() {
@@ -72,11 +173,13 @@ final class OneDNNConvolutionTests: XCTestCase {
     }
 
     func testTheBackendIsReadFromTheEnvironment() throws {
-        XCTAssertEqual(try ConvolutionBackend.requested(environment: [:]), .tandem)
+        XCTAssertEqual(try ConvolutionBackend.requested(environment: [:]), .oneDNN)
+        XCTAssertEqual(try ConvolutionBackend.requested(environment: ["TANDEM_CONVOLUTION": "tandem"]), .tandem)
         XCTAssertEqual(try ConvolutionBackend.requested(environment: ["TANDEM_CONVOLUTION": "oneDNN"]), .oneDNN)
         XCTAssertThrowsError(try ConvolutionBackend.requested(environment: ["TANDEM_CONVOLUTION": "cudnn"])) { error in
             XCTAssertTrue("\(error)".contains("TANDEM_CONVOLUTION=cudnn"), "\(error)")
         }
         XCTAssertTrue(ConvolutionBackend.using(.oneDNN) { NumericsPolicy.kernelFamily }.contains("oneDNN 2."))
+        XCTAssertFalse(ConvolutionBackend.using(.tandem) { NumericsPolicy.kernelFamily }.contains("oneDNN"))
     }
 }

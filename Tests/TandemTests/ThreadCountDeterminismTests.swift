@@ -138,26 +138,29 @@ final class ThreadCountDeterminismTests: XCTestCase {
                           "augmentation changed nothing")
     }
 
-    /// With oneDNN running the convolutions' forward pass and input gradient
-    /// (`TANDEM_CONVOLUTION=onednn`): the same bits with 1 and 3 threads, and other numbers than
-    /// Tandem's kernels give (so the backend really ran).
-    func testOneDNNConvolutionsGiveIdenticalResultsWithOneAndThreeThreads() throws {
+    /// The other convolution backend gives the same bits with 1 and 3 threads too: Tandem's own
+    /// kernels (`TANDEM_CONVOLUTION=tandem`, the reference path) and oneDNN's (the default, which
+    /// the other tests run unless the environment says otherwise), with other numbers between the
+    /// two (so the backend really changed). Provenance names oneDNN when it ran.
+    func testBothConvolutionBackendsGiveIdenticalResultsWithOneAndThreeThreads() throws {
         let recipe = folder.appendingPathComponent("base.yaml").path
-        var records: [[Data]] = [], results: [Data] = []
-        for threads in [1, 3] {
-            let output = folder.appendingPathComponent("onednn-\(threads)")
-            try runTandem(["train", recipe, "--quiet", "--output", output.path], threads: threads, environment: ["TANDEM_CONVOLUTION": "onednn"])
-            results.append(try withoutTimings(output.appendingPathComponent("result.json")))
-            records.append(try recordsWithoutTimings(output.appendingPathComponent("records.jsonl")))
+        var firstRecords: [String: [Data]] = [:]
+        for backend in ["tandem", "onednn"] {
+            var records: [[Data]] = [], results: [Data] = []
+            for threads in [1, 3] {
+                let output = folder.appendingPathComponent("\(backend)-\(threads)")
+                try runTandem(["train", recipe, "--quiet", "--output", output.path], threads: threads, environment: ["TANDEM_CONVOLUTION": backend])
+                results.append(try withoutTimings(output.appendingPathComponent("result.json")))
+                records.append(try recordsWithoutTimings(output.appendingPathComponent("records.jsonl")))
+            }
+            XCTAssertEqual(records[0].count, 12, "one record per step")
+            XCTAssertEqual(records[1], records[0], "\(backend): records.jsonl with 3 threads differs from 1 thread")
+            XCTAssertEqual(results[1], results[0], "\(backend): result.json with 3 threads differs from 1 thread")
+            let provenance = try String(contentsOf: folder.appendingPathComponent("\(backend)-1/result.json"), encoding: .utf8)
+            XCTAssertEqual(provenance.contains("oneDNN 2."), backend == "onednn", "provenance names oneDNN exactly when it ran")
+            firstRecords[backend] = records[0]
         }
-        XCTAssertEqual(records[0].count, 12, "one record per step")
-        XCTAssertEqual(records[1], records[0], "records.jsonl with 3 threads differs from 1 thread")
-        XCTAssertEqual(results[1], results[0], "result.json with 3 threads differs from 1 thread")
-        let provenance = try String(contentsOf: folder.appendingPathComponent("onednn-1/result.json"), encoding: .utf8)
-        XCTAssertTrue(provenance.contains("oneDNN 2."), "provenance names the backend")
-        let own = folder.appendingPathComponent("tandem-kernels")
-        try runTandem(["train", recipe, "--quiet", "--output", own.path], threads: 2)
-        XCTAssertNotEqual(try recordsWithoutTimings(own.appendingPathComponent("records.jsonl")), records[0], "the backend changed nothing")
+        XCTAssertNotEqual(firstRecords["tandem"], firstRecords["onednn"], "the backend changed nothing")
     }
 
     func testSuiteGivesIdenticalCellsWithOneAndTwoJobs() throws {

@@ -1,20 +1,19 @@
 import Foundation
 
-/// Which kernels run the convolutions' forward pass and input gradient (and so the transposed
-/// convolutions): Tandem's own im2col + GEMM (`tandem`, the reference path and the default) or
-/// oneDNN's direct kernels (`onednn`), from `TANDEM_CONVOLUTION`. The weight gradient always runs
-/// on Tandem's kernel (its oneDNN kernels split their reduction by thread count). The two agree to
-/// float32 rounding, not bit for bit: a run records the backend in provenance
-/// (`NumericsPolicy.kernelFamily`).
+/// Which kernels run the convolutions (forward pass, input gradient — and so the transposed
+/// convolutions — and weight gradient), from `TANDEM_CONVOLUTION`: oneDNN's direct kernels
+/// (`onednn`, the default) or Tandem's own im2col + GEMM (`tandem`, the reference path the oneDNN
+/// kernels are tested against). The two agree to float32 rounding, not bit for bit: a run records
+/// the backend in provenance (`NumericsPolicy.kernelFamily`).
 public enum ConvolutionBackend: String, CaseIterable, Sendable {
     case tandem
     case oneDNN = "onednn"
 
     public static let environmentVariable = "TANDEM_CONVOLUTION"
 
-    /// The backend the environment asks for (`tandem` when unset), or an error naming the variable.
+    /// The backend the environment asks for (`onednn` when unset), or an error naming the variable.
     public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConvolutionBackend {
-        guard let text = environment[environmentVariable], !text.isEmpty else { return .tandem }
+        guard let text = environment[environmentVariable], !text.isEmpty else { return .oneDNN }
         guard let backend = ConvolutionBackend(rawValue: text.lowercased()) else {
             throw NumericsPolicyError(message: "\(environmentVariable)=\(text) is not a convolution backend: expected "
                                       + allCases.map(\.rawValue).joined(separator: " or "))
@@ -23,7 +22,7 @@ public enum ConvolutionBackend: String, CaseIterable, Sendable {
     }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var selected: ConvolutionBackend = (try? requested()) ?? .tandem
+    nonisolated(unsafe) private static var selected: ConvolutionBackend = (try? requested()) ?? .oneDNN
 
     /// The backend in use (tests switch it with `using(_:_:)`).
     public static var current: ConvolutionBackend {

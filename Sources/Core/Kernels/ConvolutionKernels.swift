@@ -57,7 +57,7 @@ enum ConvolutionKernels {
     // MARK: - Forward: y = conv(x, w) (+ bias)
 
     static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor? = nil) -> TensorStorage {
-        if ConvolutionBackend.current == .oneDNN { return OneDNNConvolution.forward(x, w, g, bias: bias) }
+        if ConvolutionBackend.current == .oneDNN, let out = OneDNNConvolution.forward(x, w, g, bias: bias) { return out }
         let out = TensorStorage(count: Shape.count(g.outputShape))
         forward(x.pointer, w.pointer, g, bias: bias?.pointer, into: out.pointer)
         return out
@@ -152,7 +152,7 @@ enum ConvolutionKernels {
     }
 
     static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor? = nil) -> TensorStorage {
-        if ConvolutionBackend.current == .oneDNN { return OneDNNConvolution.inputGradient(dy, w, g, bias: bias) }
+        if ConvolutionBackend.current == .oneDNN, let out = OneDNNConvolution.inputGradient(dy, w, g, bias: bias) { return out }
         let out = TensorStorage(count: Shape.count(g.inputShape))
         if usesFlippedInputGradient(g) {
             // dx = conv(dy, w') with padding k−1−p: the roles of input and output swap.
@@ -239,6 +239,7 @@ enum ConvolutionKernels {
     // MARK: - Weight gradient: dw = Σ_n dy_n · columns(x_n)ᵀ
 
     static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage {
+        if ConvolutionBackend.current == .oneDNN, let out = OneDNNConvolution.weightGradient(x, dy, g) { return out }
         let out = TensorStorage(count: Shape.count(g.weightShape))
         if isBanded(g) {
             weightGradientBanded(x.pointer, dy.pointer, g, into: out.pointer)

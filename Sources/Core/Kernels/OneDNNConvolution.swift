@@ -2,34 +2,41 @@ import CDNNL
 import Foundation
 
 /// Convolutions through oneDNN (the library PyTorch runs its CPU convolutions on; Debian's
-/// `libdnnl-dev` 2.6): the forward pass and the input gradient (which is also the transposed
-/// convolution) with oneDNN's direct JIT kernels, in the blocked memory formats they choose, with
-/// a reorder from and back to Tandem's N×C×H×W at each call.
+/// `libdnnl-dev` 2.6): the forward pass, the input gradient (which is also the transposed
+/// convolution) and the weight gradient with oneDNN's direct JIT kernels, in the blocked memory
+/// formats they choose, with a reorder from and back to Tandem's N×C×H×W at each call.
 ///
 /// **Determinism.** The forward and input-gradient kernels compute each output element in one
 /// thread, so their results do not depend on the thread count (`OneDNNConvolutionTests` checks
-/// 1 against 3 threads in child processes). The weight gradient's JIT kernels split its reduction
-/// over threads, so it stays on Tandem's own kernel. The instruction set follows the numerics
+/// 1 against 3 threads in child processes). oneDNN's weight-gradient kernels split their
+/// reduction by thread count, so Tandem fixes the partition itself: the batch is cut into
+/// `weightGradientChunks` runs of images (a function of the batch size alone), each chunk's
+/// dw_k = Σ_{n ∈ chunk k} dy_n ⋆ x_n is computed by oneDNN on one thread, and the chunks are
+/// added in order, dw = ((dw_0 + dw_1) + dw_2) + …. The instruction set follows the numerics
 /// policy: `portable` caps oneDNN at AVX2 (`dnnl_set_max_cpu_isa`), as it pins OpenBLAS's AVX2
 /// kernels; `native` lets it use the CPU's best.
 ///
-/// Primitives are cached by shape (oneDNN's own primitive cache holds the JIT code, Tandem's the
-/// descriptors); temporary blocked buffers are allocated per call by oneDNN.
+/// **Only oneDNN's JIT kernels run.** For shapes its direct and 1×1 JIT kernels decline, oneDNN
+/// falls back to an im2col + GEMM convolution, whose forward pass cuts the input-channel sum by
+/// the CPU's L2 size (other bits on another CPU) and whose backward passes split work by thread
+/// count, or to a slow reference loop. Those shapes run on Tandem's kernels instead (the functions
+/// return nil), so the contract above holds for every shape.
+///
+/// Primitives are cached by pass and shape (oneDNN's own primitive cache holds the JIT code,
+/// Tandem's the descriptors); scratchpads and temporary blocked buffers are allocated per call.
 enum OneDNNConvolution {
-    /// The CPU engine and its stream, created once (after the ISA cap).
-    private static let runtime: (engine: dnnl_engine_t, stream: dnnl_stream_t) = {
+    /// The CPU engine, created once (after the ISA cap).
+    private static let engine: dnnl_engine_t = {
         if NumericsPolicy.inEffect() == .portable { _ = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2) }
         var engine: dnnl_engine_t?
         check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine")
-        var stream: dnnl_stream_t?
-        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
-        return (engine!, stream!)
+        return engine!
     }()
 
     /// oneDNN's version and the instruction set its kernels use, for provenance.
     static var description: String {
         let version = dnnl_version().pointee
-        _ = runtime
+        _ = engine
         let isa: String
         switch dnnl_get_effective_cpu_isa() {
         case dnnl_cpu_isa_avx2: isa = "AVX2"
@@ -39,74 +46,134 @@ enum OneDNNConvolution {
         return "oneDNN \(version.major).\(version.minor).\(version.patch) \(isa)"
     }
 
-    enum Pass: Hashable { case forward(bias: Bool), inputGradient }
+    enum Pass: Hashable { case forward(bias: Bool), inputGradient, weightGradient }
 
     private struct Key: Hashable {
         let pass: Pass
         let geometry: ConvolutionGeometry
     }
 
-    /// A created primitive and what it reads and writes.
+    /// A created primitive (one of oneDNN's JIT kernels), the formats it wants for each argument
+    /// and its scratchpad.
     private final class Entry: @unchecked Sendable {
         let primitive: dnnl_primitive_t
-        let source: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, destination: dnnl_memory_desc_t
-        init(primitive: dnnl_primitive_t, source: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, destination: dnnl_memory_desc_t) {
+        let formats: [Int32: dnnl_memory_desc_t]
+        let scratchpad: dnnl_memory_desc_t
+        init(primitive: dnnl_primitive_t, formats: [Int32: dnnl_memory_desc_t], scratchpad: dnnl_memory_desc_t) {
             self.primitive = primitive
-            self.source = source
-            self.weights = weights
-            self.destination = destination
+            self.formats = formats
+            self.scratchpad = scratchpad
         }
     }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var cache: [Key: Entry] = [:]
+    /// Created primitives, and nil for shapes no JIT kernel takes.
+    nonisolated(unsafe) private static var cache: [Key: Entry?] = [:]
 
-    /// y = conv(x, w) (+ bias).
-    static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage {
+    /// y = conv(x, w) (+ bias), or nil when no oneDNN JIT kernel takes the shape.
+    static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
+        omp_set_num_threads(Int32(Parallel.threadCount))
+        guard let entry = primitive(Key(pass: .forward(bias: bias != nil), geometry: g)) else { return nil }
         let out = TensorStorage(count: Shape.count(g.outputShape))
-        let entry = primitive(Key(pass: .forward(bias: bias != nil), geometry: g))
-        run(entry, sourceArgument: DNNL_ARG_SRC, source: x.pointer, plainSource: plain(g.inputShape, dnnl_nchw),
-            weights: w.pointer, plainWeights: plain(g.weightShape, dnnl_oihw),
-            destinationArgument: DNNL_ARG_DST, destination: out.pointer, plainDestination: plain(g.outputShape, dnnl_nchw),
-            extra: bias.map { (DNNL_ARG_BIAS, $0.pointer, plain([g.outputChannels], dnnl_x)) })
+        var arguments = [Argument(DNNL_ARG_SRC, x.pointer, plain(g.inputShape, dnnl_nchw)),
+                         Argument(DNNL_ARG_WEIGHTS, w.pointer, plain(g.weightShape, dnnl_oihw)),
+                         Argument(DNNL_ARG_DST, out.pointer, plain(g.outputShape, dnnl_nchw), isOutput: true)]
+        if let bias { arguments.append(Argument(DNNL_ARG_BIAS, bias.pointer, plain([g.outputChannels], dnnl_x))) }
+        run(entry, arguments)
         return out
     }
 
-    /// dx = convᵀ(dy, w) (+ bias over dx's channels: a transposed convolution's).
-    static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage {
+    /// dx = convᵀ(dy, w) (+ bias over dx's channels: a transposed convolution's), or nil when no
+    /// oneDNN JIT kernel takes the shape.
+    static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
+        omp_set_num_threads(Int32(Parallel.threadCount))
+        guard let entry = primitive(Key(pass: .inputGradient, geometry: g)) else { return nil }
         let out = TensorStorage(count: Shape.count(g.inputShape))
-        let entry = primitive(Key(pass: .inputGradient, geometry: g))
-        run(entry, sourceArgument: DNNL_ARG_DIFF_DST, source: dy.pointer, plainSource: plain(g.outputShape, dnnl_nchw),
-            weights: w.pointer, plainWeights: plain(g.weightShape, dnnl_oihw),
-            destinationArgument: DNNL_ARG_DIFF_SRC, destination: out.pointer, plainDestination: plain(g.inputShape, dnnl_nchw), extra: nil)
+        run(entry,
+            [Argument(DNNL_ARG_DIFF_DST, dy.pointer, plain(g.outputShape, dnnl_nchw)),
+             Argument(DNNL_ARG_WEIGHTS, w.pointer, plain(g.weightShape, dnnl_oihw)),
+             Argument(DNNL_ARG_DIFF_SRC, out.pointer, plain(g.inputShape, dnnl_nchw), isOutput: true)])
         if let bias {
             ConvolutionKernels.addChannelBias(bias.pointer, to: out.pointer, images: g.batch, channels: g.inputChannels, plane: g.inputPlane)
         }
         return out
     }
 
+    /// Runs of images the weight gradient's batch is cut into: one per image up to
+    /// `Parallel.maximumChunks` — a function of the batch size alone, never of the thread count.
+    static func weightGradientChunks(_ batch: Int) -> Int { max(1, min(batch, Parallel.maximumChunks)) }
+
+    /// The geometry of a run of `images` images of `g`.
+    private static func chunk(_ g: ConvolutionGeometry, images: Int) -> ConvolutionGeometry {
+        var part = g
+        part.batch = images
+        return part
+    }
+
+    /// dw = Σ_n dy_n ⋆ x_n: each chunk of images on one thread (its own primitive, created with one
+    /// OpenMP thread, so its partition is fixed), the chunks' sums added in chunk order; nil when
+    /// no oneDNN JIT kernel takes the shape.
+    static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage? {
+        let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch)
+        // Runs are ⌊N/chunks⌋ or ⌈N/chunks⌉ images long: both shapes must have a JIT kernel.
+        omp_set_num_threads(1)
+        for images in Set([g.batch / chunks, (g.batch + chunks - 1) / chunks]) {
+            guard primitive(Key(pass: .weightGradient, geometry: chunk(g, images: images))) != nil else { return nil }
+        }
+        let out = TensorStorage(count: weightCount)
+        let partials = TensorStorage(count: (chunks - 1) * weightCount)
+        let inputImage = g.inputChannels * g.inputPlane, outputImage = g.outputChannels * g.outputPlane
+        Parallel.forEach(chunks) { chunk in
+            // OpenMP's thread count is per calling thread: one for this chunk, on whichever thread runs it.
+            omp_set_num_threads(1)
+            let images = Parallel.chunkRange(chunk, of: chunks, count: g.batch), part = Self.chunk(g, images: images.count)
+            let target = chunk == 0 ? out.pointer : partials.pointer + (chunk - 1) * weightCount
+            run(primitive(Key(pass: .weightGradient, geometry: part))!,
+                [Argument(DNNL_ARG_SRC, x.pointer + images.lowerBound * inputImage, plain(part.inputShape, dnnl_nchw)),
+                 Argument(DNNL_ARG_DIFF_DST, dy.pointer + images.lowerBound * outputImage, plain(part.outputShape, dnnl_nchw)),
+                 Argument(DNNL_ARG_DIFF_WEIGHTS, target, plain(g.weightShape, dnnl_oihw), isOutput: true)])
+        }
+        if chunks > 1 {
+            let sum = out.pointer, parts = partials.pointer
+            Parallel.forEachChunk(weightCount, minimumPerChunk: 16_384) { elements in
+                for chunk in 0..<(chunks - 1) {
+                    let part = parts + chunk * weightCount
+                    for i in elements { sum[i] += part[i] }
+                }
+            }
+        }
+        return out
+    }
+
     // MARK: - Primitives
 
-    private static func primitive(_ key: Key) -> Entry {
+    private static func primitive(_ key: Key) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
         if let entry = cache[key] { return entry }
         let entry = create(key)
-        cache[key] = entry
+        cache[key] = .some(entry)
         return entry
     }
 
-    private static func create(_ key: Key) -> Entry {
-        let g = key.geometry, engine = runtime.engine
+    /// Creates `key`'s primitive (the forward descriptor is also the backward passes' hint) with a
+    /// scratchpad Tandem passes in, so that chunks can run it concurrently; nil when oneDNN's
+    /// choice is not one of its JIT kernels.
+    private static func create(_ key: Key) -> Entry? {
+        let g = key.geometry
         var source = descriptor(g.inputShape, dnnl_format_tag_any), weights = descriptor(g.weightShape, dnnl_format_tag_any)
         var destination = descriptor(g.outputShape, dnnl_format_tag_any), bias = plain([g.outputChannels], dnnl_x)
         let strides = dims([g.stride, g.stride]), left = dims([g.padding, g.padding])
         // oneDNN wants the padding that makes its output size formula exact (floor division may drop rows).
         let right = dims([(g.outputHeight - 1) * g.stride + g.kernelHeight - g.inputHeight - g.padding,
                           (g.outputWidth - 1) * g.stride + g.kernelWidth - g.inputWidth - g.padding])
+        var attributes: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&attributes), "creating primitive attributes")
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "asking for a user scratchpad")
+
         var forward = dnnl_convolution_desc_t()
-        let hasBias: Bool
-        if case let .forward(withBias) = key.pass { hasBias = withBias } else { hasBias = false }
+        let hasBias = key.pass == .forward(bias: true)
         let status = hasBias
             ? dnnl_convolution_forward_desc_init(&forward, dnnl_forward_training, dnnl_convolution_direct, &source, &weights, &bias,
                                                  &destination, strides, left, right)
@@ -114,71 +181,119 @@ enum OneDNNConvolution {
                                                  &destination, strides, left, right)
         check(status, "describing \(g)")
         var forwardDescriptor: dnnl_primitive_desc_t?
-        check(dnnl_primitive_desc_create(&forwardDescriptor, &forward, nil, engine, nil), "choosing a forward kernel for \(g)")
+        check(dnnl_primitive_desc_create(&forwardDescriptor, &forward, attributes, engine, nil), "choosing a forward kernel for \(g)")
         defer { dnnl_primitive_desc_destroy(forwardDescriptor) }
-        var chosen = forwardDescriptor!
+
+        var chosen = forwardDescriptor!, queries: [(Int32, dnnl_query_t)]
         var backwardDescriptor: dnnl_primitive_desc_t?
-        if key.pass == .inputGradient {
+        defer { if let backwardDescriptor { dnnl_primitive_desc_destroy(backwardDescriptor) } }
+        switch key.pass {
+        case .forward:
+            queries = [(DNNL_ARG_SRC, dnnl_query_src_md), (DNNL_ARG_WEIGHTS, dnnl_query_weights_md), (DNNL_ARG_DST, dnnl_query_dst_md)]
+            if hasBias { queries.append((DNNL_ARG_BIAS, dnnl_query_weights_md)) }
+        case .inputGradient:
             var backward = dnnl_convolution_desc_t()
             check(dnnl_convolution_backward_data_desc_init(&backward, dnnl_convolution_direct, &source, &weights, &destination,
                                                            strides, left, right), "describing the input gradient of \(g)")
-            check(dnnl_primitive_desc_create(&backwardDescriptor, &backward, nil, engine, forwardDescriptor), "choosing an input-gradient kernel for \(g)")
+            check(dnnl_primitive_desc_create(&backwardDescriptor, &backward, attributes, engine, forwardDescriptor),
+                  "choosing an input-gradient kernel for \(g)")
             chosen = backwardDescriptor!
+            queries = [(DNNL_ARG_DIFF_DST, dnnl_query_diff_dst_md), (DNNL_ARG_WEIGHTS, dnnl_query_weights_md),
+                       (DNNL_ARG_DIFF_SRC, dnnl_query_diff_src_md)]
+        case .weightGradient:
+            var backward = dnnl_convolution_desc_t()
+            check(dnnl_convolution_backward_weights_desc_init(&backward, dnnl_convolution_direct, &source, &weights, nil, &destination,
+                                                              strides, left, right), "describing the weight gradient of \(g)")
+            check(dnnl_primitive_desc_create(&backwardDescriptor, &backward, attributes, engine, forwardDescriptor),
+                  "choosing a weight-gradient kernel for \(g)")
+            chosen = backwardDescriptor!
+            queries = [(DNNL_ARG_SRC, dnnl_query_src_md), (DNNL_ARG_DIFF_DST, dnnl_query_diff_dst_md),
+                       (DNNL_ARG_DIFF_WEIGHTS, dnnl_query_diff_weights_md)]
         }
-        defer { if let backwardDescriptor { dnnl_primitive_desc_destroy(backwardDescriptor) } }
+        guard isJIT(chosen) else { return nil }
         var primitive: dnnl_primitive_t?
         check(dnnl_primitive_create(&primitive, chosen), "creating the primitive for \(g)")
-        let isForward = key.pass != .inputGradient
-        return Entry(primitive: primitive!,
-                     source: dnnl_primitive_desc_query_md(chosen, isForward ? dnnl_query_src_md : dnnl_query_diff_dst_md, 0).pointee,
-                     weights: dnnl_primitive_desc_query_md(chosen, dnnl_query_weights_md, 0).pointee,
-                     destination: dnnl_primitive_desc_query_md(chosen, isForward ? dnnl_query_dst_md : dnnl_query_diff_src_md, 0).pointee)
+        var formats: [Int32: dnnl_memory_desc_t] = [:]
+        for (argument, query) in queries {
+            // The bias is the second "weights" of a forward convolution.
+            formats[argument] = dnnl_primitive_desc_query_md(chosen, query, argument == DNNL_ARG_BIAS ? 1 : 0).pointee
+        }
+        return Entry(primitive: primitive!, formats: formats,
+                     scratchpad: dnnl_primitive_desc_query_md(chosen, dnnl_query_scratchpad_md, 0).pointee)
+    }
+
+    /// Whether oneDNN chose one of its JIT convolution kernels (`jit:avx2`, `jit_1x1:avx512_core`, …),
+    /// not `gemm:jit` or `ref:any`.
+    private static func isJIT(_ descriptor: dnnl_primitive_desc_t) -> Bool {
+        var name: UnsafePointer<CChar>?
+        check(dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name), "asking for the kernel's name")
+        return name.map { String(cString: $0).hasPrefix("jit") } ?? false
     }
 
     // MARK: - Execution
 
-    /// Runs `entry` on plain N×C×H×W buffers: reorders the inputs into the primitive's formats and
-    /// its output back, through temporary buffers only where the formats differ.
-    private static func run(_ entry: Entry, sourceArgument: Int32, source: UnsafeMutablePointer<Float>, plainSource: dnnl_memory_desc_t,
-                            weights: UnsafeMutablePointer<Float>, plainWeights: dnnl_memory_desc_t,
-                            destinationArgument: Int32, destination: UnsafeMutablePointer<Float>, plainDestination: dnnl_memory_desc_t,
-                            extra: (Int32, UnsafeMutablePointer<Float>, dnnl_memory_desc_t)?) {
-        let stream = runtime.stream
-        // OpenMP's thread count is per calling thread: give it Tandem's on whichever thread runs this.
-        omp_set_num_threads(Int32(Parallel.threadCount))
+    /// One argument of a primitive: Tandem's plain buffer and its format.
+    private struct Argument {
+        let argument: Int32
+        let pointer: UnsafeMutablePointer<Float>
+        let plain: dnnl_memory_desc_t
+        let isOutput: Bool
+        init(_ argument: Int32, _ pointer: UnsafeMutablePointer<Float>, _ plain: dnnl_memory_desc_t, isOutput: Bool = false) {
+            self.argument = argument
+            self.pointer = pointer
+            self.plain = plain
+            self.isOutput = isOutput
+        }
+    }
+
+    /// Runs `entry` on plain buffers, on a stream of its own and with OpenMP's thread count the
+    /// caller set: reorders the inputs into the primitive's formats and its output back, through
+    /// temporary buffers only where the formats differ.
+    private static func run(_ entry: Entry, _ arguments: [Argument]) {
+        var stream: dnnl_stream_t?
+        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
+        defer { dnnl_stream_destroy(stream) }
         var created: [dnnl_memory_t] = []
         defer { for memory in created { dnnl_memory_destroy(memory) } }
         func memory(_ descriptor: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer?) -> dnnl_memory_t {
             var descriptor = descriptor
             var memory: dnnl_memory_t?
-            check(dnnl_memory_create(&memory, &descriptor, runtime.engine, pointer ?? tandem_dnnl_memory_allocate()), "creating memory")
+            check(dnnl_memory_create(&memory, &descriptor, engine, pointer ?? tandem_dnnl_memory_allocate()), "creating memory")
             created.append(memory!)
             return memory!
         }
-        func input(_ pointer: UnsafeMutablePointer<Float>, plain: dnnl_memory_desc_t, wanted: dnnl_memory_desc_t) -> dnnl_memory_t {
-            let user = memory(plain, pointer)
-            if equal(plain, wanted) { return user }
+        var bound: [dnnl_exec_arg_t] = [], outputs: [(blocked: dnnl_memory_t, Argument)] = []
+        for argument in arguments {
+            let wanted = entry.formats[argument.argument]!
+            let user = memory(argument.plain, argument.pointer)
+            if equal(argument.plain, wanted) {
+                bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: user))
+                continue
+            }
             let blocked = memory(wanted, nil)
-            reorder(user, plain, into: blocked, wanted, stream: stream)
-            return blocked
+            if argument.isOutput {
+                outputs.append((blocked, argument))
+            } else {
+                reorder(user, argument.plain, into: blocked, wanted, stream: stream!)
+            }
+            bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: blocked))
         }
-        let sourceMemory = input(source, plain: plainSource, wanted: entry.source)
-        let weightMemory = input(weights, plain: plainWeights, wanted: entry.weights)
-        let userDestination = memory(plainDestination, destination)
-        let destinationMemory = equal(plainDestination, entry.destination) ? userDestination : memory(entry.destination, nil)
-        var arguments = [dnnl_exec_arg_t(arg: sourceArgument, memory: sourceMemory), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weightMemory),
-                         dnnl_exec_arg_t(arg: destinationArgument, memory: destinationMemory)]
-        if let (argument, pointer, descriptor) = extra { arguments.append(dnnl_exec_arg_t(arg: argument, memory: memory(descriptor, pointer))) }
-        check(dnnl_primitive_execute(entry.primitive, stream, Int32(arguments.count), &arguments), "running a convolution")
+        var scratchpad = entry.scratchpad
+        if dnnl_memory_desc_get_size(&scratchpad) > 0 {
+            bound.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: memory(entry.scratchpad, nil)))
+        }
+        check(dnnl_primitive_execute(entry.primitive, stream, Int32(bound.count), &bound), "running a convolution")
         check(dnnl_stream_wait(stream), "waiting for a convolution")
-        if destinationMemory != userDestination { reorder(destinationMemory, entry.destination, into: userDestination, plainDestination, stream: stream) }
+        for (blocked, argument) in outputs {
+            reorder(blocked, entry.formats[argument.argument]!, into: memory(argument.plain, argument.pointer), argument.plain, stream: stream!)
+        }
     }
 
     private static func reorder(_ from: dnnl_memory_t, _ fromDescriptor: dnnl_memory_desc_t, into to: dnnl_memory_t, _ toDescriptor: dnnl_memory_desc_t,
                                 stream: dnnl_stream_t) {
         var source = fromDescriptor, target = toDescriptor
         var descriptor: dnnl_primitive_desc_t?
-        check(dnnl_reorder_primitive_desc_create(&descriptor, &source, runtime.engine, &target, runtime.engine, nil), "describing a reorder")
+        check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, nil), "describing a reorder")
         defer { dnnl_primitive_desc_destroy(descriptor) }
         var primitive: dnnl_primitive_t?
         check(dnnl_primitive_create(&primitive, descriptor), "creating a reorder")
