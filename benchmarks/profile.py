@@ -12,6 +12,10 @@ sample (CPU time on any thread of the process) is put in one class, from its inn
   BLAS spin       OpenBLAS worker threads waiting (sched_yield) between GEMM calls
   im2col, col2im  convolution unfolding / folding (ConvolutionKernels.unfold / fold and their callers)
   conv layout     the permutes between N×O×plane and O×(N·plane) around each convolution GEMM
+  oneDNN conv     oneDNN's JIT convolution kernels (named through oneDNN's perf map, DNNL_JIT_PROFILE=1)
+  oneDNN reorder  oneDNN's reorders between N×C×H×W and its blocked formats
+  oneDNN (other)  the rest of libdnnl (primitive creation, scratchpads, its driver loops)
+  OpenMP spin     oneDNN's OpenMP worker threads waiting (libgomp)
   …               otherwise the innermost Tandem function (elementwise kernels, reductions, pooling, …),
                   plus the enclosing "feature" (batch norm, a loss, the optimiser) when one is on the stack
 
@@ -86,6 +90,14 @@ def classify(frames, names, binary):
     feature = next((label for key, label in FEATURES for t in tandem if key in t), None)
     in_blas = any("openblas" in dso for _, dso in readable)
 
+    if leaf_dso.startswith("perf-") and leaf_dso.endswith(".map") or "libdnnl" in leaf_dso:
+        if "reorder" in leaf_sym:
+            return "oneDNN reorder", leaf_sym
+        if "conv" in leaf_sym and leaf_dso.endswith(".map"):
+            return "oneDNN conv", leaf_sym
+        return "oneDNN (other)", leaf_sym
+    if "libgomp" in leaf_dso:
+        return "OpenMP spin", leaf_sym
     if "openblas" in leaf_dso:
         if re.search(r"gemm|GEMM", leaf_sym):
             # OpenBLAS has no frame pointers: the calling Tandem op is rarely on the stack (and never
@@ -126,7 +138,8 @@ def main():
     if not args.command:
         parser.error("give the tandem-bench arguments, e.g. core conv batch=8 in=64 out=64 height=64 width=96")
 
-    env = dict(os.environ, TANDEM_THREADS="2", OPENBLAS_NUM_THREADS="2")
+    # DNNL_JIT_PROFILE=1 makes oneDNN name its JIT kernels in /tmp/perf-PID.map for perf.
+    env = dict(os.environ, TANDEM_THREADS="2", OPENBLAS_NUM_THREADS="2", DNNL_JIT_PROFILE="1")
     env.update(kv.split("=", 1) for kv in args.tandem_env)
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "perf.data")
