@@ -58,11 +58,15 @@ final class OneDNNConvolutionTests: XCTestCase {
         return grad(of: dot(conv2d(x, weight: tracked, stride: stride, padding: padding), dy), wrt: [tracked])[0]
     }
 
-    /// The weight gradient cuts the batch into runs of images (one per image up to 8) and adds the
-    /// runs' sums in order: batches that leave runs of different lengths, a single image, and
-    /// transposed convolutions (whose weight gradient is the same kernel with the roles swapped).
+    /// The weight gradient cuts the batch into runs of images (one per image up to 8, fewer for large
+    /// weights) and adds the runs' sums in order: batches that leave runs of different lengths, a
+    /// single image, and transposed convolutions (whose weight gradient is the same kernel with the
+    /// roles swapped).
     func testTheWeightGradientAgreesOverEveryChunking() {
-        XCTAssertEqual([1, 2, 8, 9, 256].map(OneDNNConvolution.weightGradientChunks), [1, 2, 8, 8, 8])
+        XCTAssertEqual([1, 2, 8, 9, 256].map { OneDNNConvolution.weightGradientChunks($0, weights: 540) }, [1, 2, 8, 8, 8])
+        // 512×512×3×3 weights: two runs; 512×256×3×3: four (three partial sums of 1.2 M floats).
+        XCTAssertEqual([1, 2, 8].map { OneDNNConvolution.weightGradientChunks($0, weights: 512 * 512 * 9) }, [1, 2, 2])
+        XCTAssertEqual(OneDNNConvolution.weightGradientChunks(8, weights: 512 * 256 * 9), 4)
         for batch in [1, 3, 8, 11, 20] {
             let x = random([batch, 6, 10, 9], &g), w = random([5, 6, 3, 3], &g, scale: 0.3)
             let dy = random([batch, 5, 10, 9], &g)

@@ -23,7 +23,8 @@ import Foundation
 /// return nil), so the contract above holds for every shape.
 ///
 /// Primitives are cached by pass and shape (oneDNN's own primitive cache holds the JIT code,
-/// Tandem's the descriptors); scratchpads and temporary blocked buffers are allocated per call.
+/// Tandem's the descriptors); scratchpads and temporary blocked buffers come from Tandem's buffer
+/// pool, like every tensor, so a step reuses them instead of growing the heap.
 enum OneDNNConvolution {
     /// The CPU engine, created once (after the ISA cap).
     private static let engine: dnnl_engine_t = {
@@ -99,9 +100,17 @@ enum OneDNNConvolution {
         return out
     }
 
-    /// Runs of images the weight gradient's batch is cut into: one per image up to
-    /// `Parallel.maximumChunks` — a function of the batch size alone, never of the thread count.
-    static func weightGradientChunks(_ batch: Int) -> Int { max(1, min(batch, Parallel.maximumChunks)) }
+    /// Floats of partial weight gradients one call may hold (16 MiB): large weights are cut into
+    /// fewer runs, so the partial sums cost little memory.
+    static let partialBudget = 1 << 22
+
+    /// Runs of images the weight gradient's batch is cut into: one per image, at most
+    /// `Parallel.maximumChunks`, and fewer for large weights (their chunks − 1 partial sums stay
+    /// within `partialBudget`, but at least two runs) — a function of the shape alone, never of
+    /// the thread count.
+    static func weightGradientChunks(_ batch: Int, weights: Int) -> Int {
+        max(1, min(batch, Parallel.maximumChunks, max(2, partialBudget / max(1, weights) + 1)))
+    }
 
     /// The geometry of a run of `images` images of `g`.
     private static func chunk(_ g: ConvolutionGeometry, images: Int) -> ConvolutionGeometry {
@@ -114,7 +123,7 @@ enum OneDNNConvolution {
     /// OpenMP thread, so its partition is fixed), the chunks' sums added in chunk order; nil when
     /// no oneDNN JIT kernel takes the shape.
     static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage? {
-        let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch)
+        let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch, weights: weightCount)
         // Runs are ⌊N/chunks⌋ or ⌈N/chunks⌉ images long: both shapes must have a JIT kernel.
         omp_set_num_threads(1)
         for images in Set([g.batch / chunks, (g.batch + chunks - 1) / chunks]) {
@@ -253,12 +262,19 @@ enum OneDNNConvolution {
         var stream: dnnl_stream_t?
         check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
         defer { dnnl_stream_destroy(stream) }
-        var created: [dnnl_memory_t] = []
+        var created: [dnnl_memory_t] = [], temporaries: [TensorStorage] = []
         defer { for memory in created { dnnl_memory_destroy(memory) } }
+        /// oneDNN memory over `pointer`, or over a temporary buffer from the pool when it is nil.
         func memory(_ descriptor: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer?) -> dnnl_memory_t {
             var descriptor = descriptor
+            var buffer = pointer
+            if buffer == nil {
+                let temporary = TensorStorage(count: max(1, (dnnl_memory_desc_get_size(&descriptor) + 3) / 4))
+                temporaries.append(temporary)
+                buffer = UnsafeMutableRawPointer(temporary.pointer)
+            }
             var memory: dnnl_memory_t?
-            check(dnnl_memory_create(&memory, &descriptor, engine, pointer ?? tandem_dnnl_memory_allocate()), "creating memory")
+            check(dnnl_memory_create(&memory, &descriptor, engine, buffer), "creating memory")
             created.append(memory!)
             return memory!
         }
