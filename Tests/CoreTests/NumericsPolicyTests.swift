@@ -54,7 +54,11 @@ final class NumericsPolicyTests: XCTestCase {
         // Children are told to use exactly these kernels, under the policy really in effect.
         let children = NumericsPolicy.environmentForChildren(environment: ["TANDEM_NUMERICS": "portable"])
         XCTAssertEqual(children, ["TANDEM_NUMERICS": portable.rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName,
-                                  "TANDEM_CONVOLUTION": ConvolutionBackend.current.rawValue])
+                                  "TANDEM_CONVOLUTION": ConvolutionBackend.current.rawValue, "OMP_WAIT_POLICY": "passive"])
+        XCTAssertNil(BLASKernelSelection.openMPWaitPolicyToSet(environment: children), "a child does not re-execute for OpenMP")
+        XCTAssertEqual(BLASKernelSelection.openMPWaitPolicyToSet(environment: [:]), "passive")
+        XCTAssertNil(BLASKernelSelection.openMPWaitPolicyToSet(environment: ["OMP_WAIT_POLICY": "active"]), "a user's choice stands")
+        XCTAssertEqual(NumericsPolicy.environmentForChildren(environment: ["OMP_WAIT_POLICY": "active"])["OMP_WAIT_POLICY"], "active")
         XCTAssertNil(BLASKernelSelection.coreTypeToSelect(policy: portable, environment: children), "a child does not re-execute")
         XCTAssertTrue(NumericsPolicy.kernelFamily.hasPrefix("OpenBLAS \(BLASKernelSelection.coreName),"), NumericsPolicy.kernelFamily)
     }

@@ -60,18 +60,34 @@ public enum BLASKernelSelection {
             + "but \(reason); running \(coreName) kernels, whose numbers are not portable (recorded as numerics: native)"
     }
 
-    /// Re-executes the current program with the `OPENBLAS_CORETYPE` its numerics policy asks for,
-    /// if it is not already in use. Returns only when no re-execution was needed or it failed (then
-    /// the program runs as is, and provenance records the kernels it really used).
+    /// `OMP_WAIT_POLICY=passive` unless the environment chooses a wait policy itself. oneDNN runs
+    /// on OpenMP, whose idle threads otherwise spin for a while after every parallel region; on a
+    /// machine whose cores Tandem's own threads also use, that spinning took a quarter of the CPU
+    /// time of a SplitVGG-3 step (benchmarks/README.md). Like `OPENBLAS_CORETYPE` it is read only
+    /// when the library loads.
+    public static func openMPWaitPolicyToSet(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let chosen = environment["OMP_WAIT_POLICY"], !chosen.isEmpty { return nil }
+        return "passive"
+    }
+
+    /// Re-executes the current program with the `OPENBLAS_CORETYPE` its numerics policy asks for
+    /// and OpenMP's wait policy (`openMPWaitPolicyToSet`), if they are not already in effect.
+    /// Returns only when no re-execution was needed or it failed (then the program runs as is, and
+    /// provenance records the kernels it really used).
     public static func reexecuteForNumericsPolicyIfNeeded() {
-        guard let policy = try? NumericsPolicy.requested(), let core = coreTypeToSelect(policy: policy) else { return }
-        let previous = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
-        setenv("OPENBLAS_CORETYPE", core, 1)
+        var settings: [String: String] = [:]
+        if let policy = try? NumericsPolicy.requested(), let core = coreTypeToSelect(policy: policy) { settings["OPENBLAS_CORETYPE"] = core }
+        if let wait = openMPWaitPolicyToSet() { settings["OMP_WAIT_POLICY"] = wait }
+        guard !settings.isEmpty else { return }
+        let environment = ProcessInfo.processInfo.environment
+        for (name, value) in settings { setenv(name, value, 1) }
         let arguments = CommandLine.arguments
         var pointers = arguments.map { strdup($0) }
         pointers.append(nil)
         execv("/proc/self/exe", pointers)
         // execv only returns on failure: carry on with the kernels already loaded.
-        if let previous { setenv("OPENBLAS_CORETYPE", previous, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
+        for name in settings.keys {
+            if let previous = environment[name] { setenv(name, previous, 1) } else { unsetenv(name) }
+        }
     }
 }

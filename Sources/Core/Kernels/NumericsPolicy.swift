@@ -50,7 +50,8 @@ public enum NumericsPolicy: String, CaseIterable, Sendable, Codable {
     /// (a suite's `--jobs` children, whose cells are compared with cells run in-process).
     public static func environmentForChildren(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
         [environmentVariable: inEffect(environment: environment).rawValue, "OPENBLAS_CORETYPE": BLASKernelSelection.coreName,
-         ConvolutionBackend.environmentVariable: ConvolutionBackend.current.rawValue]
+         ConvolutionBackend.environmentVariable: ConvolutionBackend.current.rawValue,
+         "OMP_WAIT_POLICY": environment["OMP_WAIT_POLICY"].flatMap { $0.isEmpty ? nil : $0 } ?? "passive"]
     }
 
     /// The kernels this process computes with, as recorded in provenance: OpenBLAS's family and
