@@ -12,7 +12,7 @@ sample (CPU time on any thread of the process) is put in one class, from its inn
   BLAS spin       OpenBLAS worker threads waiting (sched_yield) between GEMM calls
   im2col, col2im  convolution unfolding / folding (ConvolutionKernels.unfold / fold and their callers)
   conv layout     the permutes between N×O×plane and O×(N·plane) around each convolution GEMM
-  oneDNN conv     oneDNN's JIT convolution kernels (named through oneDNN's perf map, DNNL_JIT_PROFILE=1)
+  oneDNN conv     oneDNN's JIT convolution kernels (named through oneDNN's perf map, DNNL_JIT_PROFILE=2)
   oneDNN reorder  oneDNN's reorders between N×C×H×W and its blocked formats
   oneDNN (other)  the rest of libdnnl (primitive creation, scratchpads, its driver loops)
   OpenMP spin     oneDNN's OpenMP worker threads waiting (libgomp)
@@ -91,7 +91,7 @@ def classify(frames, names, binary):
     in_blas = any("openblas" in dso for _, dso in readable)
 
     if leaf_dso.startswith("perf-") and leaf_dso.endswith(".map") or "libdnnl" in leaf_dso:
-        if "reorder" in leaf_sym:
+        if "reorder" in leaf_sym or "blk_kernel" in leaf_sym:
             return "oneDNN reorder", leaf_sym
         if "conv" in leaf_sym and leaf_dso.endswith(".map"):
             return "oneDNN conv", leaf_sym
@@ -138,8 +138,8 @@ def main():
     if not args.command:
         parser.error("give the tandem-bench arguments, e.g. core conv batch=8 in=64 out=64 height=64 width=96")
 
-    # DNNL_JIT_PROFILE=1 makes oneDNN name its JIT kernels in /tmp/perf-PID.map for perf.
-    env = dict(os.environ, TANDEM_THREADS="2", OPENBLAS_NUM_THREADS="2", DNNL_JIT_PROFILE="1")
+    # DNNL_JIT_PROFILE=2 makes oneDNN name its JIT kernels in /tmp/perf-PID.map for perf.
+    env = dict(os.environ, TANDEM_THREADS="2", OPENBLAS_NUM_THREADS="2", DNNL_JIT_PROFILE="2")
     env.update(kv.split("=", 1) for kv in args.tandem_env)
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "perf.data")
