@@ -10,7 +10,7 @@ import Foundation
 /// thread, so their results do not depend on the thread count (`OneDNNConvolutionTests` checks
 /// 1 against 3 threads in child processes). oneDNN's weight-gradient kernels split their
 /// reduction by thread count, so Tandem fixes the partition itself: the batch is cut into
-/// `weightGradientChunks` runs of images (a function of the batch size alone), each chunk's
+/// `weightGradientChunks` runs of images (a function of the shape alone), each chunk's
 /// dw_k = Σ_{n ∈ chunk k} dy_n ⋆ x_n is computed by oneDNN on one thread, and the chunks are
 /// added in order, dw = ((dw_0 + dw_1) + dw_2) + …. The instruction set follows the numerics
 /// policy: `portable` caps oneDNN at AVX2 (`dnnl_set_max_cpu_isa`), as it pins OpenBLAS's AVX2
