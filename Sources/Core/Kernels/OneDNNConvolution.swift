@@ -278,7 +278,7 @@ enum OneDNNConvolution {
             created.append(memory!)
             return memory!
         }
-        var bound: [dnnl_exec_arg_t] = [], outputs: [(blocked: dnnl_memory_t, Argument)] = []
+        var bound: [dnnl_exec_arg_t] = [], outputs: [(blocked: dnnl_memory_t, user: dnnl_memory_t, Argument)] = []
         for argument in arguments {
             let wanted = entry.formats[argument.argument]!
             let user = memory(argument.plain, argument.pointer)
@@ -288,7 +288,7 @@ enum OneDNNConvolution {
             }
             let blocked = memory(wanted, nil)
             if argument.isOutput {
-                outputs.append((blocked, argument))
+                outputs.append((blocked, user, argument))
             } else {
                 reorder(user, argument.plain, into: blocked, wanted, stream: stream!)
             }
@@ -300,8 +300,8 @@ enum OneDNNConvolution {
         }
         check(dnnl_primitive_execute(entry.primitive, stream, Int32(bound.count), &bound), "running a convolution")
         check(dnnl_stream_wait(stream), "waiting for a convolution")
-        for (blocked, argument) in outputs {
-            reorder(blocked, entry.formats[argument.argument]!, into: memory(argument.plain, argument.pointer), argument.plain, stream: stream!)
+        for (blocked, user, argument) in outputs {
+            reorder(blocked, entry.formats[argument.argument]!, into: user, argument.plain, stream: stream!)
         }
     }
 
