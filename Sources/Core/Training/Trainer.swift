@@ -146,13 +146,11 @@ public final class Trainer {
         let forward = ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, statistics: sink, progress: progress)
 
         // Forward: encoder once, heads on a detached leaf ẑ.
-        let z = model.encode(batch.input, forward)
+        let z = representation(of: batch.input, forward)
         let zLeaf = z.detached.tracked()
-        var losses: [String: Tensor] = [:]
-        for task in labelled {
-            let loss = taskLoss(task, model.head(task.name, zLeaf, forward), batch.targets[task.name]!)
-            guard loss.scalar.isFinite else { throw NonFiniteValueError(step: step, task: task.name, quantity: "training loss") }
-            losses[task.name] = loss
+        let losses = headLosses(on: zLeaf, targets: batch.targets, tasks: labelled, forward)
+        for task in labelled where !losses[task.name]!.scalar.isFinite {
+            throw NonFiniteValueError(step: step, task: task.name, quantity: "training loss")
         }
         let names = labelled.map(\.name)
         let headParameters = Dictionary(uniqueKeysWithValues: names.map { ($0, tracked.head($0)) })
@@ -206,7 +204,7 @@ public final class Trainer {
             representationAt: { [unowned self] substituted, other in
                 let context = ForwardContext(parameters: self.parameters.merging(substituted), buffers: self.buffers, isTraining: true,
                                              progress: self.progress)
-                return self.model.encode((other ?? batch).input, context)
+                return self.representation(of: (other ?? batch).input, context)
             },
             simulatedStep: { [unowned self] gradients in self.simulatedStep(gradients, rates: rates) },
             stepMetaParameters: { [unowned self] current, gradients in self.stepMetaParameters(current, gradients: gradients, rate: rates["strategy"]!) },
@@ -214,13 +212,7 @@ public final class Trainer {
             secondBatch: { [unowned self] in self.data.nextBatch(.full) })
         engine.computeHeadLosses = { [unowned self] representation, other in
             let context = ForwardContext(parameters: self.parameters, buffers: self.buffers, isTraining: true, progress: self.progress)
-            let source = other ?? batch
-            var result: [String: Tensor] = [:]
-            for task in self.tasks {
-                guard let target = source.targets[task.name] else { continue }
-                result[task.name] = self.taskLoss(task, self.model.head(task.name, representation, context), target)
-            }
-            return result
+            return self.headLosses(on: representation, targets: (other ?? batch).targets, tasks: self.tasks, context)
         }
         let context = StepContext(step: step, epoch: epoch, tasks: labelled, losses: losses.mapValues { $0.scalar },
                                   learningRates: rates, parameters: parameters, strategyName: strategy.name,
@@ -356,13 +348,7 @@ public final class Trainer {
 
     func losses(at substituted: Parameters, batch: Batch) -> [String: Tensor] {
         let context = ForwardContext(parameters: parameters.merging(substituted), buffers: buffers, isTraining: true, progress: progress)
-        let z = model.encode(batch.input, context)
-        var result: [String: Tensor] = [:]
-        for task in tasks {
-            guard let target = batch.targets[task.name] else { continue }
-            result[task.name] = taskLoss(task, model.head(task.name, z, context), target)
-        }
-        return result
+        return headLosses(on: representation(of: batch.input, context), targets: batch.targets, tasks: tasks, context)
     }
 
     /// Whether `name` is a parameter of a frozen head.

@@ -22,10 +22,13 @@ public struct TrainerConfiguration {
     /// validation error (nil: it runs to `steps`). Decided from the evaluation history alone, so a
     /// resumed run stops where the uninterrupted one did.
     public var patience: Int?
+    /// How each training batch splits into micro-batches (`budget.micro_batches`; `.none`: one).
+    public var microBatches: MicroBatches
 
     public init(steps: Int, labelSchedule: LabelSchedule = .full, evaluateEvery: Int? = nil,
                 selection: ModelSelection = .last, selectionCriterion: SelectionCriterion = .primaryLoss,
-                batchNormMomentum: Float = 0.1, recordsURL: URL? = nil, frozenHeads: Set<String> = [], patience: Int? = nil) {
+                batchNormMomentum: Float = 0.1, recordsURL: URL? = nil, frozenHeads: Set<String> = [], patience: Int? = nil,
+                microBatches: MicroBatches = .none) {
         self.steps = steps
         self.labelSchedule = labelSchedule
         self.evaluateEvery = evaluateEvery
@@ -35,6 +38,7 @@ public struct TrainerConfiguration {
         self.recordsURL = recordsURL
         self.frozenHeads = frozenHeads
         self.patience = patience
+        self.microBatches = microBatches
     }
 }
 

@@ -139,7 +139,8 @@ public final class Experiment {
         let configuration = TrainerConfiguration(steps: totalSteps, labelSchedule: schedule, evaluateEvery: evaluateEvery,
                                                  selection: recipe.selection, selectionCriterion: criterion,
                                                  recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"),
-                                                 frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)), patience: recipe.patience)
+                                                 frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)), patience: recipe.patience,
+                                                 microBatches: recipe.microBatches)
         let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
                                          heads: recipe.headsOptimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
                                          strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch))

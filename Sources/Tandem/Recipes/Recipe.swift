@@ -174,6 +174,8 @@ public struct Recipe {
     /// The budget in epochs, when the recipe gives `budget.epochs` instead of `budget.steps`.
     public var epochs: Int?
     public var batchSize: Int
+    /// `budget.micro_batches: S`: every training batch runs as S micro-batches (`MicroBatches`).
+    public var microBatches: MicroBatches
     public var parallelFraction: Double?
     public var alternateEvery: Int?
     public var evaluateEvery: Int?
@@ -282,6 +284,10 @@ public struct Recipe {
             throw RecipeError(location: budget.location, message: "budget needs `steps:` (training steps) or `epochs:` (passes over the training split)")
         }
         batchSize = try MappingReader.integer(try budget.required("batch_size", expected: "training batch size"), what: "budget.batch_size", range: 1...100_000)
+        let largest = batchSize
+        microBatches = MicroBatches(count: try budget.optional("micro_batches").map {
+            try MappingReader.integer($0, what: "budget.micro_batches (at most budget.batch_size, \(largest))", range: 1...largest)
+        } ?? 1)
         try budget.finish()
 
         let tasksNode = try root.required("tasks", expected: "a list of tasks with roles, e.g. `- {name: depth, role: auxiliary}`")
