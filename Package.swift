@@ -15,8 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev libyaml-dev libzstd-dev libdnnl-dev).
+        // System libraries (Debian: libopenblas-dev libyaml-dev libzstd-dev libdnnl-dev libopenmpi-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CYaml", path: "Sources/CYaml"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
@@ -26,7 +27,7 @@ let package = Package(
         .target(name: "TandemDatasets", dependencies: ["TandemCore"], path: "Sources/Datasets"),
         .target(name: "TandemStrategies", dependencies: ["TandemCore"], path: "Sources/Strategies"),
         .target(name: "Tandem",
-                dependencies: ["TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies", "CYaml"],
+                dependencies: ["TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies", "CYaml", "CMPI"],
                 path: "Sources/Tandem"),
         // The command line as a library: a downstream executable's main.swift is one call,
         // `TandemCommand.main(registry: .standard.adding(MyStrategy.self))`.

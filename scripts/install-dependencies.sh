@@ -3,7 +3,7 @@
 # As root it installs them; otherwise it prints the exact command to run and fails.
 set -euo pipefail
 
-packages=(libopenblas-dev libyaml-dev libzstd-dev libdnnl-dev)
+packages=(libopenblas-dev libyaml-dev libzstd-dev libdnnl-dev libopenmpi-dev openmpi-bin)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

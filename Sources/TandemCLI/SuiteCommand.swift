@@ -31,9 +31,24 @@ struct SuiteCommand: ParsableCommand {
     @Option(help: "Slurm: memory per array task, in sbatch syntax (e.g. 4G).") var memory: String?
     @Option(help: "Slurm: n array tasks each running one shard i/n, instead of one task per cell.") var arrayShards: Int?
     @Flag(help: "Slurm: write the scripts and print the sbatch commands without submitting.") var dryRun = false
+    @Option(help: "Slurm: MPI processes per cell (each array task an N-task job, `srun --mpi=pmix`); the recipes need budget.micro_batches ≥ N.") var ranksPerCell = 1
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear at once in a pipe or a file
+        // Started by `mpirun -np N` or `srun` (a `--ranks-per-cell` array task): the ranks run each cell together.
+        guard MPIProcessGroup.launched() else { return try runSuite(in: SingleProcess()) }
+        let group = MPIProcessGroup.joined()
+        do { try runSuite(in: group) }
+        catch {
+            if group.size > 1 { group.abort(code: (error as? ExitCode)?.rawValue ?? 1) }
+            group.finish()
+            throw error
+        }
+        group.finish()
+    }
+
+    func runSuite(in group: ProcessGroup) throws {
+        let speaks = group.isWriter
         let definition: Suite
         var cells: [Suite.Cell]
         do {
@@ -45,6 +60,13 @@ struct SuiteCommand: ParsableCommand {
                 catch let error as CommandError { throw CommandError("--reference: \(error.message)") }
             }
             guard jobs >= 1 else { throw CommandError("--jobs must be at least 1, found \(jobs)") }
+            guard ranksPerCell >= 1 else { throw CommandError("--ranks-per-cell must be at least 1, found \(ranksPerCell)") }
+            if ranksPerCell > 1 && !slurm {
+                throw CommandError("--ranks-per-cell needs --slurm; on one machine, start the suite itself on N processes: mpirun -np N \(CommandEnvironment.commandName) suite …")
+            }
+            if group.size > 1 && (jobs > 1 || slurm) {
+                throw CommandError("a suite over \(group.size) MPI processes runs its cells one at a time, every rank on each: drop --jobs and --slurm")
+            }
             if [shard != nil, cell != nil, slurm].filter({ $0 }).count > 1 {
                 throw CommandError("--shard, --cell and --slurm choose cells in different ways; give one of them")
             }
@@ -60,23 +82,27 @@ struct SuiteCommand: ParsableCommand {
                 cells = try definition.cells()
             }
         } catch let error as RecipeError {
-            throw inputError(error.description)
+            throw speaks ? inputError(error.description) : ExitCode(2)
         } catch let error as CommandError {
-            throw inputError(error.message)
+            throw speaks ? inputError(error.message) : ExitCode(2)
         }
         let runner = SuiteRunner(suite: definition, registry: CommandEnvironment.registry, outputFolder: output.map { URL(fileURLWithPath: $0) })
         if slurm { return try submit(runner: runner, cells: cells) }
         let started = Date()
         do {
-            try runner.run(cells, jobs: jobs, executable: CommandEnvironment.executablePath) { print($0) }
+            try runner.run(cells, jobs: jobs, executable: CommandEnvironment.executablePath, processGroup: group) { print($0) }
         } catch let error as RecipeError {
-            throw inputError(error.description)
+            throw speaks ? inputError(error.description) : ExitCode(2)
         } catch let error as CommandError {
+            guard speaks else { throw ExitCode(2) }
             if noReport { throw inputError(error.message) }
             // Report what did finish, then fail.
             try? printReport(folders: [runner.outputFolder], flags: report)
             throw inputError(error.message)
+        } catch {
+            throw runError(error, rank: group.size > 1 ? "rank \(group.rank) of \(group.size)" : nil)
         }
+        guard speaks else { return }
         if noReport {
             print("cells done; merge with: \(CommandEnvironment.commandName) report \(runner.outputFolder.path)")
         } else {
@@ -93,7 +119,8 @@ struct SuiteCommand: ParsableCommand {
             if let maxRunning, maxRunning < 1 { throw CommandError("--max-running must be at least 1, found \(maxRunning)") }
             if let arrayShards, arrayShards < 1 { throw CommandError("--array-shards must be at least 1, found \(arrayShards)") }
             settings = SlurmSettings(partition: partition, timePerCell: try time.map { try SlurmDuration(parsing: $0) },
-                                     maxRunning: maxRunning, cpusPerTask: cpusPerTask, memory: memory, shards: arrayShards)
+                                     maxRunning: maxRunning, cpusPerTask: cpusPerTask, memory: memory, shards: arrayShards,
+                                     ranksPerCell: ranksPerCell)
             try runner.validate(cells)
             if !dryRun { try runner.describe(cells) }   // a dry run writes its scripts only, no cell folders
             plan = try SlurmJobArrays(runner: runner, cells: cells, settings: settings, executable: CommandEnvironment.executablePath,

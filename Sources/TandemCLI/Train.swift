@@ -24,22 +24,39 @@ struct Train: ParsableCommand {
     func run() throws {
         ParentDeathSignal.stopWithParent()   // a suite's child stops when the suite does
         setvbuf(stdout, nil, _IOLBF, 0)
+        // Started by `mpirun -np N` or `srun`: one of N processes of the run (docs/distributed.md).
+        guard MPIProcessGroup.launched() else { return try train(in: SingleProcess()) }
+        let group = MPIProcessGroup.joined()
+        do { try train(in: group) }
+        catch {
+            // A failure on one rank would leave the others waiting in a collective: end them all.
+            if group.size > 1 { group.abort(code: (error as? ExitCode)?.rawValue ?? 1) }
+            group.finish()
+            throw error
+        }
+        group.finish()
+    }
+
+    /// Trains as one process of `group`: rank 0 reports progress and the result, and writes the run.
+    func train(in group: ProcessGroup) throws {
+        let speaks = group.isWriter
         let experiment: Experiment
         do {
             if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw CommandError("--output needs a folder path, found an empty value")
             }
             let loaded = try Recipe.load(recipe, overrides: overrides)
-            experiment = try Experiment(recipe: loaded, registry: CommandEnvironment.registry, outputFolder: output.map { URL(fileURLWithPath: $0) })
+            experiment = try Experiment(recipe: loaded, registry: CommandEnvironment.registry, outputFolder: output.map { URL(fileURLWithPath: $0) },
+                                        processGroup: group)
         } catch let error as RecipeError {
-            throw inputError(error.description)
+            throw speaks ? inputError(error.description) : ExitCode(2)
         } catch let error as CommandError {
-            throw inputError(error.message)
+            throw speaks ? inputError(error.message) : ExitCode(2)
         } catch {
-            throw runError(error)
+            throw speaks ? runError(error) : ExitCode(1)
         }
         let total = experiment.trainer.configuration.steps
-        let bar = ProgressLine(total: total, enabled: !quiet, plainEvery: progressEvery ?? max(1, min(100, total / 10)))
+        let bar = ProgressLine(total: total, enabled: !quiet && speaks, plainEvery: progressEvery ?? max(1, min(100, total / 10)))
         // Transfer learning: the pre-training phase gets its own line, ended when fine-tuning starts.
         var phaseBar: ProgressLine? = nil
         let result: Experiment.Result
@@ -49,19 +66,21 @@ struct Train: ParsableCommand {
                 bar.update(record)
             }, pretrainingProgress: { [quiet, progressEvery] phase in
                 let steps = phase.trainer.configuration.steps
-                if !quiet { FileHandle.standardError.write(Data("pre-training phase: \(phase.outputFolder.path)\n".utf8)) }
-                let line = ProgressLine(total: steps, enabled: !quiet, plainEvery: progressEvery ?? max(1, min(100, steps / 10)))
+                if !quiet && speaks { FileHandle.standardError.write(Data("pre-training phase: \(phase.outputFolder.path)\n".utf8)) }
+                let line = ProgressLine(total: steps, enabled: !quiet && speaks, plainEvery: progressEvery ?? max(1, min(100, steps / 10)))
                 phaseBar = line
                 return { record in line.update(record) }
             })
         } catch {
             phaseBar?.finish()
             bar.finish()
-            throw runError(error)
+            // Any rank may fail on its own (its files, its memory): it says which.
+            throw runError(error, rank: group.size > 1 ? "rank \(group.rank) of \(group.size)" : nil)
         }
         phaseBar?.finish()
         bar.finish()
-        print("run: \(experiment.outputFolder.path)")
+        guard speaks else { return }
+        print("run: \(experiment.outputFolder.path)\(group.size > 1 ? " (\(group.size) processes)" : "")")
         for split in ["validation", "test"] {
             guard let tasks = result.metrics[split] else { continue }
             for task in experiment.tasks {
@@ -76,8 +95,8 @@ struct Train: ParsableCommand {
 }
 
 /// Prints a failure during a run plainly (the file and the reason, never a raw Foundation error
-/// dump) and returns exit code 1.
-func runError(_ error: Error) -> ExitCode {
+/// dump), after `rank` when one process of several failed, and returns exit code 1.
+func runError(_ error: Error, rank: String? = nil) -> ExitCode {
     let text: String
     switch error {
     case let error as CommandError: text = error.message
@@ -87,7 +106,8 @@ func runError(_ error: Error) -> ExitCode {
         // Foundation's errors describe themselves as "Error Domain=NSCocoaErrorDomain Code=…".
         text = described.contains("Domain=") ? FileProblem.reason(error) : described
     }
-    FileHandle.standardError.write(Data((text.hasPrefix("error: ") || text.contains(": error: ") ? "\(text)\n" : "error: \(text)\n").utf8))
+    let line = text.hasPrefix("error: ") || text.contains(": error: ") ? text : "error: \(text)"
+    FileHandle.standardError.write(Data("\(rank.map { "\($0): " } ?? "")\(line)\n".utf8))
     return ExitCode(1)
 }
 

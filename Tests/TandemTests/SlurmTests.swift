@@ -190,6 +190,58 @@ final class SlurmTests: XCTestCase {
         XCTAssertTrue(again.output.contains("8 already finished, 0 to submit") && again.output.contains("nothing to submit"), again.output)
     }
 
+    /// One cell as a two-task MPI job (`--ranks-per-cell 2`: `#SBATCH --ntasks=2`, `srun --mpi=pmix`)
+    /// on the test cluster: its result equals the same cell run in one process, and its provenance
+    /// records the two processes and the micro-batches.
+    func testACellOnTwoRanksThroughSrunEqualsOneProcess() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let configuration = environment["SLURM_CONF"], FileManager.default.fileExists(atPath: configuration) else {
+            if environment["TANDEM_SLURM_TEST"] == "required" {
+                return XCTFail("TANDEM_SLURM_TEST=required but SLURM_CONF names no file: the test cluster did not come up. "
+                               + (environment["TANDEM_SLURM_START_FAILURE"] ?? "scripts/with-slurm.sh should have started it"))
+            }
+            throw XCTSkip("no Slurm cluster: run through `make test` (scripts/with-slurm.sh starts one as root)")
+        }
+        guard let executable = KillAndResumeTests.executable else { return XCTFail("the tandem executable was not built beside the tests") }
+        try """
+        name: ranks
+        recipe: base.yaml
+        matrix:
+          strategy: [pcgrad]
+          seed: [0]
+        baselines: false
+
+        """.write(to: folder.appendingPathComponent("ranks.yaml"), atomically: true, encoding: .utf8)
+        let suiteFile = folder.appendingPathComponent("ranks.yaml").path
+        let overrides = ["budget.micro_batches=2", "budget.steps=4"]
+        let local = folder.appendingPathComponent("ranks-local"), cluster = folder.appendingPathComponent("ranks-cluster")
+
+        let refused = try SlurmTests.run(executable, ["suite", suiteFile, "--output", cluster.path, "--slurm", "--ranks-per-cell", "2"], in: folder)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("budget.micro_batches 1"), refused.output)
+
+        let submitted = try SlurmTests.run(executable, ["suite", suiteFile] + overrides
+                                           + ["--output", cluster.path, "--slurm", "--ranks-per-cell", "2", "--cpus-per-task", "1", "--time", "5"], in: folder)
+        XCTAssertEqual(submitted.status, 0, submitted.output)
+        let slurmFolder = cluster.appendingPathComponent("slurm")
+        let scriptName = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: slurmFolder.path).first { $0.hasPrefix("cells") })
+        let script = try String(contentsOf: slurmFolder.appendingPathComponent(scriptName), encoding: .utf8)
+        XCTAssertTrue(script.contains("#SBATCH --ntasks=2") && script.contains("exec srun --mpi=pmix "), script)
+        let localRun = try SlurmTests.run(executable, ["suite", suiteFile] + overrides + ["--output", local.path], in: folder, threads: 1)
+        XCTAssertEqual(localRun.status, 0, localRun.output)
+
+        let record = try JSONDecoder().decode(SlurmSubmission.self, from: Data(contentsOf: cluster.appendingPathComponent("slurm/submission.json")))
+        let state = try SlurmTests.waitForJob(try XCTUnwrap(record.reportJobID), timeout: 600)
+        XCTAssertEqual(state, "COMPLETED", SlurmTests.logs(of: cluster))
+        let onRanks = try XCTUnwrap(try SuiteReport(folders: [cluster]).cells.first)
+        let alone = try XCTUnwrap(try SuiteReport(folders: [local]).cells.first)
+        XCTAssertEqual(onRanks.result.metrics, alone.result.metrics)
+        XCTAssertEqual(onRanks.result.history, alone.result.history)
+        XCTAssertEqual(onRanks.result.provenance?.processes, 2)
+        XCTAssertEqual(onRanks.result.provenance?.microBatches, 2)
+        XCTAssertEqual(alone.result.provenance?.processes, 1)
+    }
+
     // MARK: Helpers
 
     static func run(_ executable: URL, _ arguments: [String], in directory: URL, threads: Int? = nil) throws -> (status: Int32, output: String) {

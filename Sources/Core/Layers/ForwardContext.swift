@@ -56,6 +56,9 @@ public final class BatchNormStatisticsSink {
     /// Every application, in call order.
     private var applications: [(layer: String, mean: Tensor, variance: Tensor, count: Int)] = []
 
+    /// Every application's statistics, in call order.
+    var applicationsInOrder: [(layer: String, mean: Tensor, variance: Tensor, count: Int)] { applications }
+
     public init() {}
 
     func record(layer: String, mean: Tensor, variance: Tensor, count: Int) {

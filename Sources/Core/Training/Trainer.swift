@@ -20,6 +20,10 @@ public final class Trainer {
     public let taskLoss: TaskLoss
     /// The run's seed (initial parameters; the steps' `TrainingProgress` seeds).
     let seed: UInt64
+    /// The processes this run spans (one without MPI); every rank computes its own micro-batches.
+    public let processGroup: ProcessGroup
+    /// How micro-batches are shared out among the processes and brought together.
+    let collectives: MicroBatchCollectives
 
     public internal(set) var parameters: Parameters
     public internal(set) var buffers: Parameters
@@ -34,11 +38,15 @@ public final class Trainer {
                 optimizers: OptimizerGroups, configuration: TrainerConfiguration, data: any TrainingDataSource,
                 metrics: @escaping TaskMetricFactory = { _ in nil }, taskLoss: @escaping TaskLoss = { task, prediction, target in
                     task.kind.loss(prediction: prediction, target: target)
-                }, seed: UInt64) {
+                }, seed: UInt64, processGroup: ProcessGroup = SingleProcess()) {
         precondition(Set(tasks.map(\.name)).isSubset(of: Set(model.taskNames)),
                      "tasks \(tasks.map(\.name)) are not all heads of the model (\(model.taskNames))")
         let metaNames = strategy.stages.flatMap { $0.metaParameters.names }
         precondition(Set(metaNames).count == metaNames.count, "strategy \(strategy.name): two stages name the same meta-parameter (\(metaNames))")
+        precondition(processGroup.size <= configuration.microBatches.count,
+                     "\(processGroup.size) processes need at least \(processGroup.size) micro-batches, budget.micro_batches is \(configuration.microBatches.count)")
+        self.processGroup = processGroup
+        collectives = MicroBatchCollectives(ownership: MicroBatchOwnership(microBatches: configuration.microBatches, group: processGroup))
         self.model = model
         self.tasks = tasks
         self.strategy = strategy
@@ -140,15 +148,29 @@ public final class Trainer {
             throw TrainingError("step \(step): the \(kind.rawValue) batch labels none of the tasks \(tasks.map(\.name).joined(separator: ", "))")
         }
         let rates = optimizers.learningRates(at: step)
-        let sink = BatchNormStatisticsSink()
         let tracked = parameters.tracked()
         let shared = tracked.shared
-        let forward = ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, statistics: sink, progress: progress)
 
-        // Forward: encoder once, heads on a detached leaf ẑ.
-        let z = representation(of: batch.input, forward)
-        let zLeaf = z.detached.tracked()
-        let losses = headLosses(on: zLeaf, targets: batch.targets, tasks: labelled, forward)
+        // Forward: encoder once, heads on a detached leaf ẑ (per micro-batch when there are several).
+        let z: Tensor, zLeaf: Tensor, losses: [String: Tensor], sink: BatchNormStatisticsSink
+        if runsInMicroBatches {
+            let batchSize = batch.input.shape[0]
+            guard processGroup.size == 1 || batchSize >= configuration.microBatches.count else {
+                throw TrainingError("step \(step): the \(kind.rawValue) batch has \(batchSize) samples, fewer than budget.micro_batches (\(configuration.microBatches.count)), which \(processGroup.size) processes share")
+            }
+            let pass = microBatchPass(batchSize: batchSize, ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, progress: progress),
+                                      collectingStatistics: true)
+            z = representation(of: batch.input, pass)
+            zLeaf = z.detached.tracked()
+            losses = headLosses(on: zLeaf, targets: batch.targets, tasks: labelled, pass)
+            sink = gatheredStatistics(pass)
+        } else {
+            sink = BatchNormStatisticsSink()
+            let forward = ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, statistics: sink, progress: progress)
+            z = model.encode(batch.input, forward)
+            zLeaf = z.detached.tracked()
+            losses = headLosses(on: zLeaf, targets: batch.targets, tasks: labelled, forward)
+        }
         for task in labelled where !losses[task.name]!.scalar.isFinite {
             throw NonFiniteValueError(step: step, task: task.name, quantity: "training loss")
         }

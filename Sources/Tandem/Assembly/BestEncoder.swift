@@ -18,7 +18,7 @@ extension Experiment {
     /// Writes `bestEncoderURL` when the run keeps its best encoder and the evaluation just made
     /// (at the current step) is the best one.
     func keepBestEncoderIfNew() throws {
-        guard keepsBestEncoder, let last = trainer.history.last, last.step == trainer.step, bestEvaluationStep == last.step else { return }
+        guard keepsBestEncoder, processGroup.isWriter, let last = trainer.history.last, last.step == trainer.step, bestEvaluationStep == last.step else { return }
         let (parameters, buffers) = trainer.encoderState
         var tensors: [(name: String, tensor: Tensor)] = []
         for (name, tensor) in parameters { tensors.append(("parameters.\(name)", tensor)) }

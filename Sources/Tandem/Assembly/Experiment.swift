@@ -20,6 +20,8 @@ public final class Experiment {
     /// Whether the run keeps the encoder of its best validation evaluation in `bestEncoderURL`
     /// (the pre-training phase of transfer learning does).
     public let keepsBestEncoder: Bool
+    /// The processes the run spans: every rank trains, only rank 0 writes the run folder.
+    public let processGroup: ProcessGroup
     /// The data set's declared true task groups restricted to the recipe's tasks (empty groups
     /// dropped); nil when the data set declares none.
     public let trueTaskGroups: [[String]]?
@@ -75,10 +77,18 @@ public final class Experiment {
         catch { throw RecipeError(location: recipe.dataset.location, message: "dataset \(recipe.dataset.name): \(error)") }
     }
 
-    public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil, keepsBestEncoder: Bool = false) throws {
+    public init(recipe: Recipe, registry: Registry = .standard, outputFolder: URL? = nil, keepsBestEncoder: Bool = false,
+                processGroup: ProcessGroup = SingleProcess()) throws {
         self.recipe = recipe
         self.registry = registry
         self.keepsBestEncoder = keepsBestEncoder
+        self.processGroup = processGroup
+        if processGroup.size > recipe.microBatches.count {
+            throw RecipeError(file: recipe.file, line: 1, column: 1,
+                              message: "the run has \(processGroup.size) processes, but budget.micro_batches is \(recipe.microBatches.count): "
+                                       + "each process computes whole micro-batches, so set budget.micro_batches to at least \(processGroup.size) "
+                                       + "(the results depend on it, not on the process count)")
+        }
         // A recipe's `output:` was checked when it was read; a folder given here (`--output`) is checked now.
         if let outputFolder { try RunFolderPath.check(outputFolder.path) }
         let (datasetOptions, modelOptions, strategyOptions) = try Experiment.check(recipe, registry: registry)
@@ -138,14 +148,14 @@ public final class Experiment {
         let evaluateEvery = recipe.evaluateEvery.map { recipe.evaluateEveryInEpochs ? $0 * data.stepsPerEpoch : $0 }
         let configuration = TrainerConfiguration(steps: totalSteps, labelSchedule: schedule, evaluateEvery: evaluateEvery,
                                                  selection: recipe.selection, selectionCriterion: criterion,
-                                                 recordsURL: self.outputFolder.appendingPathComponent("records.jsonl"),
+                                                 recordsURL: processGroup.isWriter ? self.outputFolder.appendingPathComponent("records.jsonl") : nil,
                                                  frozenHeads: Set(recipe.tasks.filter(\.frozen).map(\.name)), patience: recipe.patience,
                                                  microBatches: recipe.microBatches)
         let optimizers = OptimizerGroups(shared: recipe.optimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
                                          heads: recipe.headsOptimizer.setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch),
                                          strategy: Experiment.strategyOptimizer(recipe, strategyEntry.description).setting(totalSteps: totalSteps, stepsPerEpoch: data.stepsPerEpoch))
         trainer = Trainer(model: model, tasks: tasks, strategy: strategy, optimizers: optimizers, configuration: configuration,
-                          data: data, metrics: Experiment.metrics(recipe), seed: recipe.seed)
+                          data: data, metrics: Experiment.metrics(recipe), seed: recipe.seed, processGroup: processGroup)
         if let weights = recipe.modelWeights { try Experiment.loadWeights(weights.path, at: weights.location, into: trainer) }
         referenceNames = ModelWeights.referenceNames(of: model, names: trainer.parameters.names + trainer.buffers.names)
     }
@@ -255,13 +265,18 @@ public final class Experiment {
     @discardableResult
     public func run(resume: Bool = false, progress: ((StepRecord) -> Void)? = nil,
                     pretrainingProgress: ((Experiment) -> ((StepRecord) -> Void)?)? = nil) throws -> Result {
-        do { try FileProblem.makeFolder(outputFolder) }
-        catch { throw CommandError("cannot create the run folder \(outputFolder.path): \(error)") }
-        try RunFolderLinks.refuse(in: outputFolder)
-        // One writer per run folder, whoever starts it (a suite's child, a Slurm task, `tandem train`).
-        let lock = try RunFolderLock(folder: outputFolder)
-        defer { lock.release() }
-        Checkpoint.removeStaleTemporaryFiles(of: checkpointURL)
+        // Only rank 0 of a run over several processes writes; the others read its checkpoint.
+        let writes = processGroup.isWriter
+        var lock: RunFolderLock?
+        if writes {
+            do { try FileProblem.makeFolder(outputFolder) }
+            catch { throw CommandError("cannot create the run folder \(outputFolder.path): \(error)") }
+            try RunFolderLinks.refuse(in: outputFolder)
+            // One writer per run folder, whoever starts it (a suite's child, a Slurm task, `tandem train`).
+            lock = try RunFolderLock(folder: outputFolder)
+            Checkpoint.removeStaleTemporaryFiles(of: checkpointURL)
+        }
+        defer { lock?.release() }
         let dataFingerprint = TrainingDataFingerprint.text(of: data.bundle)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
             let saved = try Checkpoint.read(from: checkpointURL, maximumSize: try maximumCheckpointSize())
@@ -271,10 +286,12 @@ public final class Experiment {
             try keepBestEncoderIfNew()
         } else {
             try checkCriterionIsDefined()
-            if !resume { try? FileManager.default.removeItem(at: recordsURL) }
+            if !resume && writes { try? FileManager.default.removeItem(at: recordsURL) }
             if let phase = try recipe.pretrainingRecipe() {
-                let pretraining = try Experiment(recipe: phase, registry: registry, outputFolder: pretrainingFolder, keepsBestEncoder: true)
+                let pretraining = try Experiment(recipe: phase, registry: registry, outputFolder: pretrainingFolder, keepsBestEncoder: true,
+                                                 processGroup: processGroup)
                 try pretraining.run(resume: resume, progress: pretrainingProgress?(pretraining))
+                processGroup.barrier()   // rank 0 has written the best encoder every rank reads next
                 let encoder = try pretraining.bestEncoder()
                 try trainer.initializeEncoder(parameters: encoder.parameters, buffers: encoder.buffers, source: pretraining.bestEncoderURL.path)
             }
@@ -291,7 +308,7 @@ public final class Experiment {
                 // A batch that could not be read was replaced for this one step: stop before saving it.
                 if let failure = data.failure { throw failure }
                 try self.keepBestEncoderIfNew()
-                if let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
+                if writes, let every, trainer.step % every == 0, trainer.step < trainer.configuration.steps {
                     try self.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
                 }
             })
@@ -300,11 +317,12 @@ public final class Experiment {
             throw error
         }
         try keepBestEncoderIfNew()
-        try self.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL)
+        if writes { try self.checkpoint(trainer, recipe: recipe, data: dataFingerprint).write(to: checkpointURL) }
         let result = Result(name: recipe.name, strategy: recipe.strategy.name, seed: recipe.seed, steps: trainer.step, metrics: metrics,
                             selectedSteps: recipe.selection.select(from: trainer.history).map { trainer.history[$0].step },
                             secondsPerStep: timed > 0 ? seconds / Double(timed) : 0, history: trainer.history,
-                            provenance: Provenance.current(recipe: recipe), trivialReference: trivialReference())
+                            provenance: Provenance.current(recipe: recipe, processes: processGroup.size), trivialReference: trivialReference())
+        guard writes else { return result }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let encoded: Data

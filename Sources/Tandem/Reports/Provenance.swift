@@ -40,11 +40,17 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var metricsVersion: Int
     /// The process's peak resident set size in bytes (`getrusage`), when the run ended.
     public var peakResidentBytes: Int
+    /// The processes (MPI ranks) the run spanned, and the micro-batches S of each batch
+    /// (`budget.micro_batches`); `nil` in results written before runs could span processes.
+    /// The numbers depend on S, never on the process count.
+    public var processes: Int? = nil
+    public var microBatches: Int? = nil
 
     /// The provenance of this process now, for a run of `recipe` (if given).
-    public static func current(recipe: Recipe? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) -> Provenance {
+    public static func current(recipe: Recipe? = nil, processes: Int = 1,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) -> Provenance {
         let (commit, dirty) = gitState()
-        return Provenance(gitCommit: commit, gitDirty: dirty, tandemVersion: TandemVersion.current, swiftVersion: compilerVersion,
+        var provenance = Provenance(gitCommit: commit, gitDirty: dirty, tandemVersion: TandemVersion.current, swiftVersion: compilerVersion,
                           openBLASCore: BLASKernelSelection.coreName,
                           numerics: NumericsPolicy.inEffect(environment: environment).rawValue,
                           kernelFamily: NumericsPolicy.kernelFamily, threads: Parallel.threadCount,
@@ -53,6 +59,9 @@ public struct Provenance: Codable, Equatable, Sendable {
                           slurmArrayTaskID: environment["SLURM_ARRAY_TASK_ID"],
                           recipeHash: recipe.map(RecipeFingerprint.hash),
                           metricsVersion: StandardMetrics.implementationVersion, peakResidentBytes: peakResidentBytes())
+        provenance.processes = processes
+        provenance.microBatches = recipe?.microBatches.count
+        return provenance
     }
 
     /// `ru_maxrss` of this process, in bytes.

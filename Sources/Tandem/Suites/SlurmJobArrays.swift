@@ -16,15 +16,19 @@ public struct SlurmSettings: Equatable, Sendable {
     public var memory: String?
     /// `nil`: one array task per cell; `n`: n tasks, task i running shard i/n.
     public var shards: Int?
+    /// Processes (MPI ranks, `srun --mpi=pmix`) per cell: each array task is an N-task job whose
+    /// ranks train the cell's run together (`docs/distributed.md`); 1: one process per cell.
+    public var ranksPerCell: Int
 
     public init(partition: String? = nil, timePerCell: SlurmDuration? = nil, maxRunning: Int? = nil, cpusPerTask: Int = 1,
-                memory: String? = nil, shards: Int? = nil) {
+                memory: String? = nil, shards: Int? = nil, ranksPerCell: Int = 1) {
         self.partition = partition
         self.timePerCell = timePerCell
         self.maxRunning = maxRunning
         self.cpusPerTask = cpusPerTask
         self.memory = memory
         self.shards = shards
+        self.ranksPerCell = ranksPerCell
     }
 
     /// Checks the values that are written into the scripts' `#SBATCH` lines: `--partition` is a
@@ -85,6 +89,16 @@ public struct SlurmJobArrays: Equatable {
         let suite = runner.suite
         try settings.validate()
         let pending = cells.filter { !runner.isFinished($0) }
+        if settings.ranksPerCell > 1 {
+            // Each rank computes whole micro-batches: refuse now what every rank would refuse later.
+            for cell in pending {
+                let recipe = try Recipe.load(cell.recipePath, overrides: suite.overrides + cell.overrides)
+                guard recipe.microBatches.count >= settings.ranksPerCell else {
+                    throw CommandError("--ranks-per-cell \(settings.ranksPerCell): cell \(cell.identifier) has budget.micro_batches \(recipe.microBatches.count); "
+                                       + "each rank computes whole micro-batches, so set budget.micro_batches to at least \(settings.ranksPerCell)")
+                }
+            }
+        }
         finishedCount = cells.count - pending.count
         cellCount = cells.count
         let output = runner.outputFolder.standardizedFileURL.path
@@ -111,6 +125,7 @@ public struct SlurmJobArrays: Equatable {
             var lines = header(jobName: jobName, time: time)
             lines += ["#SBATCH --array=\(array)", "#SBATCH --cpus-per-task=\(settings.cpusPerTask)",
                       taskOutputLine]
+            if settings.ranksPerCell > 1 { lines.append("#SBATCH --ntasks=\(settings.ranksPerCell)") }
             if let memoryLine { lines.append(memoryLine) }
             lines += ["set -euo pipefail",
                       "# One kernel thread per allotted CPU, as `tandem suite --jobs` gives each child its share.",
@@ -119,7 +134,9 @@ public struct SlurmJobArrays: Equatable {
                       "# Every node computes with the submitter's numerics policy (portable: the same bits on any AVX2 node).",
                       "export \(NumericsPolicy.environmentVariable)=\((try? NumericsPolicy.requested()) ?? NumericsPolicy.defaultPolicy)",
                       "export \(ConvolutionBackend.environmentVariable)=\(ConvolutionBackend.current.rawValue)",
-                      "exec \(command) \(selection) --no-report", ""]
+                      settings.ranksPerCell > 1
+                        ? "# \(settings.ranksPerCell) MPI ranks train each cell together; the numbers do not depend on how many.\nexec srun --mpi=pmix \(command) \(selection) --no-report"
+                        : "exec \(command) \(selection) --no-report", ""]
             return lines.joined(separator: "\n")
         }
         let throttle = settings.maxRunning.map { "%\($0)" } ?? ""

@@ -52,25 +52,35 @@ public struct SuiteRunner {
     /// Runs `cells` (skipping finished ones) with `jobs` parallel processes (1: in this process).
     /// `executable` is the binary child processes run `train` with (`tandem` or a downstream
     /// executable built on `TandemCLI`, whose registry knows the suite's strategies).
-    public func run(_ cells: [Suite.Cell], jobs: Int, executable: String, log: (String) -> Void) throws {
+    ///
+    /// In a job over several processes (`processGroup`, an MPI job of `--ranks-per-cell`), every
+    /// rank runs every cell with the others, one at a time; rank 0 decides what to skip, logs and
+    /// writes.
+    public func run(_ cells: [Suite.Cell], jobs: Int, executable: String, processGroup: ProcessGroup = SingleProcess(),
+                    log: (String) -> Void) throws {
+        let speaks = processGroup.isWriter
+        func say(_ line: String) { if speaks { log(line) } }
         try validate(cells)
-        let pending = cells.filter { !isFinished($0) }
-        log("suite \(suite.name): \(cells.count) cells, \(cells.count - pending.count) already finished, \(pending.count) to run")
-        try describe(cells)
+        // Every rank runs the cells rank 0 finds unfinished (a file written meanwhile changes nothing).
+        let unfinished = cells.map { isFinished($0) ? Float(0) : 1 }
+        let pending = zip(cells, processGroup.allGather(speaks ? unfinished : [])[0]).filter { $0.1 == 1 }.map(\.0)
+        say("suite \(suite.name): \(cells.count) cells, \(cells.count - pending.count) already finished, \(pending.count) to run")
+        if speaks { try describe(cells) }
         var progress = SuiteProgress(total: pending.count, jobs: jobs)
         var failures: [String] = []
         if jobs <= 1 {
             for cell in pending {
-                if let holder = lockedElsewhere(cell) {
-                    log("\(cell.identifier): already being run by another process (\(holder)); left to it")
+                let holder = lockedElsewhere(cell)
+                if processGroup.allGather(speaks ? [holder == nil ? 0 : 1] : [])[0] == [1] {
+                    say("\(cell.identifier): already being run by another process (\(holder ?? "?")); left to it")
                     failures.append("\(cell.identifier) (being run by another process)")
                     continue
                 }
-                log(progress.started(cell.identifier))
+                say(progress.started(cell.identifier))
                 let recipe = try Recipe.load(cell.recipePath, overrides: suite.overrides + cell.overrides)
-                let experiment = try Experiment(recipe: recipe, registry: registry, outputFolder: folder(of: cell))
+                let experiment = try Experiment(recipe: recipe, registry: registry, outputFolder: folder(of: cell), processGroup: processGroup)
                 try experiment.run(resume: true)
-                log(progress.finished(cell.identifier))
+                say(progress.finished(cell.identifier))
             }
             if !failures.isEmpty { throw CommandError("suite cells not run: \(failures.joined(separator: "; "))") }
             return
@@ -81,12 +91,12 @@ public struct SuiteRunner {
         while !queue.isEmpty || !running.isEmpty {
             while running.count < jobs, let cell = queue.popFirst() {
                 if let holder = lockedElsewhere(cell) {
-                    log("\(cell.identifier): already being run by another process (\(holder)); left to it")
+                    say("\(cell.identifier): already being run by another process (\(holder)); left to it")
                     failures.append("\(cell.identifier) (being run by another process)")
                     progress.skipped()
                     continue
                 }
-                log(progress.started(cell.identifier))
+                say(progress.started(cell.identifier))
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
                 process.arguments = ["train", cell.recipePath, "--resume", "--output", folder(of: cell).path]
@@ -118,7 +128,7 @@ public struct SuiteRunner {
                 }
                 return true
             }
-            ended.forEach(log)
+            ended.forEach(say)
         }
         if !failures.isEmpty { throw CommandError("suite cells failed: \(failures.joined(separator: "; "))") }
     }
