@@ -5,11 +5,14 @@
 # threads, the usual way to use both cores. Rounds alternate the settings back to back; prints the
 # median and min of the per-step time (result.json's secondsPerStep) of each.
 #
-#   bash benchmarks/mpi-scaling.sh [ROUNDS (default 5)] [STEPS (default 12)]
+#   bash benchmarks/mpi-scaling.sh [ROUNDS (default 5)] [STEPS (default 12)] [STRATEGY… (default ew pcgrad)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 tandem="$here/.build/release/tandem"
 rounds="${1:-5}" steps="${2:-12}"
+shift $(( $# < 2 ? $# : 2 ))
+strategies=("${@:-ew pcgrad}")
+[ $# -eq 0 ] && strategies=(ew pcgrad)
 [ -x "$tandem" ] || { echo "build first: swift build -c release --product tandem" >&2; exit 1; }
 work="$(mktemp -d /tmp/tandem-mpi-scaling.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -26,7 +29,7 @@ evaluation: {selection: last, criterion: loss, batch_size: 16}
 YAML
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 settings=("1 process, 1 thread" "2 processes, 1 thread each" "1 process, 2 threads")
-for strategy in ew pcgrad; do
+for strategy in "${strategies[@]}"; do
     declare -A times=()
     for round in $(seq 1 "$rounds"); do
         for index in 0 1 2; do

@@ -6,4 +6,5 @@
 static inline MPI_Comm tandem_mpi_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Datatype tandem_mpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype tandem_mpi_int(void) { return MPI_INT; }
+static inline MPI_Datatype tandem_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype tandem_mpi_char(void) { return MPI_CHAR; }

@@ -36,6 +36,13 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertEqual(provenance.gitCommit?.count, 40, "\(String(describing: provenance.gitCommit))")
         XCTAssertNotNil(provenance.gitDirty)
         XCTAssertEqual(provenance.slurmArrayTaskID, ProcessInfo.processInfo.environment["SLURM_ARRAY_TASK_ID"])
+        XCTAssertEqual(provenance.processes, 1)
+        XCTAssertEqual(provenance.microBatches, 1)
+        var overTwo = provenance
+        (overTwo.processes, overTwo.microBatches) = (2, 4)
+        let summary = Provenance.summary(of: [provenance, overTwo])
+        XCTAssertTrue(summary.contains("processes 1 (1 cells), 2 (1 cells)"), "\(summary)")
+        XCTAssertTrue(summary.contains("micro-batches 1 (1 cells), 4 (1 cells)"), "\(summary)")
 
         let trivial = try XCTUnwrap(saved.trivialReference?["test"])
         XCTAssertEqual(Set(trivial.keys), ["segmentation", "depth"])

@@ -12,6 +12,10 @@ public protocol ProcessGroup: AnyObject {
     /// Every rank's `values` (counts may differ between ranks), in rank order. Every rank must
     /// call it, in the same order as every other collective.
     func allGather(_ values: [Float]) -> [[Float]]
+    /// The same for doubles (the Gram matrix's products).
+    func allGather(_ values: [Double]) -> [[Double]]
+    /// `parts[r]` to rank r; returns what each rank sent to this one, in rank order.
+    func allToAll(_ parts: [[Float]]) -> [[Float]]
     /// Waits until every rank gets here (after rank 0 wrote a file the others read next).
     func barrier()
 }
@@ -26,5 +30,7 @@ public final class SingleProcess: ProcessGroup {
     public let rank = 0, size = 1
     public init() {}
     public func allGather(_ values: [Float]) -> [[Float]] { [values] }
+    public func allGather(_ values: [Double]) -> [[Double]] { [values] }
+    public func allToAll(_ parts: [[Float]]) -> [[Float]] { parts }
     public func barrier() {}
 }

@@ -77,6 +77,15 @@ public final class StepContext {
         return engine.sharedParameterGradients()
     }
 
+    /// M_ij = g_i·g_j of the per-task gradients at the shared parameters (tasks in `taskNames`
+    /// order; Double products accumulated tensor by tensor, `GramMatrix`). Over several processes
+    /// no rank gathers every g_t for it: each folds and multiplies its share of the tensors, and
+    /// only the products and the combined gradient are exchanged (docs/distributed.md).
+    public func sharedParameterGram() throws -> [[Double]] {
+        try require(.sharedParameterGradients, "sharedParameterGradients", for: "the Gram matrix of the per-task gradients at the shared parameters")
+        return engine.sharedParameterGram()
+    }
+
     /// ∇_{θ_t} L_t: each task's gradient for its own head parameters (unweighted; the trainer
     /// trains head t with ∂D/∂L_t times this). Computed together with the gradients at z, so it
     /// needs per-task gradients declared (at z or at the shared parameters).
@@ -191,6 +200,9 @@ final class StepEngine {
     let drawSecondBatch: () -> Batch?
     /// Set by the trainer once the parameters are updated.
     var lossesAfterUpdate: (() -> [String: Float])?
+    /// The Gram matrix of the per-task gradients at θ_s (set by the trainer).
+    var computeSharedGram: (() -> [[Double]])?
+    private var cachedSharedGram: [[Double]]?
     private(set) var cachedRepresentationGradients: [String: Tensor]?
     private(set) var cachedSharedGradients: [String: Parameters]?
 
@@ -240,6 +252,13 @@ final class StepEngine {
     func sharedParameterGradients(restrictedTo names: [String]) -> [String: Parameters] {
         if let cached = cachedSharedGradients { return cached.mapValues { $0.filter { names.contains($0) } } }
         return computeSharedGradients(names)
+    }
+
+    func sharedParameterGram() -> [[Double]] {
+        if let cachedSharedGram { return cachedSharedGram }
+        let gram = computeSharedGram!()
+        cachedSharedGram = gram
+        return gram
     }
 
     func encoderVJP(_ seed: Tensor, createGraph: Bool) -> Parameters { computeEncoderVJP(seed, createGraph) }

@@ -14,23 +14,37 @@ extension Trainer {
     /// This rank's micro-batches of one forward pass over a batch: their sample ranges, and a
     /// forward context for each that reads the tracked parameters through `share` (and, when
     /// collecting, records batch-norm statistics in the micro-batch's own sink).
-    struct MicroBatchPass {
+    final class MicroBatchPass {
         let batchSize: Int
         let ranges: [Range<Int>]
         let contexts: [ForwardContext]
         let statistics: [BatchNormStatisticsSink]
+        /// Each tracked parameter's `share`: its copies for this rank's micro-batches, stacked.
+        let shares: [String: Tensor]
+        /// This rank's samples of z (its micro-batches' joined), before `gather`.
+        var localRepresentation: Tensor?
+
+        init(batchSize: Int, ranges: [Range<Int>], contexts: [ForwardContext], statistics: [BatchNormStatisticsSink], shares: [String: Tensor]) {
+            self.batchSize = batchSize
+            self.ranges = ranges
+            self.contexts = contexts
+            self.statistics = statistics
+            self.shares = shares
+        }
     }
 
     func microBatchPass(batchSize: Int, _ context: ForwardContext, collectingStatistics: Bool = false) -> MicroBatchPass {
         let ranges = collectives.ownership.localRanges(batchSize: batchSize)
         precondition(!ranges.isEmpty, "a batch of \(batchSize) samples leaves rank \(processGroup.rank) of \(processGroup.size) without a micro-batch")
         var copies = Array(repeating: [(String, Tensor)](), count: ranges.count)
+        var shares: [String: Tensor] = [:]
         for (name, tensor) in context.parameters {
             guard tensor.isTracked else {
                 for index in copies.indices { copies[index].append((name, tensor)) }
                 continue
             }
             let stacked = collectives.share(tensor, copies: ranges.count)
+            shares[name] = stacked
             for index in copies.indices {
                 copies[index].append((name, stacked.slice(axis: 0, range: index..<(index + 1)).reshaped(tensor.shape)))
             }
@@ -40,7 +54,7 @@ extension Trainer {
             ForwardContext(parameters: Parameters(copies[index]), buffers: context.buffers, isTraining: context.isTraining,
                            statistics: collectingStatistics ? sinks[index] : nil, progress: context.progress)
         }
-        return MicroBatchPass(batchSize: batchSize, ranges: ranges, contexts: contexts, statistics: sinks)
+        return MicroBatchPass(batchSize: batchSize, ranges: ranges, contexts: contexts, statistics: sinks, shares: shares)
     }
 
     /// The representation z of `input`: the encoder on each micro-batch, gathered along the batch axis.
@@ -51,7 +65,9 @@ extension Trainer {
 
     func representation(of input: Tensor, _ pass: MicroBatchPass) -> Tensor {
         let parts = zip(pass.ranges, pass.contexts).map { range, context in model.encode(input.slice(axis: 0, range: range), context) }
-        return collectives.gather(concat(parts, axis: 0), batchSize: pass.batchSize)
+        let local = concat(parts, axis: 0)
+        pass.localRepresentation = local
+        return collectives.gather(local, batchSize: pass.batchSize)
     }
 
     /// The losses of the `tasks` that `targets` labels, from the heads on `z` (the whole batch's).

@@ -153,6 +153,7 @@ public final class Trainer {
 
         // Forward: encoder once, heads on a detached leaf ẑ (per micro-batch when there are several).
         let z: Tensor, zLeaf: Tensor, losses: [String: Tensor], sink: BatchNormStatisticsSink
+        var stepPass: MicroBatchPass?
         if runsInMicroBatches {
             let batchSize = batch.input.shape[0]
             guard processGroup.size == 1 || batchSize >= configuration.microBatches.count else {
@@ -164,6 +165,7 @@ public final class Trainer {
             zLeaf = z.detached.tracked()
             losses = headLosses(on: zLeaf, targets: batch.targets, tasks: labelled, pass)
             sink = gatheredStatistics(pass)
+            stepPass = pass
         } else {
             sink = BatchNormStatisticsSink()
             let forward = ForwardContext(parameters: tracked, buffers: buffers, isTraining: true, statistics: sink, progress: progress)
@@ -232,6 +234,22 @@ public final class Trainer {
             stepMetaParameters: { [unowned self] current, gradients in self.stepMetaParameters(current, gradients: gradients, rate: rates["strategy"]!) },
             parallelBatch: { [unowned self] in self.data.nextBatch(.parallel) },
             secondBatch: { [unowned self] in self.data.nextBatch(.full) })
+        // The Gram matrix of the g_t at θ_s: over several processes from gradients spread over the
+        // ranks (`DistributedTaskGradients`), else from the whole g_t.
+        var spread: DistributedTaskGradients?
+        engine.computeSharedGram = { [unowned self] in
+            guard let pass = stepPass, self.processGroup.size > 1, let local = pass.localRepresentation else {
+                let gs = engine.sharedParameterGradients()
+                return GramMatrix.of(names.map { gs[$0]!.tensorsInOrder })
+            }
+            let hs = engine.representationGradients()
+            let rows = names.map { name in
+                grad(of: local, wrt: shared.names.map { pass.shares[$0]! }, seed: self.collectives.distribute(hs[name]!), retainGraph: true)
+            }
+            spread = DistributedTaskGradients(rows: rows, rowCounts: self.collectives.ownership.microBatchCounts(batchSize: pass.batchSize),
+                                              names: shared.names, shapes: shared.tensorsInOrder.map(\.shape), group: self.processGroup)
+            return spread!.gram
+        }
         engine.computeHeadLosses = { [unowned self] representation, other in
             let context = ForwardContext(parameters: self.parameters, buffers: self.buffers, isTraining: true, progress: self.progress)
             return self.headLosses(on: representation, targets: (other ?? batch).targets, tasks: self.tasks, context)
@@ -271,6 +289,10 @@ public final class Trainer {
                 // The per-task gradients at θ_s exist already: one combination pass, no backward.
                 weightedHeads()
                 sharedGradients = names.dropFirst().reduce(gs[names[0]]! * (weights[names[0]] ?? 0)) { $0 + gs[$1]! * (weights[$1] ?? 0) }
+            } else if let spread {
+                // The same combination, each shared tensor on the rank that holds its g_t.
+                weightedHeads()
+                sharedGradients = spread.combination(names.map { weights[$0] ?? 0 })
             } else {
                 let h: Tensor
                 if let hs = engine.cachedRepresentationGradients {

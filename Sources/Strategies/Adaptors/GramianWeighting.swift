@@ -17,6 +17,10 @@ public protocol GramianWeighting: GradientCombiner, DecoderStage, EncoderStage {
     var headWeighting: HeadWeighting { get }
     /// The gradients whose Gram matrix is taken (default: the task gradients at `level`).
     func taskGradients(_ context: StepContext) throws -> TaskGradients
+    /// Their Gram matrix (default: at the shared parameters `StepContext.sharedParameterGram()`,
+    /// which over several processes never gathers every g_t; else of `taskGradients`). A strategy
+    /// that changes `taskGradients` at the shared parameters overrides this too.
+    func gram(_ context: StepContext) throws -> [[Double]]
     /// w from M (T×T, the step's tasks in `context.taskNames` order) and the task losses.
     func weights(gram: [[Double]], losses: [Double], context: StepContext) throws -> [Double]
     /// Per-step cache of the weights (decoder and encoder stage read them once).
@@ -41,12 +45,14 @@ extension GramianWeighting {
     public var encoder: any EncoderStage { self }
     public var requirements: CombinerRequirements { level.requirement }
     public func taskGradients(_ context: StepContext) throws -> TaskGradients { try level.gradients(context) }
+    public func gram(_ context: StepContext) throws -> [[Double]] {
+        level == .parameters ? try context.sharedParameterGram() : try taskGradients(context).gram()
+    }
 
     /// This step's weights by task (computed once per step; reported as `weight.TASK`).
     public func stepWeights(_ context: StepContext) throws -> [String: Float] {
         try weightCache.weights(for: context) {
-            let gradients = try taskGradients(context)
-            let w = try weights(gram: gradients.gram(), losses: context.taskNames.map { Double(context.losses[$0]!) }, context: context)
+            let w = try weights(gram: try gram(context), losses: context.taskNames.map { Double(context.losses[$0]!) }, context: context)
             guard w.count == context.taskNames.count, w.allSatisfy(\.isFinite) else {
                 throw StrategyContractError(strategy: name, problem: "gave weights \(w) for \(context.taskNames.count) tasks (one finite weight each)")
             }

@@ -35,21 +35,8 @@ public struct TaskGradients {
 
     public var taskCount: Int { taskNames.count }
 
-    /// M_ij = g_i·g_j (Double accumulation, tensor by tensor, fixed order).
-    public func gram() -> [[Double]] {
-        let count = taskCount
-        var gram = [[Double]](repeating: [Double](repeating: 0, count: count), count: count)
-        for k in tensorNames.indices {
-            for i in 0..<count {
-                for j in i..<count {
-                    let value = TaskGradients.dot(rows[i][k], rows[j][k])
-                    gram[i][j] += value
-                    if i != j { gram[j][i] += value }
-                }
-            }
-        }
-        return gram
-    }
+    /// M_ij = g_i·g_j (Double accumulation, tensor by tensor, fixed order: `GramMatrix`).
+    public func gram() -> [[Double]] { GramMatrix.of(rows) }
 
     /// d = Σ_t w_t g_t, tensor by tensor.
     public func combine(_ weights: [Double]) -> [Tensor] {
@@ -76,24 +63,6 @@ public struct TaskGradients {
         return rows[0].map { template in
             defer { offset += template.count }
             return Tensor(shape: template.shape, scalars: Array(direction[offset..<(offset + template.count)]))
-        }
-    }
-
-    static func dot(_ a: Tensor, _ b: Tensor) -> Double {
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                let n = x.count, blocks = n / 4
-                for block in 0..<blocks {
-                    let i = block * 4
-                    s0 += Double(x[i]) * Double(y[i])
-                    s1 += Double(x[i + 1]) * Double(y[i + 1])
-                    s2 += Double(x[i + 2]) * Double(y[i + 2])
-                    s3 += Double(x[i + 3]) * Double(y[i + 3])
-                }
-                for i in (blocks * 4)..<n { s0 += Double(x[i]) * Double(y[i]) }
-                return (s0 + s1) + (s2 + s3)
-            }
         }
     }
 }

@@ -42,6 +42,7 @@ public final class IMTL: GramianWeighting, RegisteredStrategy {
     public func taskGradients(_ context: StepContext) throws -> TaskGradients {
         try level.gradients(context, rowWeights: context.decoderWeights)
     }
+    public func gram(_ context: StepContext) throws -> [[Double]] { try taskGradients(context).gram() }
 
     /// α_t e^{s_t}: the weights on the raw task gradients.
     public func weights(gram: [[Double]], losses: [Double], context: StepContext) throws -> [Double] {

@@ -43,19 +43,39 @@ public final class MPIProcessGroup: ProcessGroup {
         self.size = Int(size)
     }
 
-    public func allGather(_ values: [Float]) -> [[Float]] {
+    public func allGather(_ values: [Float]) -> [[Float]] { allGather(values, type: tandem_mpi_float()) }
+    public func allGather(_ values: [Double]) -> [[Double]] { allGather(values, type: tandem_mpi_double()) }
+
+    private func allGather<Value: Numeric>(_ values: [Value], type: MPI_Datatype) -> [[Value]] {
         precondition(values.count <= Int(Int32.max), "allGather: \(values.count) values are more than one MPI message carries")
         var count = Int32(values.count)
         var counts = [Int32](repeating: 0, count: size)
         MPI_Allgather(&count, 1, tandem_mpi_int(), &counts, 1, tandem_mpi_int(), world)
-        var offsets = [Int32](repeating: 0, count: size)
-        for index in 1..<max(size, 1) { offsets[index] = offsets[index - 1] + counts[index - 1] }
-        let total = Int(offsets[size - 1] + counts[size - 1])
-        var received = [Float](repeating: 0, count: total)
+        let offsets = MPIProcessGroup.offsets(counts)
+        var received = [Value](repeating: 0, count: Int(offsets[size - 1] + counts[size - 1]))
         values.withUnsafeBufferPointer { sent in
-            _ = MPI_Allgatherv(sent.baseAddress, count, tandem_mpi_float(), &received, counts, offsets, tandem_mpi_float(), world)
+            _ = MPI_Allgatherv(sent.baseAddress, count, type, &received, counts, offsets, type, world)
         }
         return (0..<size).map { Array(received[Int(offsets[$0])..<Int(offsets[$0] + counts[$0])]) }
+    }
+
+    public func allToAll(_ parts: [[Float]]) -> [[Float]] {
+        precondition(parts.count == size, "allToAll: \(parts.count) parts for \(size) ranks")
+        var sendCounts = parts.map { Int32($0.count) }
+        var receiveCounts = [Int32](repeating: 0, count: size)
+        MPI_Alltoall(&sendCounts, 1, tandem_mpi_int(), &receiveCounts, 1, tandem_mpi_int(), world)
+        let sendOffsets = MPIProcessGroup.offsets(sendCounts), receiveOffsets = MPIProcessGroup.offsets(receiveCounts)
+        let sent = parts.flatMap { $0 }
+        var received = [Float](repeating: 0, count: Int(receiveOffsets[size - 1] + receiveCounts[size - 1]))
+        _ = MPI_Alltoallv(sent, sendCounts, sendOffsets, tandem_mpi_float(), &received, receiveCounts, receiveOffsets, tandem_mpi_float(), world)
+        return (0..<size).map { Array(received[Int(receiveOffsets[$0])..<Int(receiveOffsets[$0] + receiveCounts[$0])]) }
+    }
+
+    /// Where each rank's part starts in the concatenation of all parts.
+    private static func offsets(_ counts: [Int32]) -> [Int32] {
+        var offsets = [Int32](repeating: 0, count: counts.count)
+        for index in counts.indices.dropFirst() { offsets[index] = offsets[index - 1] + counts[index - 1] }
+        return offsets
     }
 
     /// Waits until every rank gets here.

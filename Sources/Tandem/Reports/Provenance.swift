@@ -147,6 +147,8 @@ extension Provenance {
             distinct("numerics", { $0.numerics }),
             distinct("kernels", { $0.kernelFamily ?? "OpenBLAS \($0.openBLASCore)" }),
             distinct("threads", { "\($0.threads)" }),
+            distinct("processes", { "\($0.processes ?? 1)" }),
+            distinct("micro-batches", { "\($0.microBatches ?? 1)" }),
             distinct("host", { $0.host }),
             distinct("metrics version", { "\($0.metricsVersion)" }),
         ]

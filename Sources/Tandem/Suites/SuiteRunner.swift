@@ -71,7 +71,7 @@ public struct SuiteRunner {
         if jobs <= 1 {
             for cell in pending {
                 let holder = lockedElsewhere(cell)
-                if processGroup.allGather(speaks ? [holder == nil ? 0 : 1] : [])[0] == [1] {
+                if processGroup.allGather(speaks ? [Float(holder == nil ? 0 : 1)] : [Float]())[0] == [1] {
                     say("\(cell.identifier): already being run by another process (\(holder ?? "?")); left to it")
                     failures.append("\(cell.identifier) (being run by another process)")
                     continue
