@@ -35,16 +35,8 @@ struct SuiteCommand: ParsableCommand {
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear at once in a pipe or a file
-        // Started by `mpirun -np N` or `srun` (a `--ranks-per-cell` array task): the ranks run each cell together.
-        guard MPIProcessGroup.launched() else { return try runSuite(in: SingleProcess()) }
-        let group = MPIProcessGroup.joined()
-        do { try runSuite(in: group) }
-        catch {
-            if group.size > 1 { group.abort(code: (error as? ExitCode)?.rawValue ?? 1) }
-            group.finish()
-            throw error
-        }
-        group.finish()
+        // Under `mpirun -np N` or `srun` (a `--ranks-per-cell` array task) the ranks run each cell together.
+        try inProcessGroup(runSuite)
     }
 
     func runSuite(in group: ProcessGroup) throws {

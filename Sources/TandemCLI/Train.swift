@@ -24,17 +24,8 @@ struct Train: ParsableCommand {
     func run() throws {
         ParentDeathSignal.stopWithParent()   // a suite's child stops when the suite does
         setvbuf(stdout, nil, _IOLBF, 0)
-        // Started by `mpirun -np N` or `srun`: one of N processes of the run (docs/distributed.md).
-        guard MPIProcessGroup.launched() else { return try train(in: SingleProcess()) }
-        let group = MPIProcessGroup.joined()
-        do { try train(in: group) }
-        catch {
-            // A failure on one rank would leave the others waiting in a collective: end them all.
-            if group.size > 1 { group.abort(code: (error as? ExitCode)?.rawValue ?? 1) }
-            group.finish()
-            throw error
-        }
-        group.finish()
+        // Under `mpirun -np N` or `srun`: one of N processes of the run (docs/distributed.md).
+        try inProcessGroup(train)
     }
 
     /// Trains as one process of `group`: rank 0 reports progress and the result, and writes the run.

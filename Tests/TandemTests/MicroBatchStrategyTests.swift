@@ -14,18 +14,7 @@ final class MicroBatchStrategyTests: XCTestCase {
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-micro-batches-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try """
-        name: micro
-        seed: 4
-        dataset: {name: task-groups, train: 256, validation: 64, test: 64, seed: 0}
-        tasks: [a1, {name: b1, role: auxiliary}, {name: c1, role: auxiliary}]
-        model: {name: mlp, shared_widths: [16, 16], head_widths: [8]}
-        strategy: ew
-        optimizer: {name: sgd, learning_rate: 0.1, momentum: 0.9}
-        budget: {steps: 2, batch_size: 12}
-        evaluation: {selection: last, criterion: loss, batch_size: 64}
-
-        """.write(to: folder.appendingPathComponent("base.yaml"), atomically: true, encoding: .utf8)
+        try MultiProcessTests.smallRecipe(steps: 2, microBatches: 1).write(to: folder.appendingPathComponent("base.yaml"), atomically: true, encoding: .utf8)
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }

@@ -17,18 +17,7 @@ final class MultiProcessTests: XCTestCase {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-mpi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // A model without batch norm, three tasks (one primary), S = 3 micro-batches of 4.
-        try """
-        name: ranks
-        seed: 4
-        dataset: {name: task-groups, train: 256, validation: 64, test: 64, seed: 0}
-        tasks: [a1, {name: b1, role: auxiliary}, {name: c1, role: auxiliary}]
-        model: {name: mlp, shared_widths: [16, 16], head_widths: [8]}
-        strategy: ew
-        optimizer: {name: sgd, learning_rate: 0.1, momentum: 0.9}
-        budget: {steps: 4, batch_size: 12, micro_batches: 3}
-        evaluation: {every: 2, selection: last, criterion: loss, batch_size: 64}
-
-        """.write(to: folder.appendingPathComponent("mlp.yaml"), atomically: true, encoding: .utf8)
+        try MultiProcessTests.smallRecipe(steps: 4, microBatches: 3).write(to: folder.appendingPathComponent("mlp.yaml"), atomically: true, encoding: .utf8)
         // Convolutions, batch norm (statistics per micro-batch, gathered from the ranks), all three dense losses.
         try """
         name: ranks-scenes
@@ -48,6 +37,22 @@ final class MultiProcessTests: XCTestCase {
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    /// Task groups on a 16-16 MLP (no batch norm), three tasks (one primary), batch 12.
+    static func smallRecipe(steps: Int, microBatches: Int) -> String {
+        """
+        name: ranks
+        seed: 4
+        dataset: {name: task-groups, train: 256, validation: 64, test: 64, seed: 0}
+        tasks: [a1, {name: b1, role: auxiliary}, {name: c1, role: auxiliary}]
+        model: {name: mlp, shared_widths: [16, 16], head_widths: [8]}
+        strategy: ew
+        optimizer: {name: sgd, learning_rate: 0.1, momentum: 0.9}
+        budget: {steps: \(steps), batch_size: 12, micro_batches: \(microBatches)}
+        evaluation: {every: 2, selection: last, criterion: loss, batch_size: 64}
+
+        """
+    }
 
     static var mpirun: URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -87,17 +92,12 @@ final class MultiProcessTests: XCTestCase {
         return (process, output)
     }
 
-    @discardableResult
-    func train(_ recipe: String, _ overrides: [String], output: String, processes: Int?) throws -> String {
-        let (process, pipe) = try start(["train", recipe, "--output", output, "--quiet"] + overrides, processes: processes)
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "\(processes.map { "mpirun -np \($0)" } ?? "one process") \(overrides): \(text)")
-        return text
+    func train(_ recipe: String, _ overrides: [String], output: String, processes: Int?) throws {
+        try runToEnd(["train", recipe, "--output", output, "--quiet"] + overrides, processes: processes)
     }
 
     /// A finished run's files without the wall-clock fields: records, checkpoint, result metrics.
-    func written(_ run: String) throws -> (records: [String], checkpoint: Data, metrics: Data) {
+    func written(_ run: String) throws -> (records: [String], checkpoint: Data, metrics: Data, processes: Int?) {
         let run = folder.appendingPathComponent(run)
         let records = try String(contentsOf: run.appendingPathComponent("records.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { line -> String in
@@ -107,23 +107,53 @@ final class MultiProcessTests: XCTestCase {
             }
         let result = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("result.json"))) as! [String: Any]
         let metrics = try JSONSerialization.data(withJSONObject: [result["metrics"]!, result["history"]!], options: [.sortedKeys])
-        return (records, try Data(contentsOf: run.appendingPathComponent("checkpoint.tandem")), metrics)
+        let processes = (result["provenance"] as? [String: Any])?["processes"] as? Int
+        return (records, try Data(contentsOf: run.appendingPathComponent("checkpoint.tandem")), metrics, processes)
     }
 
-    /// Trains `recipe` with each strategy in one process and over 2 and 3, and returns the table
-    /// row of each: whether records, checkpoint and result equal the one-process run's.
+    /// Runs `tandem ARGUMENTS` in one process (`processes` nil) or under `mpirun -np N` to the end.
+    @discardableResult
+    func runToEnd(_ arguments: [String], processes: Int?) throws -> String {
+        let (process, pipe) = try start(arguments, processes: processes)
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "\(processes.map { "mpirun -np \($0)" } ?? "one process") \(arguments): \(text)")
+        return text
+    }
+
+    /// Trains `recipe` with each strategy in one process and over 2 and 3 — as one suite per
+    /// process count (`tandem suite` under `mpirun` runs every cell on all ranks), TMT (which needs
+    /// limited labels) as its own run — and returns each strategy's table row: whether records,
+    /// checkpoint and result equal the one-process run's.
     func equalityTable(_ recipe: String, strategies: [String]) throws -> [String] {
+        let matrix = strategies.filter { $0 != "tmt" }
+        try """
+        name: ranks
+        recipe: \(recipe)
+        matrix:
+          strategy: [\(matrix.joined(separator: ", "))]
+        baselines: false
+
+        """.write(to: folder.appendingPathComponent("ranks-suite.yaml"), atomically: true, encoding: .utf8)
+        var runs: [String: [Int: String]] = [:]   // strategy → process count → run folder
+        for processes in [1, 2, 3] {
+            let output = "\(recipe)-suite-\(processes)"
+            try runToEnd(["suite", "ranks-suite.yaml", "--output", output, "--no-report"], processes: processes == 1 ? nil : processes)
+            for strategy in matrix { runs[strategy, default: [:]][processes] = "\(output)/cells/strategy=\(strategy)" }
+            if strategies.contains("tmt") {
+                try runToEnd(["train", recipe, "strategy=tmt", "labels={parallel_fraction: 0.5, alternate_every: 2}",
+                              "--output", "\(recipe)-tmt-\(processes)", "--quiet"], processes: processes == 1 ? nil : processes)
+                runs["tmt", default: [:]][processes] = "\(recipe)-tmt-\(processes)"
+            }
+        }
         var rows: [String] = []
         for strategy in strategies {
-            let labels = strategy == "tmt" ? ["labels={parallel_fraction: 0.5, alternate_every: 2}"] : []
-            let overrides = ["strategy=\(strategy)"] + labels
-            try train(recipe, overrides, output: "\(strategy)-1", processes: nil)
-            let one = try written("\(strategy)-1")
+            let one = try written(runs[strategy]![1]!)
             XCTAssertEqual(one.records.count, 4, strategy)
             var row = "| \(strategy) | reference |"
             for processes in [2, 3] {
-                try train(recipe, overrides, output: "\(strategy)-\(processes)", processes: processes)
-                let many = try written("\(strategy)-\(processes)")
+                let many = try written(runs[strategy]![processes]!)
+                XCTAssertEqual(many.processes, processes, "\(strategy): the run's provenance")
                 XCTAssertEqual(many.records, one.records, "\(strategy): records with \(processes) processes")
                 XCTAssertEqual(many.checkpoint, one.checkpoint, "\(strategy): checkpoint with \(processes) processes")
                 XCTAssertEqual(many.metrics, one.metrics, "\(strategy): result with \(processes) processes")

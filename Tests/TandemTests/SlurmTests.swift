@@ -131,14 +131,7 @@ final class SlurmTests: XCTestCase {
     /// and, in a child process with the same thread count, locally; the merged results must be equal
     /// bit for bit, and a second `--slurm` must find nothing left to submit.
     func testSuiteOnRealSlurmEqualsLocalRun() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let configuration = environment["SLURM_CONF"], FileManager.default.fileExists(atPath: configuration) else {
-            if environment["TANDEM_SLURM_TEST"] == "required" {
-                return XCTFail("TANDEM_SLURM_TEST=required but SLURM_CONF names no file: the test cluster did not come up. "
-                               + (environment["TANDEM_SLURM_START_FAILURE"] ?? "scripts/with-slurm.sh should have started it"))
-            }
-            throw XCTSkip("no Slurm cluster: run through `make test` (scripts/with-slurm.sh starts one as root)")
-        }
+        guard try clusterIsUp() else { return }
         guard let executable = KillAndResumeTests.executable else { return XCTFail("the tandem executable was not built beside the tests") }
         let suiteFile = folder.appendingPathComponent("suite.yaml").path
         let local = folder.appendingPathComponent("local"), cluster = folder.appendingPathComponent("cluster")
@@ -194,14 +187,7 @@ final class SlurmTests: XCTestCase {
     /// on the test cluster: its result equals the same cell run in one process, and its provenance
     /// records the two processes and the micro-batches.
     func testACellOnTwoRanksThroughSrunEqualsOneProcess() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let configuration = environment["SLURM_CONF"], FileManager.default.fileExists(atPath: configuration) else {
-            if environment["TANDEM_SLURM_TEST"] == "required" {
-                return XCTFail("TANDEM_SLURM_TEST=required but SLURM_CONF names no file: the test cluster did not come up. "
-                               + (environment["TANDEM_SLURM_START_FAILURE"] ?? "scripts/with-slurm.sh should have started it"))
-            }
-            throw XCTSkip("no Slurm cluster: run through `make test` (scripts/with-slurm.sh starts one as root)")
-        }
+        guard try clusterIsUp() else { return }
         guard let executable = KillAndResumeTests.executable else { return XCTFail("the tandem executable was not built beside the tests") }
         try """
         name: ranks
@@ -243,6 +229,19 @@ final class SlurmTests: XCTestCase {
     }
 
     // MARK: Helpers
+
+    /// Whether the test cluster is up (`make test` starts it through `scripts/with-slurm.sh`):
+    /// outside `make test` the test is skipped; under it, a cluster that did not come up fails it.
+    func clusterIsUp() throws -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        if let configuration = environment["SLURM_CONF"], FileManager.default.fileExists(atPath: configuration) { return true }
+        if environment["TANDEM_SLURM_TEST"] == "required" {
+            XCTFail("TANDEM_SLURM_TEST=required but SLURM_CONF names no file: the test cluster did not come up. "
+                    + (environment["TANDEM_SLURM_START_FAILURE"] ?? "scripts/with-slurm.sh should have started it"))
+            return false
+        }
+        throw XCTSkip("no Slurm cluster: run through `make test` (scripts/with-slurm.sh starts one as root)")
+    }
 
     static func run(_ executable: URL, _ arguments: [String], in directory: URL, threads: Int? = nil) throws -> (status: Int32, output: String) {
         let process = Process()

@@ -54,7 +54,9 @@ public final class MPIProcessGroup: ProcessGroup {
         let offsets = MPIProcessGroup.offsets(counts)
         var received = [Value](repeating: 0, count: Int(offsets[size - 1] + counts[size - 1]))
         values.withUnsafeBufferPointer { sent in
-            _ = MPI_Allgatherv(sent.baseAddress, count, type, &received, counts, offsets, type, world)
+            received.withUnsafeMutableBufferPointer { target in
+                _ = MPI_Allgatherv(sent.baseAddress, count, type, target.baseAddress, counts, offsets, type, world)
+            }
         }
         return (0..<size).map { Array(received[Int(offsets[$0])..<Int(offsets[$0] + counts[$0])]) }
     }
