@@ -17,3 +17,12 @@ func inProcessGroup(_ body: (ProcessGroup) throws -> Void) throws {
     }
     group.finish()
 }
+
+extension ProcessGroup {
+    /// `message` naming this rank when the run has several: every rank prints its own failure
+    /// (the first to fail ends the others, which may not get to print theirs).
+    func named(_ message: String) -> String { label.map { "\($0): \(message)" } ?? message }
+
+    /// "rank r of N" when the run has several processes.
+    var label: String? { size > 1 ? "rank \(rank) of \(size)" : nil }
+}

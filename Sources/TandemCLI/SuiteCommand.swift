@@ -74,9 +74,9 @@ struct SuiteCommand: ParsableCommand {
                 cells = try definition.cells()
             }
         } catch let error as RecipeError {
-            throw speaks ? inputError(error.description) : ExitCode(2)
+            throw inputError(group.named(error.description))
         } catch let error as CommandError {
-            throw speaks ? inputError(error.message) : ExitCode(2)
+            throw inputError(group.named(error.message))
         }
         let runner = SuiteRunner(suite: definition, registry: CommandEnvironment.registry, outputFolder: output.map { URL(fileURLWithPath: $0) })
         if slurm { return try submit(runner: runner, cells: cells) }
@@ -84,15 +84,15 @@ struct SuiteCommand: ParsableCommand {
         do {
             try runner.run(cells, jobs: jobs, executable: CommandEnvironment.executablePath, processGroup: group) { print($0) }
         } catch let error as RecipeError {
-            throw speaks ? inputError(error.description) : ExitCode(2)
+            throw inputError(group.named(error.description))
         } catch let error as CommandError {
-            guard speaks else { throw ExitCode(2) }
+            guard speaks else { throw inputError(group.named(error.message)) }
             if noReport { throw inputError(error.message) }
             // Report what did finish, then fail.
             try? printReport(folders: [runner.outputFolder], flags: report)
             throw inputError(error.message)
         } catch {
-            throw runError(error, rank: group.size > 1 ? "rank \(group.rank) of \(group.size)" : nil)
+            throw runError(error, rank: group.label)
         }
         guard speaks else { return }
         if noReport {

@@ -40,11 +40,11 @@ struct Train: ParsableCommand {
             experiment = try Experiment(recipe: loaded, registry: CommandEnvironment.registry, outputFolder: output.map { URL(fileURLWithPath: $0) },
                                         processGroup: group)
         } catch let error as RecipeError {
-            throw speaks ? inputError(error.description) : ExitCode(2)
+            throw inputError(group.named(error.description))
         } catch let error as CommandError {
-            throw speaks ? inputError(error.message) : ExitCode(2)
+            throw inputError(group.named(error.message))
         } catch {
-            throw speaks ? runError(error) : ExitCode(1)
+            throw runError(error, rank: group.label)
         }
         let total = experiment.trainer.configuration.steps
         let bar = ProgressLine(total: total, enabled: !quiet && speaks, plainEvery: progressEvery ?? max(1, min(100, total / 10)))
@@ -66,7 +66,7 @@ struct Train: ParsableCommand {
             phaseBar?.finish()
             bar.finish()
             // Any rank may fail on its own (its files, its memory): it says which.
-            throw runError(error, rank: group.size > 1 ? "rank \(group.rank) of \(group.size)" : nil)
+            throw runError(error, rank: group.label)
         }
         phaseBar?.finish()
         bar.finish()
