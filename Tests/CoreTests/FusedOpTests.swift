@@ -109,6 +109,62 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// The training kernels add in the order their header documents (eight phase sums per image's
+    /// plane, tail in s_0, combined as a tree; images in Double), checked bit for bit against that
+    /// order written out plainly — for planes with and without a tail, with and without the ReLU mask.
+    func testBatchNormKernelsAddInTheDocumentedOrder() {
+        func planeSum(_ values: [Float]) -> Float {
+            var s = [Float](repeating: 0, count: 8)
+            let whole = values.count / 8 * 8
+            for i in 0..<whole { s[i % 8] += values[i] }
+            for i in whole..<values.count { s[0] += values[i] }
+            return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+        }
+        for shape in [[3, 2, 1, 1], [2, 3, 1, 7], [4, 2, 5, 5], [2, 2, 8, 12], [5, 3]] {
+            let (batch, channels) = (shape[0], shape[1]), plane = shape.dropFirst(2).reduce(1, *)
+            let x = random(shape, &g), scale = positive([channels], &g), shift = random([channels], &g, scale: 0.3)
+            let gradient = random(shape, &g)
+            for rectified in [false, true] {
+                let (output, mean, inverse, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: 1e-5,
+                                                                                 rectified: rectified)
+                let y = Tensor(shape: shape, storage: output)
+                let gradients = BatchNormKernels.backward(gradient, x: x, scale: scale, mean: mean, inverseDeviation: inverse,
+                                                          rectifiedOutput: rectified ? y : nil, needs: [true, true, true])
+                let count = batch * plane
+                for c in 0..<channels {
+                    let planes = (0..<batch).map { n in (0..<plane).map { x.scalars[(n * channels + c) * plane + $0] } }
+                    let mu = Float(planes.reduce(0.0) { $0 + Double(planeSum($1)) } / Double(count))
+                    let sigma2 = Float(planes.reduce(0.0) { $0 + Double(planeSum($1.map { ($0 - mu) * ($0 - mu) })) } / Double(count))
+                    let invstd = 1 / (sigma2 + 1e-5).squareRoot()
+                    XCTAssertEqual(mean.scalars[c].bitPattern, mu.bitPattern, "mean \(shape) c\(c)")
+                    XCTAssertEqual(variance.scalars[c].bitPattern, sigma2.bitPattern, "variance \(shape) c\(c)")
+                    let a = invstd * scale.scalars[c], b = shift.scalars[c] - mu * a
+                    let masked = (0..<batch).map { n in (0..<plane).map { i -> Float in
+                        let index = (n * channels + c) * plane + i
+                        return !rectified || y.scalars[index] > 0 ? gradient.scalars[index] : 0
+                    } }
+                    let shiftGradient = Float(masked.reduce(0.0) { $0 + Double(planeSum($1)) })
+                    let scaleGradient = Float((0..<batch).reduce(0.0) { total, n in
+                        total + Double(planeSum(zip(masked[n], planes[n]).map { $0 * ($1 - mu) }))
+                    }) * invstd
+                    XCTAssertEqual(gradients[2]!.scalars[c].bitPattern, shiftGradient.bitPattern, "dshift \(shape) c\(c)")
+                    XCTAssertEqual(gradients[1]!.scalars[c].bitPattern, scaleGradient.bitPattern, "dscale \(shape) c\(c)")
+                    let k = scale.scalars[c] * invstd / Float(count)
+                    for n in 0..<batch {
+                        for i in 0..<plane {
+                            let index = (n * channels + c) * plane + i
+                            let v = x.scalars[index] * a + b
+                            XCTAssertEqual(y.scalars[index].bitPattern, (rectified ? max(0, v) : v).bitPattern, "output \(shape)")
+                            let xhat = (x.scalars[index] - mu) * invstd
+                            let dx = k * (Float(count) * masked[n][i] - shiftGradient - xhat * scaleGradient)
+                            XCTAssertEqual(gradients[0]!.scalars[index].bitPattern, dx.bitPattern, "dx \(shape)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Evaluation-mode batch norm: with recording off it is one fused pass, and its values equal the
     /// differentiable broadcast form (recording on) bit for bit, with and without the ReLU (rows are
     /// independent, so chunking cannot change them). The differentiable form's finite-difference

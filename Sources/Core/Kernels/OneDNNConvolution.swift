@@ -87,6 +87,7 @@ enum OneDNNConvolution {
     /// dx = convᵀ(dy, w) (+ bias over dx's channels: a transposed convolution's), or nil when no
     /// oneDNN JIT kernel takes the shape.
     static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
+        guard prefersOneDNNInputGradient(g) else { return nil }
         omp_set_num_threads(Int32(Parallel.threadCount))
         guard let entry = primitive(Key(pass: .inputGradient, geometry: g)) else { return nil }
         let out = TensorStorage(count: Shape.count(g.inputShape))
@@ -99,6 +100,12 @@ enum OneDNNConvolution {
         }
         return out
     }
+
+    /// Whether oneDNN's input-gradient kernel is the faster one for `g`, a function of the shape
+    /// alone. Not for an input of one channel: there Tandem's kernel took 5.4–6.3 ms against oneDNN's
+    /// 12.1–14.9 ms for the forward pass plus input gradient of MultiLeNet's first layer
+    /// (256×1×28×28, 10 filters of 5×5; oneDNN's forward pass alone, 1.2 ms, is its faster one).
+    static func prefersOneDNNInputGradient(_ g: ConvolutionGeometry) -> Bool { g.inputChannels > 1 }
 
     /// Floats of partial weight gradients one call may hold (16 MiB): large weights are cut into
     /// fewer runs, so the partial sums cost little memory.
