@@ -52,6 +52,41 @@ final class OneDNNConvolutionTests: XCTestCase {
         }
     }
 
+    /// When a convolution's node needs both gradients, ∂L/∂y is reordered once for both kernels
+    /// (`OneDNNConvolution.gradients`): the same bits as the two separate calls, on shapes whose
+    /// channels fill the blocks and shapes that pad them, strided, one image and batches that cut
+    /// the weight gradient into uneven runs; and through the tape.
+    func testBothGradientsFromOneReorderEqualTheSeparateCalls() {
+        let cases: [(input: [Int], out: Int, kernel: Int, stride: Int, padding: Int)] = [
+            ([4, 64, 16, 24], 64, 3, 1, 1), ([3, 20, 9, 11], 36, 3, 1, 1), ([11, 16, 12, 10], 16, 3, 2, 1), ([1, 16, 8, 8], 24, 1, 1, 0),
+            ([11, 8, 12, 10], 16, 3, 2, 1),
+        ]
+        ConvolutionBackend.using(.oneDNN) {
+            for c in cases {
+                let x = random(c.input, &g), w = random([c.out, c.input[1], c.kernel, c.kernel], &g, scale: 0.3)
+                let outH = (c.input[2] + 2 * c.padding - c.kernel) / c.stride + 1, outW = (c.input[3] + 2 * c.padding - c.kernel) / c.stride + 1
+                let geometry = ConvolutionGeometry(batch: c.input[0], inputChannels: c.input[1], inputHeight: c.input[2], inputWidth: c.input[3],
+                                                   outputChannels: c.out, kernelHeight: c.kernel, kernelWidth: c.kernel,
+                                                   stride: c.stride, padding: c.padding, outputHeight: outH, outputWidth: outW)
+                let dy = random(geometry.outputShape, &g)
+                // The kernels of a few-channel input may read different formats; then the node makes two calls.
+                guard let both = OneDNNConvolution.gradients(x, w, dy, geometry) else {
+                    XCTAssertLessThan(c.input[1], 16, "no shared reorder for \(c)")
+                    continue
+                }
+                let input = OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil)!, weight = OneDNNConvolution.weightGradient(x, dy, geometry)!
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: both.input.pointer, count: x.count)).map(\.bitPattern),
+                               Array(UnsafeBufferPointer(start: input.pointer, count: x.count)).map(\.bitPattern), "∂L/∂x \(c)")
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: both.weight.pointer, count: w.count)).map(\.bitPattern),
+                               Array(UnsafeBufferPointer(start: weight.pointer, count: w.count)).map(\.bitPattern), "∂L/∂w \(c)")
+                let (tx, tw) = (x.tracked(), w.tracked())
+                let taped = grad(of: dot(conv2d(tx, weight: tw, stride: c.stride, padding: c.padding), dy), wrt: [tx, tw])
+                XCTAssertEqual(taped[0].scalars.map(\.bitPattern), Array(UnsafeBufferPointer(start: input.pointer, count: x.count)).map(\.bitPattern))
+                XCTAssertEqual(taped[1].scalars.map(\.bitPattern), Array(UnsafeBufferPointer(start: weight.pointer, count: w.count)).map(\.bitPattern))
+            }
+        }
+    }
+
     /// ∂⟨conv(x, w), dy⟩/∂w through the tape.
     func weightGradient(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ stride: Int, _ padding: Int) -> Tensor {
         let tracked = w.tracked()

@@ -238,6 +238,13 @@ enum ConvolutionKernels {
 
     // MARK: - Weight gradient: dw = Σ_n dy_n · columns(x_n)ᵀ
 
+    /// ∂L/∂x and ∂L/∂w of one convolution from the same ∂L/∂y (on oneDNN, ∂L/∂y is reordered
+    /// once for both); the numbers of `inputGradient` and `weightGradient`.
+    static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> (input: TensorStorage, weight: TensorStorage) {
+        if ConvolutionBackend.current == .oneDNN, let both = OneDNNConvolution.gradients(x, w, dy, g) { return both }
+        return (inputGradient(dy, w, g), weightGradient(x, dy, g))
+    }
+
     static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage {
         if ConvolutionBackend.current == .oneDNN, let out = OneDNNConvolution.weightGradient(x, dy, g) { return out }
         let out = TensorStorage(count: Shape.count(g.weightShape))

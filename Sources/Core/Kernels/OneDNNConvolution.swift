@@ -49,6 +49,21 @@ enum OneDNNConvolution {
 
     enum Pass: Hashable { case forward(bias: Bool), inputGradient, weightGradient }
 
+    /// Where an activation's values are: Tandem's N×C×H×W, or oneDNN's N×⌈C/b⌉×H×W×b with b
+    /// channels per block (nChw8c, nChw16c; the last block's missing channels are padding).
+    enum ActivationFormat: Hashable {
+        case plain
+        case blocked(Int)
+
+        /// Floats from one image to the next.
+        func imageStride(channels: Int, plane: Int) -> Int {
+            switch self {
+            case .plain: return channels * plane
+            case .blocked(let b): return (channels + b - 1) / b * b * plane
+            }
+        }
+    }
+
     private struct Key: Hashable {
         let pass: Pass
         let geometry: ConvolutionGeometry
@@ -87,12 +102,18 @@ enum OneDNNConvolution {
     /// dx = convᵀ(dy, w) (+ bias over dx's channels: a transposed convolution's), or nil when no
     /// oneDNN JIT kernel takes the shape.
     static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
+        inputGradient(dy.pointer, .plain, w, g, bias: bias)
+    }
+
+    /// The same with dy in `dyFormat`.
+    private static func inputGradient(_ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat, _ w: Tensor,
+                                      _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
         guard prefersOneDNNInputGradient(g) else { return nil }
         omp_set_num_threads(Int32(Parallel.threadCount))
         guard let entry = primitive(Key(pass: .inputGradient, geometry: g)) else { return nil }
         let out = TensorStorage(count: Shape.count(g.inputShape))
         run(entry,
-            [Argument(DNNL_ARG_DIFF_DST, dy.pointer, plain(g.outputShape, dnnl_nchw)),
+            [Argument(DNNL_ARG_DIFF_DST, dy, descriptor(g.outputShape, dyFormat)),
              Argument(DNNL_ARG_WEIGHTS, w.pointer, plain(g.weightShape, dnnl_oihw)),
              Argument(DNNL_ARG_DIFF_SRC, out.pointer, plain(g.inputShape, dnnl_nchw), isOutput: true)])
         if let bias {
@@ -127,38 +148,80 @@ enum OneDNNConvolution {
     }
 
     /// dw = Σ_n dy_n ⋆ x_n: each chunk of images on one thread (its own primitive, created with one
-    /// OpenMP thread, so its partition is fixed), the chunks' sums added in chunk order; nil when
-    /// no oneDNN JIT kernel takes the shape.
+    /// OpenMP thread, so its partition is fixed), the chunks' sums added in chunk order in the
+    /// kernel's blocked weight format and reordered to O×C×kh×kw once; nil when no oneDNN JIT
+    /// kernel takes the shape.
     static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage? {
-        let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch, weights: weightCount)
-        // Runs are ⌊N/chunks⌋ or ⌈N/chunks⌉ images long: both shapes must have a JIT kernel.
+        weightGradient(x, dy.pointer, .plain, g)
+    }
+
+    /// The kernels of the chunks of `g`'s weight gradient (runs of ⌊N/chunks⌋ or ⌈N/chunks⌉
+    /// images), or nil when a run's shape has no JIT kernel.
+    private static func weightGradientEntries(_ g: ConvolutionGeometry) -> [Int: Entry]? {
+        let chunks = weightGradientChunks(g.batch, weights: Shape.count(g.weightShape))
         omp_set_num_threads(1)
+        var entries: [Int: Entry] = [:]
         for images in Set([g.batch / chunks, (g.batch + chunks - 1) / chunks]) {
-            guard primitive(Key(pass: .weightGradient, geometry: chunk(g, images: images))) != nil else { return nil }
+            guard let entry = primitive(Key(pass: .weightGradient, geometry: chunk(g, images: images))) else { return nil }
+            entries[images] = entry
         }
-        let out = TensorStorage(count: weightCount)
-        let partials = TensorStorage(count: (chunks - 1) * weightCount)
-        let inputImage = g.inputChannels * g.inputPlane, outputImage = g.outputChannels * g.outputPlane
+        return entries
+    }
+
+    /// The same with dy in `dyFormat`.
+    private static func weightGradient(_ x: Tensor, _ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat,
+                                       _ g: ConvolutionGeometry) -> TensorStorage? {
+        let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch, weights: weightCount)
+        guard let entries = weightGradientEntries(g) else { return nil }
+        // Every chunk writes the first kernel's blocked weight format (another kernel's output is
+        // reordered into it), so the partial sums are added there and reordered once.
+        var blocked = entries[g.batch / chunks]!.formats[DNNL_ARG_DIFF_WEIGHTS]!
+        let blockedCount = (dnnl_memory_desc_get_size(&blocked) + 3) / 4
+        let sums = TensorStorage(count: chunks * blockedCount)
+        let inputImage = g.inputChannels * g.inputPlane
+        let outputImage = dyFormat.imageStride(channels: g.outputChannels, plane: g.outputPlane)
         Parallel.forEach(chunks) { chunk in
             // OpenMP's thread count is per calling thread: one for this chunk, on whichever thread runs it.
             omp_set_num_threads(1)
             let images = Parallel.chunkRange(chunk, of: chunks, count: g.batch), part = Self.chunk(g, images: images.count)
-            let target = chunk == 0 ? out.pointer : partials.pointer + (chunk - 1) * weightCount
-            run(primitive(Key(pass: .weightGradient, geometry: part))!,
+            run(entries[images.count]!,
                 [Argument(DNNL_ARG_SRC, x.pointer + images.lowerBound * inputImage, plain(part.inputShape, dnnl_nchw)),
-                 Argument(DNNL_ARG_DIFF_DST, dy.pointer + images.lowerBound * outputImage, plain(part.outputShape, dnnl_nchw)),
-                 Argument(DNNL_ARG_DIFF_WEIGHTS, target, plain(g.weightShape, dnnl_oihw), isOutput: true)])
+                 Argument(DNNL_ARG_DIFF_DST, dy + images.lowerBound * outputImage, descriptor(part.outputShape, dyFormat)),
+                 Argument(DNNL_ARG_DIFF_WEIGHTS, sums.pointer + chunk * blockedCount, blocked, isOutput: true)])
         }
         if chunks > 1 {
-            let sum = out.pointer, parts = partials.pointer
-            Parallel.forEachChunk(weightCount, minimumPerChunk: 16_384) { elements in
-                for chunk in 0..<(chunks - 1) {
-                    let part = parts + chunk * weightCount
+            let sum = sums.pointer
+            Parallel.forEachChunk(blockedCount, minimumPerChunk: 16_384) { elements in
+                for chunk in 1..<chunks {
+                    let part = sum + chunk * blockedCount
                     for i in elements { sum[i] += part[i] }
                 }
             }
         }
+        omp_set_num_threads(Int32(Parallel.threadCount))
+        let out = TensorStorage(count: weightCount)
+        reorder(sums.pointer, blocked, into: out.pointer, plain(g.weightShape, dnnl_oihw))
         return out
+    }
+
+    /// ∂L/∂x and ∂L/∂w of one convolution, with ∂L/∂y reordered once into the blocked format both
+    /// kernels read (instead of once for each); nil when the two kernels do not both run on oneDNN
+    /// or do not read the same nChw8c/nChw16c format. The numbers are those of `inputGradient` and
+    /// `weightGradient`: a reorder copies values.
+    static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry)
+        -> (input: TensorStorage, weight: TensorStorage)? {
+        guard prefersOneDNNInputGradient(g), let data = primitive(Key(pass: .inputGradient, geometry: g)),
+              let block = [16, 8].first(where: { equal(data.formats[DNNL_ARG_DIFF_DST]!, descriptor(g.outputShape, .blocked($0))) }),
+              let entries = weightGradientEntries(g),
+              entries.allSatisfy({ equal($0.value.formats[DNNL_ARG_DIFF_DST]!, descriptor(chunk(g, images: $0.key).outputShape, .blocked(block))) })
+        else { return nil }
+        let format = ActivationFormat.blocked(block)
+        let blocked = TensorStorage(count: g.batch * format.imageStride(channels: g.outputChannels, plane: g.outputPlane))
+        omp_set_num_threads(Int32(Parallel.threadCount))
+        reorder(dy.pointer, plain(g.outputShape, dnnl_nchw), into: blocked.pointer, descriptor(g.outputShape, format))
+        guard let input = inputGradient(blocked.pointer, format, w, g, bias: nil),
+              let weight = weightGradient(x, blocked.pointer, format, g) else { return nil }
+        return (input, weight)
     }
 
     // MARK: - Primitives
@@ -248,21 +311,21 @@ enum OneDNNConvolution {
 
     // MARK: - Execution
 
-    /// One argument of a primitive: Tandem's plain buffer and its format.
+    /// One argument of a primitive: Tandem's buffer and its format (N×C×H×W, blocked).
     private struct Argument {
         let argument: Int32
         let pointer: UnsafeMutablePointer<Float>
-        let plain: dnnl_memory_desc_t
+        let format: dnnl_memory_desc_t
         let isOutput: Bool
-        init(_ argument: Int32, _ pointer: UnsafeMutablePointer<Float>, _ plain: dnnl_memory_desc_t, isOutput: Bool = false) {
+        init(_ argument: Int32, _ pointer: UnsafeMutablePointer<Float>, _ format: dnnl_memory_desc_t, isOutput: Bool = false) {
             self.argument = argument
             self.pointer = pointer
-            self.plain = plain
+            self.format = format
             self.isOutput = isOutput
         }
     }
 
-    /// Runs `entry` on plain buffers, on a stream of its own and with OpenMP's thread count the
+    /// Runs `entry` on Tandem's buffers, on a stream of its own and with OpenMP's thread count the
     /// caller set: reorders the inputs into the primitive's formats and its output back, through
     /// temporary buffers only where the formats differ.
     private static func run(_ entry: Entry, _ arguments: [Argument]) {
@@ -288,8 +351,8 @@ enum OneDNNConvolution {
         var bound: [dnnl_exec_arg_t] = [], outputs: [(blocked: dnnl_memory_t, user: dnnl_memory_t, Argument)] = []
         for argument in arguments {
             let wanted = entry.formats[argument.argument]!
-            let user = memory(argument.plain, argument.pointer)
-            if equal(argument.plain, wanted) {
+            let user = memory(argument.format, argument.pointer)
+            if equal(argument.format, wanted) {
                 bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: user))
                 continue
             }
@@ -297,7 +360,7 @@ enum OneDNNConvolution {
             if argument.isOutput {
                 outputs.append((blocked, user, argument))
             } else {
-                reorder(user, argument.plain, into: blocked, wanted, stream: stream!)
+                reorder(user, argument.format, into: blocked, wanted, stream: stream!)
             }
             bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: blocked))
         }
@@ -308,8 +371,23 @@ enum OneDNNConvolution {
         check(dnnl_primitive_execute(entry.primitive, stream, Int32(bound.count), &bound), "running a convolution")
         check(dnnl_stream_wait(stream), "waiting for a convolution")
         for (blocked, user, argument) in outputs {
-            reorder(blocked, entry.formats[argument.argument]!, into: user, argument.plain, stream: stream!)
+            reorder(blocked, entry.formats[argument.argument]!, into: user, argument.format, stream: stream!)
         }
+    }
+
+    /// Copies `from` (laid out as `fromDescriptor`) into `to` (as `toDescriptor`), on a stream of its own.
+    private static func reorder(_ from: UnsafeMutablePointer<Float>, _ fromDescriptor: dnnl_memory_desc_t,
+                                into to: UnsafeMutablePointer<Float>, _ toDescriptor: dnnl_memory_desc_t) {
+        var stream: dnnl_stream_t?
+        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
+        defer { dnnl_stream_destroy(stream) }
+        var source = fromDescriptor, target = toDescriptor
+        var fromMemory: dnnl_memory_t?, toMemory: dnnl_memory_t?
+        check(dnnl_memory_create(&fromMemory, &source, engine, UnsafeMutableRawPointer(from)), "creating memory")
+        defer { dnnl_memory_destroy(fromMemory) }
+        check(dnnl_memory_create(&toMemory, &target, engine, UnsafeMutableRawPointer(to)), "creating memory")
+        defer { dnnl_memory_destroy(toMemory) }
+        reorder(fromMemory!, fromDescriptor, into: toMemory!, toDescriptor, stream: stream!)
     }
 
     private static func reorder(_ from: dnnl_memory_t, _ fromDescriptor: dnnl_memory_desc_t, into to: dnnl_memory_t, _ toDescriptor: dnnl_memory_desc_t,
@@ -338,6 +416,16 @@ enum OneDNNConvolution {
     }
 
     private static func plain(_ shape: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t { descriptor(shape, tag) }
+
+    /// An N×C×H×W activation's descriptor in `format`.
+    private static func descriptor(_ shape: [Int], _ format: ActivationFormat) -> dnnl_memory_desc_t {
+        switch format {
+        case .plain: return descriptor(shape, dnnl_nchw)
+        case .blocked(16): return descriptor(shape, dnnl_nChw16c)
+        case .blocked(8): return descriptor(shape, dnnl_nChw8c)
+        case .blocked(let b): preconditionFailure("no oneDNN format for blocks of \(b) channels")
+        }
+    }
 
     private static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var a = a, b = b

@@ -71,10 +71,21 @@ func channelBiasGradient(_ g: Tensor) -> Tensor {
 func convolution(_ x: Tensor, _ w: Tensor, bias b: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
     Tape.record("conv2dBias", shape: geometry.outputShape, storage: ConvolutionKernels.forward(x, w, geometry, bias: b),
                 inputs: [x, w, b], saved: [x, w]) { g, saved, needs in
-        [needs[0] ? convolutionInputGradient(g, saved[1], geometry) : nil,
-         needs[1] ? convolutionWeightGradient(saved[0], g, geometry) : nil,
-         needs[2] ? channelBiasGradient(g) : nil]
+        convolutionGradients(g, x: saved[0], w: saved[1], geometry, needs: needs)
+            + [needs[2] ? channelBiasGradient(g) : nil]
     }
+}
+
+/// ∂L/∂x and ∂L/∂w of conv(x, w) as `needs` asks. When both are needed and the backward pass is
+/// not itself recorded, one call computes both (`ConvolutionKernels.gradients`, which reorders
+/// ∂L/∂y for oneDNN once); the numbers are the same either way.
+private func convolutionGradients(_ g: Tensor, x: Tensor, w: Tensor, _ geometry: ConvolutionGeometry, needs: [Bool]) -> [Tensor?] {
+    if needs[0] && needs[1] && !Tape.isRecording {
+        let (dx, dw) = ConvolutionKernels.gradients(x, w, g, geometry)
+        return [Tensor(shape: geometry.inputShape, storage: dx), Tensor(shape: geometry.weightShape, storage: dw)]
+    }
+    return [needs[0] ? convolutionInputGradient(g, w, geometry) : nil,
+            needs[1] ? convolutionWeightGradient(x, g, geometry) : nil]
 }
 
 /// convᵀ(x, w) + b (a transposed convolution with bias), one node.
@@ -91,8 +102,7 @@ func transposedConvolution(_ dy: Tensor, _ w: Tensor, bias b: Tensor, _ geometry
 func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
     Tape.record("conv2d", shape: geometry.outputShape, storage: ConvolutionKernels.forward(x, w, geometry),
                 inputs: [x, w], saved: [x, w]) { g, saved, needs in
-        [needs[0] ? convolutionInputGradient(g, saved[1], geometry) : nil,
-         needs[1] ? convolutionWeightGradient(saved[0], g, geometry) : nil]
+        convolutionGradients(g, x: saved[0], w: saved[1], geometry, needs: needs)
     }
 }
 
