@@ -129,7 +129,7 @@ final class FusedOpTests: XCTestCase {
                                                                                  rectified: rectified)
                 let y = Tensor(shape: shape, storage: output)
                 let gradients = BatchNormKernels.backward(gradient, x: x, scale: scale, mean: mean, inverseDeviation: inverse,
-                                                          rectifiedOutput: rectified ? y : nil, needs: [true, true, true])
+                                                          rectifiedShift: rectified ? shift : nil, needs: [true, true, true])
                 let count = batch * plane
                 for c in 0..<channels {
                     let planes = (0..<batch).map { n in (0..<plane).map { x.scalars[(n * channels + c) * plane + $0] } }

@@ -92,32 +92,36 @@ enum BatchNormKernels {
     }
 
     /// dx = scale·invstd/M · (M·g − Σg − x̂·Σ(g·x̂)), dscale = Σ g·x̂, dshift = Σ g. With
-    /// `rectifiedOutput` (the output of `batchNormReLU`), g is first zeroed where that output is
-    /// not positive.
+    /// `rectifiedShift` (β of `batchNormReLU`), g is first zeroed where the forward's output was not
+    /// positive: where x·a + b ≤ 0, recomputed with the forward's a and b (the same bits, so the same
+    /// mask), which spares reading the output twice.
     static func backward(_ g: Tensor, x: Tensor, scale: Tensor, mean: Tensor, inverseDeviation: Tensor,
-                         rectifiedOutput: Tensor? = nil, needs: [Bool]) -> [Tensor?] {
-        let mask = rectifiedOutput?.pointer
+                         rectifiedShift: Tensor? = nil, needs: [Bool]) -> [Tensor?] {
+        let beta = rectifiedShift?.pointer
         let (batch, channels) = (x.shape[0], x.shape[1])
         let plane = x.count / (batch * channels)
         let count = Float(batch * plane)
         let dx = needs[0] ? TensorStorage(count: x.count) : nil
         let dscale = TensorStorage(count: channels), dshift = TensorStorage(count: channels)
         let source = x.pointer, gradient = g.pointer, gamma = scale.pointer, mu = mean.pointer, invstd = inverseDeviation.pointer
-        /// g at positions i…i+7, zeroed where the rectified output is not positive (a vector
-        /// select: a scalar branch on a random pattern mispredicts about half the time).
-        @inline(__always) func lanes(_ i: Int) -> SIMD8<Float> {
-            let gi = SIMD8.load(gradient + i)
-            guard let mask else { return gi }
-            return gi.replacing(with: 0, where: .!(SIMD8.load(mask + i) .> 0))
-        }
-        @inline(__always) func scalar(_ i: Int) -> Float {
-            guard let mask else { return gradient[i] }
-            return mask[i] > 0 ? gradient[i] : 0
-        }
         Parallel.forEachChunk(channels, minimumPerChunk: max(1, 65_536 / max(1, batch * plane))) { range in
             for c in range {
                 let m = mu[c], s = invstd[c]
                 let meanLanes = SIMD8<Float>(repeating: m)
+                // The forward pass's a and b, for the ReLU mask.
+                let a = s * gamma[c], b = beta.map { $0[c] - m * a } ?? 0
+                let aLanes = SIMD8<Float>(repeating: a), bLanes = SIMD8<Float>(repeating: b)
+                /// g at positions i…i+7, zeroed where the forward's output was not positive (a
+                /// vector select: a scalar branch on a random pattern mispredicts about half the time).
+                @inline(__always) func lanes(_ i: Int) -> SIMD8<Float> {
+                    let gi = SIMD8.load(gradient + i)
+                    guard beta != nil else { return gi }
+                    return gi.replacing(with: 0, where: .!(SIMD8.load(source + i) * aLanes + bLanes .> 0))
+                }
+                @inline(__always) func scalar(_ i: Int) -> Float {
+                    guard beta != nil else { return gradient[i] }
+                    return source[i] * a + b > 0 ? gradient[i] : 0
+                }
                 var sumG = 0.0, sumGX = 0.0
                 for n in 0..<batch {
                     // Σg and Σg·(x − μ) in one pass: two sets of eight phase sums.

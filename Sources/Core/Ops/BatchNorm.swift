@@ -34,7 +34,8 @@ public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float 
 
 /// Training-mode batch norm followed by ReLU, as one op: y = max(0, BN(x)). The forward writes
 /// the rectified output in the normalisation pass; the backward masks the gradient on the fly
-/// inside the batch-norm backward kernel (no ReLU output, mask or masked-gradient tensors).
+/// inside the batch-norm backward kernel, recomputing where the output was positive from x (no
+/// mask or masked-gradient tensors).
 /// Equal to `relu(batchNorm(…).output)`; with recording on, the backward is rebuilt from
 /// differentiable pieces like `batchNorm`'s.
 public func batchNormReLU(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5) -> BatchNormResult {
@@ -43,16 +44,14 @@ public func batchNormReLU(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Fl
     precondition(scale.count == channels && shift.count == channels, "batchNormReLU: scale/shift need \(channels) values")
     let (output, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon,
                                                                               rectified: true)
-    // The output's values (without its node: saving the output tensor itself would be a cycle).
-    let rectified = Tensor(shape: x.shape, storage: output)
     let y = Tape.record("batchNormReLU", shape: x.shape, storage: output, inputs: [x, scale, shift],
-                        saved: [x, scale, shift, mean, inverseDeviation, rectified]) { g, saved, needs in
+                        saved: [x, scale, shift, mean, inverseDeviation]) { g, saved, needs in
         if Tape.isRecording {
             return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon,
                                               rectified: true, needs: needs)
         }
         return BatchNormKernels.backward(g, x: saved[0], scale: saved[1], mean: saved[3], inverseDeviation: saved[4],
-                                         rectifiedOutput: saved[5], needs: needs)
+                                         rectifiedShift: saved[2], needs: needs)
     }
     return BatchNormResult(output: y, mean: mean, variance: variance)
 }
