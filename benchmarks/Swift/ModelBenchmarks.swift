@@ -9,6 +9,7 @@ import TandemModels
 //
 //   tandem-bench models multilenet batch=256 height=36 width=36
 //   tandem-bench models splitvgg split=3 batch=8 height=64 width=96
+//   tandem-bench models splitvgg split=2 blocks=3 scale=0.25 batch=8 height=32 width=32  (the quickstart's model)
 //   tandem-bench models segnet-mtan batch=2 height=288 width=384
 
 /// A model to benchmark with the tasks it is trained on and its input shape.
@@ -34,10 +35,12 @@ func makeBenchmarkModel(_ options: BenchmarkOptions) -> BenchmarkModel {
                               inputShape: [batch, 1, side, side])
     case "splitvgg":
         // The NYUv2 task triple: 13-class segmentation (ignore −1), depth (masked L1), normals (cosine).
+        // `blocks` and `scale` (the model's channel multiplier, `width` in a recipe) as in the quickstart.
         let split = options.int("split", 3), height = options.int("height", 64), width = options.int("width", 96)
         let model = SplitVGG(split: split, heads: [DenseTaskHead(task: "segmentation", channels: 13),
                                                    DenseTaskHead(task: "depth", channels: 1),
-                                                   DenseTaskHead(task: "normals", channels: 3)])
+                                                   DenseTaskHead(task: "normals", channels: 3)],
+                             width: options.double("scale", 1), blocks: options.int("blocks", 5))
         return BenchmarkModel(name: "\(name)-\(split)", model: model,
                               tasks: [TaskSpec(name: "segmentation", kind: .segmentation(classes: 13)),
                                       TaskSpec(name: "depth", kind: .depth),

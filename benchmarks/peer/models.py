@@ -8,6 +8,7 @@ The layer lists mirror Sources/Models exactly (names, order, shapes); the parame
 printed by both sides and compared by compare.py. Losses follow Sources/Core/Ops/Losses.swift.
 """
 
+import math
 import os
 import sys
 
@@ -117,8 +118,8 @@ ENCODER_BLOCKS = [(2, 32), (2, 64), (3, 128), (3, 256), (3, 256)]  # (layers, ch
 DECODER_BLOCKS = [(3, 256, 256), (3, 256, 128), (3, 128, 64), (2, 64, 32), (2, 32, 32)]  # (layers, working, output)
 
 
-def decoder_block(index, in_channels):
-    layers, working, output = DECODER_BLOCKS[index]
+def decoder_block(specification, in_channels):
+    layers, working, output = specification
     modules = []
     for layer in range(layers):
         source = in_channels if layer == 0 else working
@@ -129,22 +130,28 @@ def decoder_block(index, in_channels):
 
 class SplitVGG(nn.Module):
     """VGG-16-topology encoder at half width (each block then 2×2 max-pool), five up-sampling
-    decoder blocks; the last `split` decoder blocks and a 1×1 prediction conv are per task."""
+    decoder blocks; the last `split` decoder blocks and a 1×1 prediction conv are per task.
+    `blocks` B < 5 keeps the first B encoder and the last B decoder blocks, `scale` multiplies every
+    channel count (rounded half away from zero, at least 1), as Tandem's `blocks` and `width`."""
 
-    def __init__(self, split, heads, in_channels=3):
+    def __init__(self, split, heads, in_channels=3, blocks=5, scale=1.0):
         super().__init__()
+        scaled = lambda channels: max(1, int(math.floor(channels * scale + 0.5)))
+        encoder_blocks = [(layers, scaled(width)) for layers, width in ENCODER_BLOCKS[:blocks]]
+        decoder_blocks = [(layers, scaled(working), scaled(output)) for layers, working, output in DECODER_BLOCKS[5 - blocks:]]
         encoder, channels = [], in_channels
-        for layers, width in ENCODER_BLOCKS:
+        for layers, width in encoder_blocks:
             for _ in range(layers):
                 encoder.append(conv_bn_relu(channels, width))
                 channels = width
             encoder.append(nn.MaxPool2d(2))
         self.encoder = nn.Sequential(*encoder)
-        inputs = [channels] + [output for _, _, output in DECODER_BLOCKS[:-1]]
-        self.shared_decoder = nn.Sequential(*[decoder_block(i, inputs[i]) for i in range(5 - split)])
+        inputs = [channels] + [output for _, _, output in decoder_blocks[:-1]]
+        block = lambda i: decoder_block(decoder_blocks[i], inputs[i])
+        self.shared_decoder = nn.Sequential(*[block(i) for i in range(blocks - split)])
         self.heads = nn.ModuleDict({
-            task: nn.Sequential(*[decoder_block(i, inputs[i]) for i in range(5 - split, 5)],
-                                nn.Conv2d(DECODER_BLOCKS[4][2], out_channels, 1))
+            task: nn.Sequential(*[block(i) for i in range(blocks - split, blocks)],
+                                nn.Conv2d(decoder_blocks[-1][2], out_channels, 1))
             for task, out_channels in heads})
 
     def forward(self, x):
@@ -154,7 +161,8 @@ class SplitVGG(nn.Module):
 
 def make_splitvgg(options):
     tasks = [("segmentation", "segmentation", 13), ("depth", "depth", 1), ("normals", "normals", 3)]
-    model = SplitVGG(options.int("split", 3), [(task, channels) for task, _, channels in tasks])
+    model = SplitVGG(options.int("split", 3), [(task, channels) for task, _, channels in tasks],
+                     blocks=options.int("blocks", 5), scale=options.float("scale", 1.0))
     shape = (options.int("batch", 8), 3, options.int("height", 64), options.int("width", 96))
     return model, tasks, shape
 
