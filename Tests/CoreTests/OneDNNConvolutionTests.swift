@@ -52,6 +52,47 @@ final class OneDNNConvolutionTests: XCTestCase {
         }
     }
 
+    /// Small passes run on one thread (`OneDNNConvolution.parallelWork`), large ones on all: that
+    /// choice must not change a bit. Every pass (forward with and without bias, input gradient,
+    /// weight gradient, both gradients from one reorder) with every pass forced onto
+    /// `Parallel.threadCount` threads against every pass on one thread: 3×3, strided, 1×1, and
+    /// channels that pad the blocks.
+    func testEveryPassGivesTheSameBitsOnOneThreadAsOnAll() {
+        let cases: [(input: [Int], out: Int, kernel: Int, stride: Int, padding: Int)] = [
+            ([8, 16, 16, 24], 16, 3, 1, 1), ([5, 12, 13, 11], 20, 3, 2, 1), ([8, 64, 8, 8], 32, 1, 1, 0), ([3, 3, 20, 20], 8, 3, 1, 1),
+        ]
+        func bits(_ t: TensorStorage, _ count: Int) -> [UInt32] { Array(UnsafeBufferPointer(start: t.pointer, count: count)).map(\.bitPattern) }
+        let saved = OneDNNConvolution.parallelWork
+        defer { OneDNNConvolution.parallelWork = saved }
+        for c in cases {
+            let x = random(c.input, &g), w = random([c.out, c.input[1], c.kernel, c.kernel], &g, scale: 0.3), b = random([c.out], &g)
+            let outH = (c.input[2] + 2 * c.padding - c.kernel) / c.stride + 1, outW = (c.input[3] + 2 * c.padding - c.kernel) / c.stride + 1
+            let geometry = ConvolutionGeometry(batch: c.input[0], inputChannels: c.input[1], inputHeight: c.input[2], inputWidth: c.input[3],
+                                               outputChannels: c.out, kernelHeight: c.kernel, kernelWidth: c.kernel,
+                                               stride: c.stride, padding: c.padding, outputHeight: outH, outputWidth: outW)
+            let dy = random(geometry.outputShape, &g)
+            let outputs = geometry.outputShape.reduce(1, *), inputs = x.count
+            func passes() -> [[UInt32]] {
+                var results = [bits(OneDNNConvolution.forward(x, w, geometry, bias: nil)!, outputs),
+                               bits(OneDNNConvolution.forward(x, w, geometry, bias: b)!, outputs),
+                               bits(OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil)!, inputs),
+                               bits(OneDNNConvolution.weightGradient(x, dy, geometry)!, w.count)]
+                if let both = OneDNNConvolution.gradients(x, w, dy, geometry) {
+                    results += [bits(both.input, inputs), bits(both.weight, w.count)]
+                }
+                return results
+            }
+            OneDNNConvolution.parallelWork = 0
+            let parallel = passes()
+            OneDNNConvolution.parallelWork = .max
+            let serial = passes()
+            XCTAssertEqual(parallel.count, serial.count, "\(c)")
+            for (index, (p, s)) in zip(parallel, serial).enumerated() {
+                XCTAssertEqual(p, s, "\(c): pass \(index) differs between \(Parallel.threadCount) threads and one")
+            }
+        }
+    }
+
     /// When a convolution's node needs both gradients, ∂L/∂y is reordered once for both kernels
     /// (`OneDNNConvolution.gradients`): the same bits as the two separate calls, on shapes whose
     /// channels fill the blocks and shapes that pad them, strided, one image and batches that cut

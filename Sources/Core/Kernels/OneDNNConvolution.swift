@@ -69,16 +69,29 @@ enum OneDNNConvolution {
         let geometry: ConvolutionGeometry
     }
 
-    /// A created primitive (one of oneDNN's JIT kernels), the formats it wants for each argument
-    /// and its scratchpad.
+    /// How one argument of a primitive is laid out: in the format its kernel wants, and in
+    /// Tandem's (N×C×H×W, O×C×kh×kw, or a vector for the bias), with the block size b when the
+    /// kernel's is nChw{b}c.
+    private struct ArgumentFormat {
+        let wanted: dnnl_memory_desc_t
+        let plain: dnnl_memory_desc_t
+        let isPlain: Bool
+        let block: Int?
+    }
+
+    /// A created primitive (one of oneDNN's JIT kernels), its arguments' formats and its
+    /// scratchpad, all described once when the primitive is created.
     private final class Entry: @unchecked Sendable {
         let primitive: dnnl_primitive_t
-        let formats: [Int32: dnnl_memory_desc_t]
+        let formats: [Int32: ArgumentFormat]
         let scratchpad: dnnl_memory_desc_t
-        init(primitive: dnnl_primitive_t, formats: [Int32: dnnl_memory_desc_t], scratchpad: dnnl_memory_desc_t) {
+        let scratchpadFloats: Int
+        init(primitive: dnnl_primitive_t, formats: [Int32: ArgumentFormat], scratchpad: dnnl_memory_desc_t) {
             self.primitive = primitive
             self.formats = formats
             self.scratchpad = scratchpad
+            var size = scratchpad
+            scratchpadFloats = (dnnl_memory_desc_get_size(&size) + 3) / 4
         }
     }
 
@@ -88,13 +101,12 @@ enum OneDNNConvolution {
 
     /// y = conv(x, w) (+ bias), or nil when no oneDNN JIT kernel takes the shape.
     static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
-        omp_set_num_threads(Int32(Parallel.threadCount))
+        omp_set_num_threads(openMPThreads(g))
         guard let entry = primitive(Key(pass: .forward(bias: bias != nil), geometry: g)) else { return nil }
         let out = TensorStorage(count: Shape.count(g.outputShape))
-        var arguments = [Argument(DNNL_ARG_SRC, x.pointer, plain(g.inputShape, dnnl_nchw)),
-                         Argument(DNNL_ARG_WEIGHTS, w.pointer, plain(g.weightShape, dnnl_oihw)),
-                         Argument(DNNL_ARG_DST, out.pointer, plain(g.outputShape, dnnl_nchw), isOutput: true)]
-        if let bias { arguments.append(Argument(DNNL_ARG_BIAS, bias.pointer, plain([g.outputChannels], dnnl_x))) }
+        var arguments = [Argument(DNNL_ARG_SRC, x.pointer), Argument(DNNL_ARG_WEIGHTS, w.pointer),
+                         Argument(DNNL_ARG_DST, out.pointer, isOutput: true)]
+        if let bias { arguments.append(Argument(DNNL_ARG_BIAS, bias.pointer)) }
         run(entry, arguments)
         return out
     }
@@ -105,21 +117,41 @@ enum OneDNNConvolution {
         inputGradient(dy.pointer, .plain, w, g, bias: bias)
     }
 
-    /// The same with dy in `dyFormat`.
+    /// The same with dy in `dyFormat` (blocked only in the format the kernel reads: `gradients`).
     private static func inputGradient(_ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat, _ w: Tensor,
                                       _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
         guard prefersOneDNNInputGradient(g) else { return nil }
-        omp_set_num_threads(Int32(Parallel.threadCount))
+        omp_set_num_threads(openMPThreads(g))
         guard let entry = primitive(Key(pass: .inputGradient, geometry: g)) else { return nil }
         let out = TensorStorage(count: Shape.count(g.inputShape))
         run(entry,
-            [Argument(DNNL_ARG_DIFF_DST, dy, descriptor(g.outputShape, dyFormat)),
-             Argument(DNNL_ARG_WEIGHTS, w.pointer, plain(g.weightShape, dnnl_oihw)),
-             Argument(DNNL_ARG_DIFF_SRC, out.pointer, plain(g.inputShape, dnnl_nchw), isOutput: true)])
+            [Argument(DNNL_ARG_DIFF_DST, dy, layout: dyFormat == .plain ? .plain : .kernels),
+             Argument(DNNL_ARG_WEIGHTS, w.pointer),
+             Argument(DNNL_ARG_DIFF_SRC, out.pointer, isOutput: true)])
         if let bias {
             ConvolutionKernels.addChannelBias(bias.pointer, to: out.pointer, images: g.batch, channels: g.inputChannels, plane: g.inputPlane)
         }
         return out
+    }
+
+    /// Multiply-adds below which a pass runs on the calling thread alone (one OpenMP thread, and
+    /// the weight gradient's runs one after another): waking the other threads for a parallel
+    /// region costs more than a second core saves on such a call. The quickstart's layers (8 to
+    /// 32 channels at 32×32 down to 8×8, batch 8: at most 4.7 M multiply-adds) took a training step
+    /// from ≈ 16 ms on one thread to ≈ 40 ms on two; with this line at 2²² it was ≈ 29 ms, at 2²⁴
+    /// ≈ 20 ms, at 2²⁶ ≈ 22 ms (medians of five alternating rounds).
+    /// The numbers do not depend on it: every output element is computed on one thread either way
+    /// (`OneDNNConvolutionTests` checks that by running every pass both ways).
+    nonisolated(unsafe) static var parallelWork = 1 << 24
+
+    /// The multiply-adds of each of `g`'s passes (forward, input gradient, weight gradient).
+    static func multiplyAdds(_ g: ConvolutionGeometry) -> Int {
+        g.batch * g.outputChannels * g.inputChannels * g.kernelHeight * g.kernelWidth * g.outputPlane
+    }
+
+    /// OpenMP threads for a pass of `g`: `Parallel.threadCount`, or one below `parallelWork`.
+    static func openMPThreads(_ g: ConvolutionGeometry) -> Int32 {
+        multiplyAdds(g) < parallelWork ? 1 : Int32(Parallel.threadCount)
     }
 
     /// Whether oneDNN's input-gradient kernel is the faster one for `g`, a function of the shape
@@ -168,26 +200,28 @@ enum OneDNNConvolution {
         return entries
     }
 
-    /// The same with dy in `dyFormat`.
+    /// The same with dy in `dyFormat` (blocked only in the format the kernels read: `gradients`).
     private static func weightGradient(_ x: Tensor, _ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat,
                                        _ g: ConvolutionGeometry) -> TensorStorage? {
         let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch, weights: weightCount)
         guard let entries = weightGradientEntries(g) else { return nil }
         // Every chunk writes the first kernel's blocked weight format (another kernel's output is
         // reordered into it), so the partial sums are added there and reordered once.
-        var blocked = entries[g.batch / chunks]!.formats[DNNL_ARG_DIFF_WEIGHTS]!
+        let first = entries[g.batch / chunks]!.formats[DNNL_ARG_DIFF_WEIGHTS]!
+        var blocked = first.wanted
         let blockedCount = (dnnl_memory_desc_get_size(&blocked) + 3) / 4
+        let sumLayout = entries.mapValues { equal($0.formats[DNNL_ARG_DIFF_WEIGHTS]!.wanted, blocked) ? Layout.kernels : .other(blocked) }
         let sums = TensorStorage(count: chunks * blockedCount)
         let inputImage = g.inputChannels * g.inputPlane
         let outputImage = dyFormat.imageStride(channels: g.outputChannels, plane: g.outputPlane)
-        Parallel.forEach(chunks) { chunk in
+        Parallel.forEach(chunks, inParallel: multiplyAdds(g) >= parallelWork) { chunk in
             // OpenMP's thread count is per calling thread: one for this chunk, on whichever thread runs it.
             omp_set_num_threads(1)
-            let images = Parallel.chunkRange(chunk, of: chunks, count: g.batch), part = Self.chunk(g, images: images.count)
+            let images = Parallel.chunkRange(chunk, of: chunks, count: g.batch)
             run(entries[images.count]!,
-                [Argument(DNNL_ARG_SRC, x.pointer + images.lowerBound * inputImage, plain(part.inputShape, dnnl_nchw)),
-                 Argument(DNNL_ARG_DIFF_DST, dy + images.lowerBound * outputImage, descriptor(part.outputShape, dyFormat)),
-                 Argument(DNNL_ARG_DIFF_WEIGHTS, sums.pointer + chunk * blockedCount, blocked, isOutput: true)])
+                [Argument(DNNL_ARG_SRC, x.pointer + images.lowerBound * inputImage),
+                 Argument(DNNL_ARG_DIFF_DST, dy + images.lowerBound * outputImage, layout: dyFormat == .plain ? .plain : .kernels),
+                 Argument(DNNL_ARG_DIFF_WEIGHTS, sums.pointer + chunk * blockedCount, layout: sumLayout[images.count]!, isOutput: true)])
         }
         if chunks > 1 {
             let sum = sums.pointer
@@ -198,9 +232,9 @@ enum OneDNNConvolution {
                 }
             }
         }
-        omp_set_num_threads(Int32(Parallel.threadCount))
+        omp_set_num_threads(openMPThreads(g))
         let out = TensorStorage(count: weightCount)
-        reorder(sums.pointer, blocked, into: out.pointer, plain(g.weightShape, dnnl_oihw))
+        reorder(sums.pointer, blocked, into: out.pointer, first.plain)
         return out
     }
 
@@ -210,15 +244,15 @@ enum OneDNNConvolution {
     /// `weightGradient`: a reorder copies values.
     static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry)
         -> (input: TensorStorage, weight: TensorStorage)? {
+        omp_set_num_threads(openMPThreads(g))
         guard prefersOneDNNInputGradient(g), let data = primitive(Key(pass: .inputGradient, geometry: g)),
-              let block = [16, 8].first(where: { equal(data.formats[DNNL_ARG_DIFF_DST]!, descriptor(g.outputShape, .blocked($0))) }),
-              let entries = weightGradientEntries(g),
-              entries.allSatisfy({ equal($0.value.formats[DNNL_ARG_DIFF_DST]!, descriptor(chunk(g, images: $0.key).outputShape, .blocked(block))) })
+              let dyFormat = data.formats[DNNL_ARG_DIFF_DST], let block = dyFormat.block,
+              let entries = weightGradientEntries(g), entries.values.allSatisfy({ $0.formats[DNNL_ARG_DIFF_DST]!.block == block })
         else { return nil }
         let format = ActivationFormat.blocked(block)
         let blocked = TensorStorage(count: g.batch * format.imageStride(channels: g.outputChannels, plane: g.outputPlane))
-        omp_set_num_threads(Int32(Parallel.threadCount))
-        reorder(dy.pointer, plain(g.outputShape, dnnl_nchw), into: blocked.pointer, descriptor(g.outputShape, format))
+        omp_set_num_threads(openMPThreads(g))
+        reorder(dy.pointer, dyFormat.plain, into: blocked.pointer, dyFormat.wanted)
         guard let input = inputGradient(blocked.pointer, format, w, g, bias: nil),
               let weight = weightGradient(x, blocked.pointer, format, g) else { return nil }
         return (input, weight)
@@ -241,7 +275,7 @@ enum OneDNNConvolution {
     private static func create(_ key: Key) -> Entry? {
         let g = key.geometry
         var source = descriptor(g.inputShape, dnnl_format_tag_any), weights = descriptor(g.weightShape, dnnl_format_tag_any)
-        var destination = descriptor(g.outputShape, dnnl_format_tag_any), bias = plain([g.outputChannels], dnnl_x)
+        var destination = descriptor(g.outputShape, dnnl_format_tag_any), bias = descriptor([g.outputChannels], dnnl_x)
         let strides = dims([g.stride, g.stride]), left = dims([g.padding, g.padding])
         // oneDNN wants the padding that makes its output size formula exact (floor division may drop rows).
         let right = dims([(g.outputHeight - 1) * g.stride + g.kernelHeight - g.inputHeight - g.padding,
@@ -292,10 +326,21 @@ enum OneDNNConvolution {
         guard isJIT(chosen) else { return nil }
         var primitive: dnnl_primitive_t?
         check(dnnl_primitive_create(&primitive, chosen), "creating the primitive for \(g)")
-        var formats: [Int32: dnnl_memory_desc_t] = [:]
+        var formats: [Int32: ArgumentFormat] = [:]
         for (argument, query) in queries {
             // The bias is the second "weights" of a forward convolution.
-            formats[argument] = dnnl_primitive_desc_query_md(chosen, query, argument == DNNL_ARG_BIAS ? 1 : 0).pointee
+            let wanted = dnnl_primitive_desc_query_md(chosen, query, argument == DNNL_ARG_BIAS ? 1 : 0).pointee
+            let plain: dnnl_memory_desc_t
+            var block: Int?
+            switch argument {
+            case DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_WEIGHTS: plain = descriptor(g.weightShape, dnnl_oihw)
+            case DNNL_ARG_BIAS: plain = descriptor([g.outputChannels], dnnl_x)
+            default:
+                let shape = [DNNL_ARG_SRC, DNNL_ARG_DIFF_SRC].contains(argument) ? g.inputShape : g.outputShape
+                plain = descriptor(shape, .plain)
+                block = [16, 8].first { equal(wanted, descriptor(shape, .blocked($0))) }
+            }
+            formats[argument] = ArgumentFormat(wanted: wanted, plain: plain, isPlain: equal(wanted, plain), block: block)
         }
         return Entry(primitive: primitive!, formats: formats,
                      scratchpad: dnnl_primitive_desc_query_md(chosen, dnnl_query_scratchpad_md, 0).pointee)
@@ -311,16 +356,24 @@ enum OneDNNConvolution {
 
     // MARK: - Execution
 
-    /// One argument of a primitive: Tandem's buffer and its format (N×C×H×W, blocked).
+    /// Where an argument's buffer holds its values: in Tandem's layout, already in the kernel's
+    /// format, or in another one.
+    private enum Layout {
+        case plain
+        case kernels
+        case other(dnnl_memory_desc_t)
+    }
+
+    /// One argument of a primitive: Tandem's buffer and its layout.
     private struct Argument {
         let argument: Int32
         let pointer: UnsafeMutablePointer<Float>
-        let format: dnnl_memory_desc_t
+        let layout: Layout
         let isOutput: Bool
-        init(_ argument: Int32, _ pointer: UnsafeMutablePointer<Float>, _ format: dnnl_memory_desc_t, isOutput: Bool = false) {
+        init(_ argument: Int32, _ pointer: UnsafeMutablePointer<Float>, layout: Layout = .plain, isOutput: Bool = false) {
             self.argument = argument
             self.pointer = pointer
-            self.format = format
+            self.layout = layout
             self.isOutput = isOutput
         }
     }
@@ -348,30 +401,39 @@ enum OneDNNConvolution {
             created.append(memory!)
             return memory!
         }
-        var bound: [dnnl_exec_arg_t] = [], outputs: [(blocked: dnnl_memory_t, user: dnnl_memory_t, Argument)] = []
+        var bound: [dnnl_exec_arg_t] = [], outputs: [(kernels: dnnl_memory_t, user: dnnl_memory_t, format: dnnl_memory_desc_t,
+                                                        userFormat: dnnl_memory_desc_t)] = []
         for argument in arguments {
-            let wanted = entry.formats[argument.argument]!
-            let user = memory(argument.format, argument.pointer)
-            if equal(argument.format, wanted) {
-                bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: user))
+            let format = entry.formats[argument.argument]!
+            let userFormat: dnnl_memory_desc_t
+            switch argument.layout {
+            case .kernels:
+                bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: memory(format.wanted, argument.pointer)))
                 continue
+            case .plain:
+                if format.isPlain {
+                    bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: memory(format.plain, argument.pointer)))
+                    continue
+                }
+                userFormat = format.plain
+            case .other(let descriptor):
+                userFormat = descriptor
             }
-            let blocked = memory(wanted, nil)
+            let user = memory(userFormat, argument.pointer), kernels = memory(format.wanted, nil)
             if argument.isOutput {
-                outputs.append((blocked, user, argument))
+                outputs.append((kernels, user, format.wanted, userFormat))
             } else {
-                reorder(user, argument.format, into: blocked, wanted, stream: stream!)
+                reorder(user, userFormat, into: kernels, format.wanted, stream: stream!)
             }
-            bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: blocked))
+            bound.append(dnnl_exec_arg_t(arg: argument.argument, memory: kernels))
         }
-        var scratchpad = entry.scratchpad
-        if dnnl_memory_desc_get_size(&scratchpad) > 0 {
+        if entry.scratchpadFloats > 0 {
             bound.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: memory(entry.scratchpad, nil)))
         }
         check(dnnl_primitive_execute(entry.primitive, stream, Int32(bound.count), &bound), "running a convolution")
         check(dnnl_stream_wait(stream), "waiting for a convolution")
-        for (blocked, user, argument) in outputs {
-            reorder(blocked, entry.formats[argument.argument]!, into: user, argument.format, stream: stream!)
+        for output in outputs {
+            reorder(output.kernels, output.format, into: output.user, output.userFormat, stream: stream!)
         }
     }
 
@@ -392,16 +454,58 @@ enum OneDNNConvolution {
 
     private static func reorder(_ from: dnnl_memory_t, _ fromDescriptor: dnnl_memory_desc_t, into to: dnnl_memory_t, _ toDescriptor: dnnl_memory_desc_t,
                                 stream: dnnl_stream_t) {
-        var source = fromDescriptor, target = toDescriptor
+        let reorder = reorderPrimitive(from: fromDescriptor, to: toDescriptor)
+        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)]
+        var scratchpadMemory: dnnl_memory_t?
+        var scratchpad: TensorStorage?
+        var scratchpadDescriptor = reorder.scratchpad
+        let scratchpadBytes = dnnl_memory_desc_get_size(&scratchpadDescriptor)
+        if scratchpadBytes > 0 {
+            scratchpad = TensorStorage(count: (scratchpadBytes + 3) / 4)
+            check(dnnl_memory_create(&scratchpadMemory, &scratchpadDescriptor, engine, UnsafeMutableRawPointer(scratchpad!.pointer)),
+                  "creating memory")
+            arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpadMemory))
+        }
+        defer { if let scratchpadMemory { dnnl_memory_destroy(scratchpadMemory) } }
+        check(dnnl_primitive_execute(reorder.primitive, stream, Int32(arguments.count), &arguments), "reordering")
+        check(dnnl_stream_wait(stream), "waiting for a reorder")
+        withExtendedLifetime(scratchpad) {}
+    }
+
+    /// A reorder between two formats and its scratchpad.
+    private struct Reorder: @unchecked Sendable {
+        let primitive: dnnl_primitive_t
+        let scratchpad: dnnl_memory_desc_t
+    }
+
+    private struct ReorderKey: Hashable {
+        let from: MemoryFormat
+        let to: MemoryFormat
+    }
+
+    /// Created reorders: describing one walks oneDNN's list of reorder kernels, which cost more
+    /// than a small reorder itself, so each pair of formats is described once.
+    nonisolated(unsafe) private static var reorders: [ReorderKey: Reorder] = [:]
+
+    private static func reorderPrimitive(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) -> Reorder {
+        let key = ReorderKey(from: MemoryFormat(from), to: MemoryFormat(to))
+        lock.lock()
+        defer { lock.unlock() }
+        if let reorder = reorders[key] { return reorder }
+        var source = from, target = to
+        var attributes: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&attributes), "creating primitive attributes")
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        // A scratchpad of its own per call, so that threads can run the same reorder at once.
+        check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "asking for a user scratchpad")
         var descriptor: dnnl_primitive_desc_t?
-        check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, nil), "describing a reorder")
+        check(dnnl_reorder_primitive_desc_create(&descriptor, &source, engine, &target, engine, attributes), "describing a reorder")
         defer { dnnl_primitive_desc_destroy(descriptor) }
         var primitive: dnnl_primitive_t?
         check(dnnl_primitive_create(&primitive, descriptor), "creating a reorder")
-        defer { dnnl_primitive_destroy(primitive) }
-        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)]
-        check(dnnl_primitive_execute(primitive, stream, 2, &arguments), "reordering")
-        check(dnnl_stream_wait(stream), "waiting for a reorder")
+        let reorder = Reorder(primitive: primitive!, scratchpad: dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0).pointee)
+        reorders[key] = reorder
+        return reorder
     }
 
     // MARK: - Descriptors
@@ -414,8 +518,6 @@ enum OneDNNConvolution {
         check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(shape.count), dims(shape), dnnl_f32, tag), "describing \(shape)")
         return descriptor
     }
-
-    private static func plain(_ shape: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t { descriptor(shape, tag) }
 
     /// An N×C×H×W activation's descriptor in `format`.
     private static func descriptor(_ shape: [Int], _ format: ActivationFormat) -> dnnl_memory_desc_t {
@@ -435,5 +537,32 @@ enum OneDNNConvolution {
     /// oneDNN calls fail only on programming errors here (shapes are checked before): stop with the status.
     private static func check(_ status: dnnl_status_t, _ what: String) {
         precondition(status == dnnl_success, "oneDNN failed \(what): status \(status.rawValue)")
+    }
+}
+
+/// A oneDNN memory descriptor as a dictionary key: equal when oneDNN says so
+/// (`dnnl_memory_desc_equal`), hashed on its dimensions and blocking.
+private struct MemoryFormat: Hashable {
+    let descriptor: dnnl_memory_desc_t
+
+    init(_ descriptor: dnnl_memory_desc_t) { self.descriptor = descriptor }
+
+    static func == (a: MemoryFormat, b: MemoryFormat) -> Bool {
+        var a = a.descriptor, b = b.descriptor
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let rank = Int(descriptor.ndims)
+        hasher.combine(rank)
+        hasher.combine(descriptor.format_kind.rawValue)
+        withUnsafeBytes(of: descriptor.dims) { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(rank * 8))) }
+        guard descriptor.format_kind == dnnl_blocked else { return }
+        let blocking = descriptor.format_desc.blocking
+        withUnsafeBytes(of: blocking.strides) { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(rank * 8))) }
+        let blocks = Int(blocking.inner_nblks)
+        hasher.combine(blocks)
+        withUnsafeBytes(of: blocking.inner_blks) { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(blocks * 8))) }
+        withUnsafeBytes(of: blocking.inner_idxs) { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(blocks * 8))) }
     }
 }

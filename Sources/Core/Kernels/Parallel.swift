@@ -68,8 +68,15 @@ public enum Parallel {
     /// what the task computes.
     @inline(__always)
     public static func forEach(_ tasks: Int, _ body: (Int) -> Void) {
+        forEach(tasks, inParallel: true, body)
+    }
+
+    /// The same, or every task in order on the calling thread when `inParallel` is false (work too
+    /// small to pay for waking other threads). The tasks, and so the results, are the same.
+    @inline(__always)
+    public static func forEach(_ tasks: Int, inParallel: Bool, _ body: (Int) -> Void) {
         if tasks <= 0 { return }
-        let workers = min(threadCount, tasks)
+        let workers = inParallel ? min(threadCount, tasks) : 1
         if workers <= 1 {
             for task in 0..<tasks { body(task) }
             return
