@@ -52,6 +52,27 @@ final class OneDNNConvolutionTests: XCTestCase {
         }
     }
 
+    /// A one-channel input's gradients run where they are faster: the input gradient always on
+    /// Tandem's kernel, the weight gradient on Tandem's unless oneDNN runs AVX-512 kernels (never
+    /// under `portable`, which caps it at AVX2); a multi-channel input's on oneDNN.
+    func testAOneChannelInputsGradientsRunOnTheFasterKernels() {
+        let x = random([4, 1, 12, 12], &g), w = random([6, 1, 5, 5], &g, scale: 0.3), dy = random([4, 6, 8, 8], &g)
+        let geometry = ConvolutionGeometry(batch: 4, inputChannels: 1, inputHeight: 12, inputWidth: 12, outputChannels: 6,
+                                           kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 0, outputHeight: 8, outputWidth: 8)
+        if NumericsPolicy.inEffect() == .portable { XCTAssertFalse(OneDNNConvolution.runsAVX512) }
+        XCTAssertNil(OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil))
+        XCTAssertEqual(OneDNNConvolution.weightGradient(x, dy, geometry) != nil, OneDNNConvolution.runsAVX512)
+        XCTAssertNil(OneDNNConvolution.gradients(x, w, dy, geometry))
+        var two = geometry
+        two.inputChannels = 2
+        let x2 = random([4, 2, 12, 12], &g), w2 = random([6, 2, 5, 5], &g, scale: 0.3)
+        XCTAssertNotNil(OneDNNConvolution.inputGradient(dy, w2, two, bias: nil))
+        XCTAssertNotNil(OneDNNConvolution.weightGradient(x2, dy, two))
+        // Whichever kernel runs, the taped weight gradient agrees with Tandem's.
+        assertAgree(ConvolutionBackend.using(.oneDNN) { weightGradient(x, w, dy, 1, 0) },
+                    ConvolutionBackend.using(.tandem) { weightGradient(x, w, dy, 1, 0) }, "one-channel weight gradient")
+    }
+
     /// Small passes run on one thread (`OneDNNConvolution.parallelWork`), large ones on all: that
     /// choice must not change a bit. Every pass (forward with and without bias, input gradient,
     /// weight gradient, both gradients from one reorder) with every pass forced onto

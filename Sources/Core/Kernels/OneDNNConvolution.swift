@@ -120,7 +120,7 @@ enum OneDNNConvolution {
     /// The same with dy in `dyFormat` (blocked only in the format the kernel reads: `gradients`).
     private static func inputGradient(_ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat, _ w: Tensor,
                                       _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
-        guard prefersOneDNNBackward(g) else { return nil }
+        guard prefersOneDNNInputGradient(g) else { return nil }
         omp_set_num_threads(openMPThreads(g))
         guard let entry = primitive(Key(pass: .inputGradient, geometry: g)) else { return nil }
         let out = TensorStorage(count: Shape.count(g.inputShape))
@@ -154,13 +154,26 @@ enum OneDNNConvolution {
         multiplyAdds(g) < parallelWork ? 1 : Int32(Parallel.threadCount)
     }
 
-    /// Whether oneDNN's backward kernels (input and weight gradient) are the faster ones for `g`, a
-    /// function of the shape alone. Not for an input of one channel, as MultiLeNet's first layer
-    /// (256×1×28×28, 10 filters of 5×5): there Tandem's kernels took 5.4–6.3 ms against oneDNN's
-    /// 12.1–14.9 ms for the forward pass plus input gradient (two threads), and 10.9 against
-    /// 23.9 ms for the forward pass plus weight gradient (one thread). oneDNN's forward pass stays
-    /// the faster one there.
-    static func prefersOneDNNBackward(_ g: ConvolutionGeometry) -> Bool { g.inputChannels > 1 }
+    /// Whether oneDNN's input-gradient kernel is the faster one for `g`, a function of the shape
+    /// alone. Not for an input of one channel: there Tandem's kernel took 5.4–6.3 ms against oneDNN's
+    /// 12.1–14.9 ms for the forward pass plus input gradient of MultiLeNet's first layer
+    /// (256×1×28×28, 10 filters of 5×5; oneDNN's forward pass alone, 1.2 ms, is its faster one).
+    static func prefersOneDNNInputGradient(_ g: ConvolutionGeometry) -> Bool { g.inputChannels > 1 }
+
+    /// Whether oneDNN's weight-gradient kernel is the faster one for `g`, a function of the shape
+    /// and of the instruction set oneDNN runs (so of the numerics policy and the CPU, like its
+    /// bits). Not for an input of one channel on AVX2 kernels: for MultiLeNet's first layer the
+    /// forward pass plus weight gradient took 13.6 ms with Tandem's kernel against 29.8 ms with
+    /// oneDNN's AVX2 one (one thread; 15.9 against 19.0 on two), while oneDNN's AVX-512 kernel
+    /// took 8.0 (5.3 on two).
+    static func prefersOneDNNWeightGradient(_ g: ConvolutionGeometry) -> Bool { g.inputChannels > 1 || runsAVX512 }
+
+    /// Whether oneDNN's kernels use AVX-512 (`native` numerics on a CPU that has it).
+    static let runsAVX512: Bool = {
+        _ = engine
+        let avx512 = dnnl_cpu_isa_avx512_core.rawValue
+        return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
+    }()
 
     /// Floats of partial weight gradients one call may hold (16 MiB): large weights are cut into
     /// fewer runs, so the partial sums cost little memory.
@@ -184,9 +197,9 @@ enum OneDNNConvolution {
     /// dw = Σ_n dy_n ⋆ x_n: each chunk of images on one thread (its own primitive, created with one
     /// OpenMP thread, so its partition is fixed), the chunks' sums added in chunk order in the
     /// kernel's blocked weight format and reordered to O×C×kh×kw once; nil when no oneDNN JIT
-    /// kernel takes the shape or Tandem's is the faster (`prefersOneDNNBackward`).
+    /// kernel takes the shape or Tandem's is the faster (`prefersOneDNNWeightGradient`).
     static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage? {
-        guard prefersOneDNNBackward(g) else { return nil }
+        guard prefersOneDNNWeightGradient(g) else { return nil }
         return weightGradient(x, dy.pointer, .plain, g)
     }
 
@@ -248,7 +261,7 @@ enum OneDNNConvolution {
     static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry)
         -> (input: TensorStorage, weight: TensorStorage)? {
         omp_set_num_threads(openMPThreads(g))
-        guard prefersOneDNNBackward(g), let data = primitive(Key(pass: .inputGradient, geometry: g)),
+        guard prefersOneDNNInputGradient(g), prefersOneDNNWeightGradient(g), let data = primitive(Key(pass: .inputGradient, geometry: g)),
               let dyFormat = data.formats[DNNL_ARG_DIFF_DST], let block = dyFormat.block,
               let entries = weightGradientEntries(g), entries.values.allSatisfy({ $0.formats[DNNL_ARG_DIFF_DST]!.block == block })
         else { return nil }
