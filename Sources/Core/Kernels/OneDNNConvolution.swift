@@ -497,14 +497,16 @@ enum OneDNNConvolution {
     private struct ReorderKey: Hashable {
         let from: MemoryFormat
         let to: MemoryFormat
+        let threads: Int32
     }
 
     /// Created reorders: describing one walks oneDNN's list of reorder kernels, which cost more
-    /// than a small reorder itself, so each pair of formats is described once.
+    /// than a small reorder itself, so each pair of formats is described once per OpenMP thread
+    /// count (a kernel's work split is fixed when it is created, as in oneDNN's own cache).
     nonisolated(unsafe) private static var reorders: [ReorderKey: Reorder] = [:]
 
     private static func reorderPrimitive(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) -> Reorder {
-        let key = ReorderKey(from: MemoryFormat(from), to: MemoryFormat(to))
+        let key = ReorderKey(from: MemoryFormat(from), to: MemoryFormat(to), threads: omp_get_max_threads())
         lock.lock()
         defer { lock.unlock() }
         if let reorder = reorders[key] { return reorder }
