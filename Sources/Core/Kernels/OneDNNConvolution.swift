@@ -474,11 +474,10 @@ enum OneDNNConvolution {
         var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)]
         var scratchpadMemory: dnnl_memory_t?
         var scratchpad: TensorStorage?
-        var scratchpadDescriptor = reorder.scratchpad
-        let scratchpadBytes = dnnl_memory_desc_get_size(&scratchpadDescriptor)
-        if scratchpadBytes > 0 {
-            scratchpad = TensorStorage(count: (scratchpadBytes + 3) / 4)
-            check(dnnl_memory_create(&scratchpadMemory, &scratchpadDescriptor, engine, UnsafeMutableRawPointer(scratchpad!.pointer)),
+        if reorder.scratchpadFloats > 0 {
+            var descriptor = reorder.scratchpad
+            scratchpad = TensorStorage(count: reorder.scratchpadFloats)
+            check(dnnl_memory_create(&scratchpadMemory, &descriptor, engine, UnsafeMutableRawPointer(scratchpad!.pointer)),
                   "creating memory")
             arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpadMemory))
         }
@@ -488,10 +487,17 @@ enum OneDNNConvolution {
         withExtendedLifetime(scratchpad) {}
     }
 
-    /// A reorder between two formats and its scratchpad.
+    /// A reorder between two formats and its scratchpad (its size read once, at creation).
     private struct Reorder: @unchecked Sendable {
         let primitive: dnnl_primitive_t
         let scratchpad: dnnl_memory_desc_t
+        let scratchpadFloats: Int
+        init(primitive: dnnl_primitive_t, scratchpad: dnnl_memory_desc_t) {
+            self.primitive = primitive
+            self.scratchpad = scratchpad
+            var size = scratchpad
+            scratchpadFloats = (dnnl_memory_desc_get_size(&size) + 3) / 4
+        }
     }
 
     private struct ReorderKey: Hashable {
