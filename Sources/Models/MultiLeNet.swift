@@ -2,7 +2,8 @@ import TandemCore
 
 /// MultiLeNet (Sener & Koltun, NeurIPS 2018, for MultiMNIST): shared conv 1→10 k5, 2×2 max-pool,
 /// ReLU, conv 10→20 k5, 2×2 max-pool, ReLU, linear → 50, ReLU (z, 50 features); each head linear
-/// 50→50, ReLU, linear 50→classes. Inputs 1×28×28 or 1×36×36.
+/// 50→50, ReLU, linear 50→classes. Inputs 1×28×28 or 1×36×36. Each convolution and its pooling
+/// are one node (`Conv2DMaxPool`).
 public struct MultiLeNet: MultiTaskModel {
     public let inputSide: Int
     public let heads: [(task: String, classes: Int)]
@@ -16,8 +17,8 @@ public struct MultiLeNet: MultiTaskModel {
         self.heads = heads
         let side = ((inputSide - 4) / 2 - 4) / 2
         trunk = Sequential([
-            Conv2D(name: "shared.conv0", inputChannels: 1, outputChannels: 10, kernelSize: 5), MaxPool2D(size: 2), ReLU(),
-            Conv2D(name: "shared.conv1", inputChannels: 10, outputChannels: 20, kernelSize: 5), MaxPool2D(size: 2), ReLU(),
+            Conv2DMaxPool(Conv2D(name: "shared.conv0", inputChannels: 1, outputChannels: 10, kernelSize: 5), poolSize: 2), ReLU(),
+            Conv2DMaxPool(Conv2D(name: "shared.conv1", inputChannels: 10, outputChannels: 20, kernelSize: 5), poolSize: 2), ReLU(),
             Flatten(), Linear(name: "shared.linear", inputSize: 20 * side * side, outputSize: 50), ReLU(),
         ])
         var layers: [String: Sequential] = [:]

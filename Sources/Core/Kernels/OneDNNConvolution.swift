@@ -27,7 +27,7 @@ import Foundation
 /// pool, like every tensor, so a step reuses them instead of growing the heap.
 enum OneDNNConvolution {
     /// The CPU engine, created once (after the ISA cap).
-    private static let engine: dnnl_engine_t = {
+    static let engine: dnnl_engine_t = {
         if NumericsPolicy.inEffect() == .portable { _ = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2) }
         var engine: dnnl_engine_t?
         check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine")
@@ -64,7 +64,7 @@ enum OneDNNConvolution {
         }
     }
 
-    private struct Key: Hashable {
+    struct Key: Hashable {
         let pass: Pass
         let geometry: ConvolutionGeometry
     }
@@ -72,7 +72,7 @@ enum OneDNNConvolution {
     /// How one argument of a primitive is laid out: in the format its kernel wants, and in
     /// Tandem's (N×C×H×W, O×C×kh×kw, or a vector for the bias), with the block size b when the
     /// kernel's is nChw{b}c.
-    private struct ArgumentFormat {
+    struct ArgumentFormat {
         let wanted: dnnl_memory_desc_t
         let plain: dnnl_memory_desc_t
         let isPlain: Bool
@@ -81,7 +81,7 @@ enum OneDNNConvolution {
 
     /// A created primitive (one of oneDNN's JIT kernels), its arguments' formats and its
     /// scratchpad, all described once when the primitive is created.
-    private final class Entry: @unchecked Sendable {
+    final class Entry: @unchecked Sendable {
         let primitive: dnnl_primitive_t
         let formats: [Int32: ArgumentFormat]
         let scratchpad: dnnl_memory_desc_t
@@ -95,7 +95,7 @@ enum OneDNNConvolution {
         }
     }
 
-    private static let lock = NSLock()
+    static let lock = NSLock()
     /// Created primitives, and nil for shapes no JIT kernel takes.
     nonisolated(unsafe) private static var cache: [Key: Entry?] = [:]
 
@@ -118,7 +118,7 @@ enum OneDNNConvolution {
     }
 
     /// The same with dy in `dyFormat` (blocked only in the format the kernel reads: `gradients`).
-    private static func inputGradient(_ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat, _ w: Tensor,
+    static func inputGradient(_ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat, _ w: Tensor,
                                       _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
         guard prefersOneDNNInputGradient(g) else { return nil }
         omp_set_num_threads(openMPThreads(g))
@@ -205,7 +205,7 @@ enum OneDNNConvolution {
 
     /// The kernels of the chunks of `g`'s weight gradient (runs of ⌊N/chunks⌋ or ⌈N/chunks⌉
     /// images), or nil when a run's shape has no JIT kernel.
-    private static func weightGradientEntries(_ g: ConvolutionGeometry) -> [Int: Entry]? {
+    static func weightGradientEntries(_ g: ConvolutionGeometry) -> [Int: Entry]? {
         let chunks = weightGradientChunks(g.batch, weights: Shape.count(g.weightShape))
         omp_set_num_threads(1)
         var entries: [Int: Entry] = [:]
@@ -217,7 +217,7 @@ enum OneDNNConvolution {
     }
 
     /// The same with dy in `dyFormat` (blocked only in the format the kernels read: `gradients`).
-    private static func weightGradient(_ x: Tensor, _ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat,
+    static func weightGradient(_ x: Tensor, _ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat,
                                        _ g: ConvolutionGeometry) -> TensorStorage? {
         let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch, weights: weightCount)
         guard let entries = weightGradientEntries(g) else { return nil }
@@ -276,7 +276,7 @@ enum OneDNNConvolution {
 
     // MARK: - Primitives
 
-    private static func primitive(_ key: Key) -> Entry? {
+    static func primitive(_ key: Key) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
         if let entry = cache[key] { return entry }
@@ -364,7 +364,7 @@ enum OneDNNConvolution {
 
     /// Whether oneDNN chose one of its JIT convolution kernels (`jit:avx2`, `jit_1x1:avx512_core`, …),
     /// not `gemm:jit` or `ref:any`.
-    private static func isJIT(_ descriptor: dnnl_primitive_desc_t) -> Bool {
+    static func isJIT(_ descriptor: dnnl_primitive_desc_t) -> Bool {
         var name: UnsafePointer<CChar>?
         check(dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name), "asking for the kernel's name")
         return name.map { String(cString: $0).hasPrefix("jit") } ?? false
@@ -374,14 +374,14 @@ enum OneDNNConvolution {
 
     /// Where an argument's buffer holds its values: in Tandem's layout, already in the kernel's
     /// format, or in another one.
-    private enum Layout {
+    enum Layout {
         case plain
         case kernels
         case other(dnnl_memory_desc_t)
     }
 
     /// One argument of a primitive: Tandem's buffer and its layout.
-    private struct Argument {
+    struct Argument {
         let argument: Int32
         let pointer: UnsafeMutablePointer<Float>
         let layout: Layout
@@ -397,7 +397,7 @@ enum OneDNNConvolution {
     /// Runs `entry` on Tandem's buffers, on a stream of its own and with OpenMP's thread count the
     /// caller set: reorders the inputs into the primitive's formats and its output back, through
     /// temporary buffers only where the formats differ.
-    private static func run(_ entry: Entry, _ arguments: [Argument]) {
+    static func run(_ entry: Entry, _ arguments: [Argument]) {
         var stream: dnnl_stream_t?
         check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
         defer { dnnl_stream_destroy(stream) }
@@ -454,7 +454,7 @@ enum OneDNNConvolution {
     }
 
     /// Copies `from` (laid out as `fromDescriptor`) into `to` (as `toDescriptor`), on a stream of its own.
-    private static func reorder(_ from: UnsafeMutablePointer<Float>, _ fromDescriptor: dnnl_memory_desc_t,
+    static func reorder(_ from: UnsafeMutablePointer<Float>, _ fromDescriptor: dnnl_memory_desc_t,
                                 into to: UnsafeMutablePointer<Float>, _ toDescriptor: dnnl_memory_desc_t) {
         var stream: dnnl_stream_t?
         check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
@@ -535,16 +535,16 @@ enum OneDNNConvolution {
     // MARK: - Descriptors
 
     /// `values` as oneDNN's dimension array (at most 12 entries).
-    private static func dims(_ values: [Int]) -> [Int64] { values.map(Int64.init) + [Int64](repeating: 0, count: 12 - values.count) }
+    static func dims(_ values: [Int]) -> [Int64] { values.map(Int64.init) + [Int64](repeating: 0, count: 12 - values.count) }
 
-    private static func descriptor(_ shape: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    static func descriptor(_ shape: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
         var descriptor = dnnl_memory_desc_t()
         check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(shape.count), dims(shape), dnnl_f32, tag), "describing \(shape)")
         return descriptor
     }
 
     /// An N×C×H×W activation's descriptor in `format`.
-    private static func descriptor(_ shape: [Int], _ format: ActivationFormat) -> dnnl_memory_desc_t {
+    static func descriptor(_ shape: [Int], _ format: ActivationFormat) -> dnnl_memory_desc_t {
         switch format {
         case .plain: return descriptor(shape, dnnl_nchw)
         case .blocked(16): return descriptor(shape, dnnl_nChw16c)
@@ -553,13 +553,13 @@ enum OneDNNConvolution {
         }
     }
 
-    private static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var a = a, b = b
         return dnnl_memory_desc_equal(&a, &b) != 0
     }
 
     /// oneDNN calls fail only on programming errors here (shapes are checked before): stop with the status.
-    private static func check(_ status: dnnl_status_t, _ what: String) {
+    static func check(_ status: dnnl_status_t, _ what: String) {
         precondition(status == dnnl_success, "oneDNN failed \(what): status \(status.rawValue)")
     }
 }

@@ -25,18 +25,23 @@ public struct ConvolutionGeometry: Hashable, Sendable {
 /// channel when given. The bias is added inside the convolution's own output pass (no broadcast
 /// tensor); its gradient is the sum of the output gradient over N, H and W.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
-    precondition(input.rank == 4 && weight.rank == 4, "conv2d needs N×C×H×W input and O×C×kh×kw weight, got \(input.shape), \(weight.shape)")
-    precondition(input.shape[1] == weight.shape[1], "conv2d: input has \(input.shape[1]) channels, weight expects \(weight.shape[1])")
-    let outH = (input.shape[2] + 2 * padding - weight.shape[2]) / stride + 1
-    let outW = (input.shape[3] + 2 * padding - weight.shape[3]) / stride + 1
-    precondition(outH > 0 && outW > 0, "conv2d: input \(input.shape) too small for kernel \(weight.shape)")
-    precondition(bias == nil || bias!.shape == [weight.shape[0]], "conv2d: bias must have shape [\(weight.shape[0])], got \(bias!.shape)")
-    let geometry = ConvolutionGeometry(batch: input.shape[0], inputChannels: input.shape[1], inputHeight: input.shape[2],
-                                       inputWidth: input.shape[3], outputChannels: weight.shape[0],
-                                       kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                                       stride: stride, padding: padding, outputHeight: outH, outputWidth: outW)
+    let geometry = convolutionGeometry("conv2d", input, weight: weight, bias: bias, stride: stride, padding: padding)
     guard let bias else { return convolution(input, weight, geometry) }
     return convolution(input, weight, bias: bias, geometry)
+}
+
+/// The geometry of `op`'s convolution of `input` with `weight`, its arguments checked.
+func convolutionGeometry(_ op: String, _ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) -> ConvolutionGeometry {
+    precondition(input.rank == 4 && weight.rank == 4, "\(op) needs N×C×H×W input and O×C×kh×kw weight, got \(input.shape), \(weight.shape)")
+    precondition(input.shape[1] == weight.shape[1], "\(op): input has \(input.shape[1]) channels, weight expects \(weight.shape[1])")
+    let outH = (input.shape[2] + 2 * padding - weight.shape[2]) / stride + 1
+    let outW = (input.shape[3] + 2 * padding - weight.shape[3]) / stride + 1
+    precondition(outH > 0 && outW > 0, "\(op): input \(input.shape) too small for kernel \(weight.shape)")
+    precondition(bias == nil || bias!.shape == [weight.shape[0]], "\(op): bias must have shape [\(weight.shape[0])], got \(bias!.shape)")
+    return ConvolutionGeometry(batch: input.shape[0], inputChannels: input.shape[1], inputHeight: input.shape[2],
+                               inputWidth: input.shape[3], outputChannels: weight.shape[0],
+                               kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                               stride: stride, padding: padding, outputHeight: outH, outputWidth: outW)
 }
 
 /// Transposed convolution of `input` (N×Cin×H×W) with `weight` (Cin×Cout×kh×kw, PyTorch layout):
@@ -79,7 +84,7 @@ func convolution(_ x: Tensor, _ w: Tensor, bias b: Tensor, _ geometry: Convoluti
 /// ∂L/∂x and ∂L/∂w of conv(x, w) as `needs` asks. When both are needed and the backward pass is
 /// not itself recorded, one call computes both (`ConvolutionKernels.gradients`, which reorders
 /// ∂L/∂y for oneDNN once); the numbers are the same either way.
-private func convolutionGradients(_ g: Tensor, x: Tensor, w: Tensor, _ geometry: ConvolutionGeometry, needs: [Bool]) -> [Tensor?] {
+func convolutionGradients(_ g: Tensor, x: Tensor, w: Tensor, _ geometry: ConvolutionGeometry, needs: [Bool]) -> [Tensor?] {
     if needs[0] && needs[1] && !Tape.isRecording {
         let (dx, dw) = ConvolutionKernels.gradients(x, w, g, geometry)
         return [Tensor(shape: geometry.inputShape, storage: dx), Tensor(shape: geometry.weightShape, storage: dw)]
