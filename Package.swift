@@ -37,7 +37,7 @@ let package = Package(
                 path: "Sources/TandemCLI"),
         .executableTarget(name: "tandem", dependencies: ["Tandem", "TandemCLI"], path: "Sources/TandemExecutable"),
         .target(name: "TandemFuzzing", dependencies: ["Tandem", "TandemCore", "TandemDatasets", "TandemModels"], path: "Fuzz/Harness"),
-        .executableTarget(name: "tandem-bench", dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies"],
+        .executableTarget(name: "tandem-bench", dependencies: ["Tandem", "TandemCore", "TandemModels", "TandemDatasets", "TandemStrategies", "CDNNL"],
                           path: "benchmarks/Swift"),
 
         .testTarget(name: "CoreTests", dependencies: ["TandemCore"], path: "Tests/CoreTests"),

@@ -11,10 +11,25 @@ import TandemCore
 // convolution of dy with the flipped, channel-swapped weight (w'[c, o, i, j] = w[o, c, k−1−i, k−1−j],
 // padding k−1−p): im2col + GEMM, no col2im, and a GEMM with a long inner dimension (O·k·k instead
 // of O). Prints the time of both ways and their largest difference.
+//
+//   tandem-bench probe batch-norm batch=8 channels=32 height=64 width=96
+//
+// batch-norm: training-mode batch norm, forward and forward + backward, with Tandem's kernels (on
+// N×C×H×W) and with oneDNN's batch-normalization primitive on N×C×H×W and on its blocked nChw{b}c
+// (b = 8 where oneDNN runs AVX2, as under `portable`; 16 on AVX-512), and whether oneDNN's outputs
+// (y, mean, variance, ∂L/∂x, ∂L/∂γ, ∂L/∂β) are the same bits on 1, 2, 3 and 4 OpenMP threads (Tandem's
+// are, by construction). Implementation names are oneDNN's; the timed runs use Tandem's thread count.
 
 func runProbe(_ arguments: [String]) {
     let options = BenchmarkOptions(arguments)
-    guard options.positional.first == "flipped-input-gradient" else { fail("probe: known probes: flipped-input-gradient") }
+    switch options.positional.first {
+    case "flipped-input-gradient": runFlippedInputGradientProbe(options)
+    case "batch-norm": runBatchNormProbe(options)
+    default: fail("probe: known probes: flipped-input-gradient, batch-norm")
+    }
+}
+
+func runFlippedInputGradientProbe(_ options: BenchmarkOptions) {
     var generator = SeededGenerator(seed: UInt64(options.int("seed", 1)))
     let policy = options.policy
     let batch = options.int("batch", 8), inputChannels = options.int("in", 64), outputChannels = options.int("out", 64)
