@@ -276,7 +276,10 @@ enum OneDNNConvolution {
 
     // MARK: - Primitives
 
-    static func primitive(_ key: Key) -> Entry? {
+    static func primitive(_ key: Key) -> Entry? { cached(key, in: &cache, create) }
+
+    /// `key`'s entry in `cache`, created (or found to be nil) once, under `lock`.
+    static func cached<K: Hashable>(_ key: K, in cache: inout [K: Entry?], _ create: (K) -> Entry?) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
         if let entry = cache[key] { return entry }

@@ -51,12 +51,12 @@ extension OneDNNConvolution {
         guard size > 0, g.outputHeight % size == 0, g.outputWidth % size == 0, prefersOneDNNWeightGradient(g) else { return nil }
         omp_set_num_threads(openMPThreads(g))
         guard let convolution = primitive(Key(pass: .forward(bias: bias != nil), geometry: g)),
-              let block = convolution.formats[DNNL_ARG_DST]?.block,
-              let pool = maxPoolPrimitive(MaxPoolKey(shape: g.outputShape, size: size, block: block, backward: false)),
+              let block = convolution.formats[DNNL_ARG_DST]?.block else { return nil }
+        let key = MaxPoolKey(shape: g.outputShape, size: size, block: block, backward: false)
+        guard let pool = maxPoolPrimitive(key),
               maxPoolPrimitive(MaxPoolKey(shape: g.outputShape, size: size, block: block, backward: true)) != nil
         else { return nil }
-        let format = ActivationFormat.blocked(block)
-        let pooledShape = MaxPoolKey(shape: g.outputShape, size: size, block: block, backward: false).pooledShape
+        let format = ActivationFormat.blocked(block), pooledShape = key.pooledShape
         let convolved = TensorStorage(count: g.batch * format.imageStride(channels: g.outputChannels, plane: g.outputPlane))
         var arguments = [Argument(DNNL_ARG_SRC, x.pointer), Argument(DNNL_ARG_WEIGHTS, w.pointer),
                          Argument(DNNL_ARG_DST, convolved.pointer, layout: .kernels, isOutput: true)]
@@ -119,14 +119,7 @@ extension OneDNNConvolution {
         return (input, weight)
     }
 
-    private static func maxPoolPrimitive(_ key: MaxPoolKey) -> Entry? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let entry = maxPools[key] { return entry }
-        let entry = createMaxPool(key)
-        maxPools[key] = .some(entry)
-        return entry
-    }
+    private static func maxPoolPrimitive(_ key: MaxPoolKey) -> Entry? { cached(key, in: &maxPools, createMaxPool) }
 
     /// Creates `key`'s pass (the forward descriptor is the backward's hint) with a user
     /// scratchpad; nil when oneDNN's choice is not a JIT kernel.
