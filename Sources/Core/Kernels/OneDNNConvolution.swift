@@ -4,7 +4,9 @@ import Foundation
 /// Convolutions through oneDNN (the library PyTorch runs its CPU convolutions on; Debian's
 /// `libdnnl-dev` 2.6): the forward pass, the input gradient (which is also the transposed
 /// convolution) and the weight gradient with oneDNN's direct JIT kernels, in the blocked memory
-/// formats they choose, with a reorder from and back to Tandem's N×C×H×W at each call.
+/// formats they choose, with a reorder from and back to Tandem's N×C×H×W at each call (except a
+/// convolution followed by max pooling, whose output stays blocked through the pooling:
+/// OneDNNConvolutionMaxPool.swift).
 ///
 /// **Determinism.** The forward and input-gradient kernels compute each output element in one
 /// thread, so their results do not depend on the thread count (`OneDNNConvolutionTests` checks
