@@ -135,5 +135,7 @@ func runModelBenchmark(_ arguments: [String]) {
             "tasks": setup.tasks.map(\.name).joined(separator: ","), "parameters": parameters.scalarCount,
             "parameter_tensors": parameters.count, "last_loss": Double(lastLoss),
             "live_tensor_mib": Double(TensorMemory.liveBytes) / 1048576,
-            "pooled_mib": Double(TensorMemory.pooledBytes) / 1048576], timing)
+            "pooled_mib": Double(TensorMemory.pooledBytes) / 1048576,
+            "peak_live_mib": Double(TensorMemory.peakLiveBytes) / 1048576,
+            "peak_footprint_mib": Double(TensorMemory.peakFootprint) / 1048576], timing)
 }

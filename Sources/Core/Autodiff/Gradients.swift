@@ -55,8 +55,8 @@ public func grad(of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = nil,
             }
             let needs = node.inputs.map { $0 != nil && leadsToTarget.contains(ObjectIdentifier($0!)) }
             guard needs.contains(true) else { continue }
-            let inputGradients = rule(gradient, node.saved, needs)
-            if !retain { node.saved = []; node.backward = nil }
+            let inputGradients = rule(gradient, node.savedTensors!, needs)
+            if !retain { node.releaseSaved() }
             for (index, input) in node.inputs.enumerated() where needs[index] {
                 guard let input, let g = inputGradients[index] else { continue }
                 let inputKey = ObjectIdentifier(input)

@@ -73,14 +73,10 @@ enum BatchNormKernels {
                 }
                 let variance = Float(squares / count)
                 let invstd = 1 / (variance + epsilon).squareRoot()
-                let a = invstd * gamma[c], b = beta[c] - mean * a
+                let (a, b) = coefficients(mean: mean, inverseDeviation: invstd, scale: gamma[c], shift: beta[c])
                 for n in 0..<batch {
                     let offset = (n * channels + c) * plane
-                    if rectified {
-                        for i in 0..<plane { target[offset + i] = max(0, source[offset + i] * a + b) }
-                    } else {
-                        for i in 0..<plane { target[offset + i] = source[offset + i] * a + b }
-                    }
+                    normalise(source + offset, into: target + offset, count: plane, a, b, rectified: rectified)
                 }
                 means.pointer[c] = mean
                 inverse.pointer[c] = invstd
@@ -89,6 +85,43 @@ enum BatchNormKernels {
         }
         return (out, Tensor(shape: [channels], storage: means), Tensor(shape: [channels], storage: inverse),
                 Tensor(shape: [channels], storage: variances))
+    }
+
+    /// The forward's per-channel factor and offset: a = γ/√(var + ε), b = β − mean·a.
+    @inline(__always)
+    static func coefficients(mean: Float, inverseDeviation: Float, scale: Float, shift: Float) -> (Float, Float) {
+        let a = inverseDeviation * scale
+        return (a, shift - mean * a)
+    }
+
+    /// target[i] = source[i]·a + b, or max(0, ·) of it when `rectified`.
+    @inline(__always)
+    static func normalise(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int,
+                          _ a: Float, _ b: Float, rectified: Bool) {
+        if rectified {
+            for i in 0..<count { target[i] = max(0, source[i] * a + b) }
+        } else {
+            for i in 0..<count { target[i] = source[i] * a + b }
+        }
+    }
+
+    /// The training forward's output again, bit for bit, from x and the statistics it returned
+    /// (for the tape to recompute it instead of keeping it: `SavedTensor`).
+    static func output(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, inverseDeviation: Tensor,
+                       rectified: Bool) -> TensorStorage {
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let plane = x.count / (batch * channels)
+        let out = TensorStorage(count: x.count)
+        let source = x.pointer, target = out.pointer
+        let gamma = scale.pointer, beta = shift.pointer, mu = mean.pointer, inverse = inverseDeviation.pointer
+        Parallel.forEachChunk(batch * channels, minimumPerChunk: max(1, 32_768 / max(1, plane))) { range in
+            for row in range {
+                let c = row % channels
+                let (a, b) = coefficients(mean: mu[c], inverseDeviation: inverse[c], scale: gamma[c], shift: beta[c])
+                normalise(source + row * plane, into: target + row * plane, count: plane, a, b, rectified: rectified)
+            }
+        }
+        return out
     }
 
     /// dx = scale·invstd/M · (M·g − Σg − x̂·Σ(g·x̂)), dscale = Σ g·x̂, dshift = Σ g. With

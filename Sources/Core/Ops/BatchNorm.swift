@@ -23,7 +23,9 @@ public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float 
     precondition(scale.count == channels && shift.count == channels, "batchNorm: scale/shift need \(channels) values")
     let (output, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon)
     let y = Tape.record("batchNorm", shape: x.shape, storage: output, inputs: [x, scale, shift],
-                        saved: [x, scale, shift, mean, inverseDeviation]) { g, saved, needs in
+                        saved: [x, scale, shift, mean, inverseDeviation],
+                        recomputeOutput: { BatchNormKernels.output($0[0], scale: $0[1], shift: $0[2], mean: $0[3],
+                                                                   inverseDeviation: $0[4], rectified: false) }) { g, saved, needs in
         if Tape.isRecording {
             return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon, needs: needs)
         }
@@ -45,7 +47,9 @@ public func batchNormReLU(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Fl
     let (output, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon,
                                                                               rectified: true)
     let y = Tape.record("batchNormReLU", shape: x.shape, storage: output, inputs: [x, scale, shift],
-                        saved: [x, scale, shift, mean, inverseDeviation]) { g, saved, needs in
+                        saved: [x, scale, shift, mean, inverseDeviation],
+                        recomputeOutput: { BatchNormKernels.output($0[0], scale: $0[1], shift: $0[2], mean: $0[3],
+                                                                   inverseDeviation: $0[4], rectified: true) }) { g, saved, needs in
         if Tape.isRecording {
             return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon,
                                               rectified: true, needs: needs)
@@ -93,5 +97,4 @@ private func composedBatchNormGradients(_ g: Tensor, x: Tensor, scale: Tensor, s
     return (0..<3).map { needs[$0] ? gradients[$0] : nil }
 }
 
-// The kernels are in Kernels/BatchNormKernels.swift (N×C×H×W) and Kernels/BlockedBatchNormKernels.swift
-// (oneDNN's blocked layout, for the fused convolution → batch norm → ReLU).
+// The kernels are in Kernels/BatchNormKernels.swift.

@@ -64,8 +64,12 @@ extension Tensor {
     }
 }
 
+private func rectify(_ x: Tensor) -> TensorStorage { ElementwiseKernels.map(x) { $0 > 0 ? $0 : 0 } }
+private func logistic(_ x: Tensor) -> TensorStorage { ElementwiseKernels.map(x) { 1 / (1 + Foundation.exp(-$0)) } }
+private func hyperbolicTangent(_ x: Tensor) -> TensorStorage { ElementwiseKernels.map(x) { Foundation.tanh($0) } }
+
 public func relu(_ x: Tensor) -> Tensor {
-    Tape.record("relu", shape: x.shape, storage: ElementwiseKernels.map(x) { $0 > 0 ? $0 : 0 }, inputs: [x], saved: [x]) { g, saved, _ in
+    Tape.record("relu", shape: x.shape, storage: rectify(x), inputs: [x], saved: [x], recomputeOutput: { rectify($0[0]) }) { g, saved, _ in
         [reluGradient(g, input: saved[0])]
     }
 }
@@ -82,15 +86,15 @@ public func reluGradient(_ g: Tensor, input: Tensor) -> Tensor {
 }
 
 public func sigmoid(_ x: Tensor) -> Tensor {
-    Tape.record("sigmoid", shape: x.shape, storage: ElementwiseKernels.map(x) { 1 / (1 + Foundation.exp(-$0)) },
-                inputs: [x], saved: [x]) { g, saved, _ in
+    Tape.record("sigmoid", shape: x.shape, storage: logistic(x), inputs: [x], saved: [x], recomputeOutput: { logistic($0[0]) }) { g, saved, _ in
         let s = sigmoid(saved[0])
         return [g * s * (1 - s)]
     }
 }
 
 public func tanh(_ x: Tensor) -> Tensor {
-    Tape.record("tanh", shape: x.shape, storage: ElementwiseKernels.map(x) { Foundation.tanh($0) }, inputs: [x], saved: [x]) { g, saved, _ in
+    Tape.record("tanh", shape: x.shape, storage: hyperbolicTangent(x), inputs: [x], saved: [x],
+                recomputeOutput: { hyperbolicTangent($0[0]) }) { g, saved, _ in
         let t = tanh(saved[0])
         return [g * (1 - t * t)]
     }

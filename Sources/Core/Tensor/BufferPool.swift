@@ -73,12 +73,18 @@ final class TensorStorage: @unchecked Sendable {
     private let capacity: Int
 
     nonisolated(unsafe) static var liveBytes = 0
+    /// The most `liveBytes` has been, and the most live bytes plus the pool's idle bytes have been.
+    nonisolated(unsafe) static var peakLiveBytes = 0
+    nonisolated(unsafe) static var peakFootprint = 0
     private static let counterLock = NSLock()
 
     init(count: Int) {
         (pointer, capacity) = BufferPool.shared.take(count: count)
         self.count = count
-        TensorStorage.counterLock.lock(); TensorStorage.liveBytes += capacity * 4; TensorStorage.counterLock.unlock()
+        TensorStorage.counterLock.lock(); TensorStorage.liveBytes += capacity * 4
+        TensorStorage.peakLiveBytes = max(TensorStorage.peakLiveBytes, TensorStorage.liveBytes)
+        TensorStorage.peakFootprint = max(TensorStorage.peakFootprint, TensorStorage.liveBytes + BufferPool.shared.idleByteCount)
+        TensorStorage.counterLock.unlock()
     }
 
     deinit {
@@ -93,6 +99,12 @@ public enum TensorMemory {
     public static var liveBytes: Int { TensorStorage.liveBytes }
     /// Bytes of idle buffers kept in the pool.
     public static var pooledBytes: Int { BufferPool.shared.idleByteCount }
+    /// The most bytes live tensors have held at once since the process started.
+    public static var peakLiveBytes: Int { TensorStorage.peakLiveBytes }
+    /// The most bytes live tensors and the pool's idle buffers have held at once (what the
+    /// process's peak resident memory owes to tensors; above `peakLiveBytes` by what the pool kept
+    /// idle at that moment).
+    public static var peakFootprint: Int { TensorStorage.peakFootprint }
     /// Returns every idle pooled buffer to the system.
     public static func drainPool() { BufferPool.shared.drain() }
 }
