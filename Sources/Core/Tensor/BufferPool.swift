@@ -12,6 +12,9 @@ final class BufferPool: @unchecked Sendable {
 
     private var idle: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var idleBytes = 0
+    /// Bytes of every buffer the pool has allocated and not freed (live + idle), and their peak.
+    private var heldBytes = 0
+    private var peakHeldBytes = 0
     private let byteLimit: Int
     private let lock = NSLock()
 
@@ -38,6 +41,8 @@ final class BufferPool: @unchecked Sendable {
             lock.unlock()
             return (pointer, capacity)
         }
+        heldBytes += capacity * 4
+        peakHeldBytes = max(peakHeldBytes, heldBytes)
         lock.unlock()
         return (UnsafeMutablePointer<Float>.allocate(capacity: capacity), capacity)
     }
@@ -49,6 +54,7 @@ final class BufferPool: @unchecked Sendable {
             idleBytes += capacity * 4
             lock.unlock()
         } else {
+            heldBytes -= capacity * 4
             lock.unlock()
             pointer.deallocate()
         }
@@ -59,11 +65,13 @@ final class BufferPool: @unchecked Sendable {
         lock.lock()
         for (_, list) in idle { for pointer in list { pointer.deallocate() } }
         idle = [:]
+        heldBytes -= idleBytes
         idleBytes = 0
         lock.unlock()
     }
 
     var idleByteCount: Int { lock.lock(); defer { lock.unlock() }; return idleBytes }
+    var peakHeldByteCount: Int { lock.lock(); defer { lock.unlock() }; return peakHeldBytes }
 }
 
 /// The memory behind a tensor: `count` Floats from the pool, returned to it on release.
@@ -73,9 +81,8 @@ final class TensorStorage: @unchecked Sendable {
     private let capacity: Int
 
     nonisolated(unsafe) static var liveBytes = 0
-    /// The most `liveBytes` has been, and the most live bytes plus the pool's idle bytes have been.
+    /// The most `liveBytes` has been.
     nonisolated(unsafe) static var peakLiveBytes = 0
-    nonisolated(unsafe) static var peakFootprint = 0
     private static let counterLock = NSLock()
 
     init(count: Int) {
@@ -83,7 +90,6 @@ final class TensorStorage: @unchecked Sendable {
         self.count = count
         TensorStorage.counterLock.lock(); TensorStorage.liveBytes += capacity * 4
         TensorStorage.peakLiveBytes = max(TensorStorage.peakLiveBytes, TensorStorage.liveBytes)
-        TensorStorage.peakFootprint = max(TensorStorage.peakFootprint, TensorStorage.liveBytes + BufferPool.shared.idleByteCount)
         TensorStorage.counterLock.unlock()
     }
 
@@ -104,7 +110,7 @@ public enum TensorMemory {
     /// The most bytes live tensors and the pool's idle buffers have held at once (what the
     /// process's peak resident memory owes to tensors; above `peakLiveBytes` by what the pool kept
     /// idle at that moment).
-    public static var peakFootprint: Int { TensorStorage.peakFootprint }
+    public static var peakFootprint: Int { BufferPool.shared.peakHeldByteCount }
     /// Returns every idle pooled buffer to the system.
     public static func drainPool() { BufferPool.shared.drain() }
 }
