@@ -44,8 +44,9 @@ struct UpsamplingDecoder {
         for layer in 0..<specification.layers {
             let from = layer == 0 ? inputChannels(ofBlock: index) : specification.workingChannels
             let to = layer == specification.layers - 1 ? specification.outputChannels : specification.workingChannels
+            // Inside the block a unit keeps its output blocked for the next; the block's output is N×C×H×W.
             layers.append(ConvBatchNormReLU(name: "\(prefix).layer\(layer)", inputChannels: from, outputChannels: to,
-                                            upsampling: layer == 0))
+                                            upsampling: layer == 0, output: layer < specification.layers - 1 ? .blocked : .standard))
         }
         return Sequential(layers)
     }

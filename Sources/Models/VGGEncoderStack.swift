@@ -11,8 +11,10 @@ func vggEncoderLayers(_ blocks: [(layers: Int, channels: Int)], width: Double, i
     for (block, specification) in blocks.enumerated() {
         let output = scaledChannels(specification.channels, width: width)
         for layer in 0..<specification.layers {
+            // A unit followed by another keeps its output blocked for it; the block's last feeds the pooling.
             layers.append(ConvBatchNormReLU(name: "shared.encoder.block\(block).layer\(layer)",
-                                            inputChannels: channels, outputChannels: output))
+                                            inputChannels: channels, outputChannels: output,
+                                            output: layer < specification.layers - 1 ? .blocked : .standard))
             channels = output
         }
         if poolAfterLast || block < blocks.count - 1 { layers.append(MaxPool2D(size: 2)) }

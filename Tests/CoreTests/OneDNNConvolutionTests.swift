@@ -94,9 +94,9 @@ final class OneDNNConvolutionTests: XCTestCase {
             let dy = random(geometry.outputShape, &g)
             let outputs = geometry.outputShape.reduce(1, *), inputs = x.count
             func passes() -> [[UInt32]] {
-                var results = [bits(OneDNNConvolution.forward(x, w, geometry, bias: nil)!, outputs),
-                               bits(OneDNNConvolution.forward(x, w, geometry, bias: b)!, outputs),
-                               bits(OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil)!, inputs),
+                var results = [bits(OneDNNConvolution.forward(x, w, geometry, bias: nil)!.storage, outputs),
+                               bits(OneDNNConvolution.forward(x, w, geometry, bias: b)!.storage, outputs),
+                               bits(OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil)!.storage, inputs),
                                bits(OneDNNConvolution.weightGradient(x, dy, geometry)!, w.count)]
                 if let both = OneDNNConvolution.gradients(x, w, dy, geometry) {
                     results += [bits(both.input, inputs), bits(both.weight, w.count)]
@@ -136,7 +136,7 @@ final class OneDNNConvolutionTests: XCTestCase {
                     XCTAssertLessThan(c.input[1], 16, "no shared reorder for \(c)")
                     continue
                 }
-                let input = OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil)!, weight = OneDNNConvolution.weightGradient(x, dy, geometry)!
+                let input = OneDNNConvolution.inputGradient(dy, w, geometry, bias: nil)!.storage, weight = OneDNNConvolution.weightGradient(x, dy, geometry)!
                 XCTAssertEqual(Array(UnsafeBufferPointer(start: both.input.pointer, count: x.count)).map(\.bitPattern),
                                Array(UnsafeBufferPointer(start: input.pointer, count: x.count)).map(\.bitPattern), "∂L/∂x \(c)")
                 XCTAssertEqual(Array(UnsafeBufferPointer(start: both.weight.pointer, count: w.count)).map(\.bitPattern),

@@ -128,14 +128,14 @@ public enum Tape {
     /// `recomputeOutput`, for ops whose output is cheap to make again from `saved` (elementwise ops
     /// that save their input), lets the ops reading the output keep a reference instead of its
     /// memory (`SavedTensor`); it must give the output's bits exactly.
-    static func record(_ opName: String, shape: [Int], storage: TensorStorage, inputs: [Tensor],
+    static func record(_ opName: String, shape: [Int], storage: TensorStorage, format: ActivationFormat = .plain, inputs: [Tensor],
                        saved: @autoclosure () -> [Tensor] = [], recomputeOutput: RecomputeRule? = nil,
                        backward: @escaping BackwardRule) -> Tensor {
         guard isRecording, inputs.contains(where: { $0.node != nil }) else {
-            return Tensor(shape: shape, storage: storage)
+            return Tensor(shape: shape, storage: storage, format: format)
         }
         let node = Node(opName: opName, inputs: inputs.map { $0.node }, saved: saved(), recomputeOutput: recomputeOutput,
                         backward: backward)
-        return Tensor(shape: shape, storage: storage, node: node)
+        return Tensor(shape: shape, storage: storage, format: format, node: node)
     }
 }

@@ -38,36 +38,39 @@ struct SavedTensor {
 final class RecomputableOutput {
     let producer: Node
     let shape: [Int]
+    let format: ActivationFormat
     private weak var liveStorage: TensorStorage?
     private var pinnedStorage: TensorStorage?
 
-    private init(producer: Node, shape: [Int], storage: TensorStorage) {
+    private init(producer: Node, shape: [Int], format: ActivationFormat, storage: TensorStorage) {
         self.producer = producer
         self.shape = shape
+        self.format = format
         liveStorage = storage
     }
 
     /// The producer's one reference object, made on first use.
     static func of(_ producer: Node, _ output: Tensor) -> RecomputableOutput {
         if let existing = producer.outputReference { return existing }
-        let reference = RecomputableOutput(producer: producer, shape: output.shape, storage: output.storage)
+        let reference = RecomputableOutput(producer: producer, shape: output.shape, format: output.format,
+                                           storage: output.heldStorage)
         producer.outputReference = reference
         return reference
     }
 
     func tensor(for reader: Node) -> Tensor {
-        if let storage = pinnedStorage ?? liveStorage { return Tensor(shape: shape, storage: storage, node: producer) }
+        if let storage = pinnedStorage ?? liveStorage { return Tensor(shape: shape, storage: storage, format: format, node: producer) }
         guard let recompute = producer.recomputeOutput, let inputs = producer.savedTensors else {
             preconditionFailure("grad: '\(reader.opName)' needs the output of '\(producer.opName)', which an earlier backward "
                                 + "pass released; pass retainGraph: true to the first one")
         }
         let storage = Tape.withoutRecording { recompute(inputs) }
         liveStorage = storage
-        return Tensor(shape: shape, storage: storage, node: producer)
+        return Tensor(shape: shape, storage: storage, format: format, node: producer)
     }
 
     /// Called before `producer` drops what it saved: readers that have not run yet keep the output.
     func pinBeforeRelease() {
-        if pinnedStorage == nil { pinnedStorage = tensor(for: producer).storage }
+        if pinnedStorage == nil { pinnedStorage = tensor(for: producer).heldStorage }
     }
 }

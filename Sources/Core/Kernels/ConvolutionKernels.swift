@@ -57,10 +57,16 @@ enum ConvolutionKernels {
     // MARK: - Forward: y = conv(x, w) (+ bias)
 
     static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor? = nil) -> TensorStorage {
-        if ConvolutionBackend.current == .oneDNN, let out = OneDNNConvolution.forward(x, w, g, bias: bias) { return out }
+        forward(x, w, g, bias: bias, output: .standard).storage
+    }
+
+    /// y, left in the kernel's blocked format where `output` asks for it and oneDNN computes it.
+    static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?,
+                        output: OutputLayout) -> (storage: TensorStorage, format: ActivationFormat) {
+        if ConvolutionBackend.current == .oneDNN, let out = OneDNNConvolution.forward(x, w, g, bias: bias, output: output) { return out }
         let out = TensorStorage(count: Shape.count(g.outputShape))
         forward(x.pointer, w.pointer, g, bias: bias?.pointer, into: out.pointer)
-        return out
+        return (out, .plain)
     }
 
     /// y = conv(x, w) (+ bias per output channel) into `out` (N×O×Ho×Wo).
@@ -152,7 +158,14 @@ enum ConvolutionKernels {
     }
 
     static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor? = nil) -> TensorStorage {
-        if ConvolutionBackend.current == .oneDNN, let out = OneDNNConvolution.inputGradient(dy, w, g, bias: bias) { return out }
+        inputGradient(dy, w, g, bias: bias, output: .standard).storage
+    }
+
+    /// dx, left in the kernel's blocked format where `output` asks for it and oneDNN computes it.
+    static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?,
+                              output: OutputLayout) -> (storage: TensorStorage, format: ActivationFormat) {
+        if ConvolutionBackend.current == .oneDNN,
+           let out = OneDNNConvolution.inputGradient(dy, w, g, bias: bias, output: output) { return out }
         let out = TensorStorage(count: Shape.count(g.inputShape))
         if usesFlippedInputGradient(g) {
             // dx = conv(dy, w') with padding k−1−p: the roles of input and output swap.
@@ -163,7 +176,7 @@ enum ConvolutionKernels {
                                               padding: g.kernelHeight - 1 - g.padding,
                                               outputHeight: g.inputHeight, outputWidth: g.inputWidth)
             forward(dy.pointer, flipped.pointer, swapped, bias: bias?.pointer, into: out.pointer)
-            return out
+            return (out, .plain)
         }
         if isBanded(g) {
             inputGradientBanded(dy.pointer, w.pointer, g, into: out.pointer)
@@ -173,7 +186,7 @@ enum ConvolutionKernels {
         if let bias {
             addChannelBias(bias.pointer, to: out.pointer, images: g.batch, channels: g.inputChannels, plane: g.inputPlane)
         }
-        return out
+        return (out, .plain)
     }
 
     /// Tasks are (image, channel piece): a task folds only its own channels' planes, so tasks never
@@ -240,9 +253,12 @@ enum ConvolutionKernels {
 
     /// ∂L/∂x and ∂L/∂w of one convolution from the same ∂L/∂y (on oneDNN, ∂L/∂y is reordered
     /// once for both); the numbers of `inputGradient` and `weightGradient`.
-    static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> (input: TensorStorage, weight: TensorStorage) {
-        if ConvolutionBackend.current == .oneDNN, let both = OneDNNConvolution.gradients(x, w, dy, g) { return both }
-        return (inputGradient(dy, w, g), weightGradient(x, dy, g))
+    /// ∂L/∂x is left in the kernel's blocked format where `output` asks for it and oneDNN computes it.
+    static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry, output: OutputLayout = .standard)
+        -> (input: TensorStorage, inputFormat: ActivationFormat, weight: TensorStorage) {
+        if ConvolutionBackend.current == .oneDNN, let all = OneDNNConvolution.gradients(x, w, dy, g, output: output) { return all }
+        let input = inputGradient(dy, w, g, bias: nil, output: output)
+        return (input.storage, input.format, weightGradient(x, dy, g))
     }
 
     static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage {

@@ -4,9 +4,11 @@ import Foundation
 /// Convolutions through oneDNN (the library PyTorch runs its CPU convolutions on; Debian's
 /// `libdnnl-dev` 2.6): the forward pass, the input gradient (which is also the transposed
 /// convolution) and the weight gradient with oneDNN's direct JIT kernels, in the blocked memory
-/// formats they choose, with a reorder from and back to Tandem's N×C×H×W at each call (except a
-/// convolution followed by max pooling, whose output stays blocked through the pooling:
-/// OneDNNConvolutionMaxPool.swift).
+/// formats they choose. An activation already held in the kernel's format (`Tensor.format`, left
+/// so by a previous convolution or batch norm asked for `OutputLayout.blocked`) is passed as it is;
+/// one in N×C×H×W (or another block size) is reordered into it, and an output is reordered back
+/// to N×C×H×W unless the caller asked to keep it blocked. A convolution followed by max pooling
+/// keeps its output blocked through the pooling (OneDNNConvolutionMaxPool.swift).
 ///
 /// **Determinism.** The forward and input-gradient kernels compute each output element in one
 /// thread, so their results do not depend on the thread count (`OneDNNConvolutionTests` checks
@@ -51,21 +53,6 @@ enum OneDNNConvolution {
 
     enum Pass: Hashable { case forward(bias: Bool), inputGradient, weightGradient }
 
-    /// Where an activation's values are: Tandem's N×C×H×W, or oneDNN's N×⌈C/b⌉×H×W×b with b
-    /// channels per block (nChw8c, nChw16c; the last block's missing channels are padding).
-    enum ActivationFormat: Hashable {
-        case plain
-        case blocked(Int)
-
-        /// Floats from one image to the next.
-        func imageStride(channels: Int, plane: Int) -> Int {
-            switch self {
-            case .plain: return channels * plane
-            case .blocked(let b): return (channels + b - 1) / b * b * plane
-            }
-        }
-    }
-
     struct Key: Hashable {
         let pass: Pass
         let geometry: ConvolutionGeometry
@@ -101,39 +88,63 @@ enum OneDNNConvolution {
     /// Created primitives, and nil for shapes no JIT kernel takes.
     nonisolated(unsafe) private static var cache: [Key: Entry?] = [:]
 
-    /// y = conv(x, w) (+ bias), or nil when no oneDNN JIT kernel takes the shape.
-    static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
+    /// y = conv(x, w) (+ bias), or nil when no oneDNN JIT kernel takes the shape. x may be held in
+    /// any format; y is left in the kernel's blocked format when `output` asks for it and the
+    /// kernel writes one, else on N×C×H×W.
+    static func forward(_ x: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?,
+                        output: OutputLayout = .standard) -> (storage: TensorStorage, format: ActivationFormat)? {
         omp_set_num_threads(openMPThreads(g))
         guard let entry = primitive(Key(pass: .forward(bias: bias != nil), geometry: g)) else { return nil }
-        let out = TensorStorage(count: Shape.count(g.outputShape))
-        var arguments = [Argument(DNNL_ARG_SRC, x.pointer), Argument(DNNL_ARG_WEIGHTS, w.pointer),
-                         Argument(DNNL_ARG_DST, out.pointer, isOutput: true)]
+        let format = outputFormat(output, entry.formats[DNNL_ARG_DST]!)
+        let out = TensorStorage(count: format.storageCount(g.outputShape))
+        var arguments = [Argument(DNNL_ARG_SRC, x.heldPointer, layout: layout(x.format, as: DNNL_ARG_SRC, of: entry, g.inputShape)),
+                         Argument(DNNL_ARG_WEIGHTS, w.pointer),
+                         Argument(DNNL_ARG_DST, out.pointer, layout: format == .plain ? .plain : .kernels, isOutput: true)]
         if let bias { arguments.append(Argument(DNNL_ARG_BIAS, bias.pointer)) }
         run(entry, arguments)
-        return out
+        return (out, format)
     }
 
     /// dx = convᵀ(dy, w) (+ bias over dx's channels: a transposed convolution's), or nil when no
-    /// oneDNN JIT kernel takes the shape.
-    static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
-        inputGradient(dy.pointer, .plain, w, g, bias: bias)
+    /// oneDNN JIT kernel takes the shape; dx blocked as `forward`'s y (never with a bias).
+    static func inputGradient(_ dy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry, bias: Tensor?,
+                              output: OutputLayout = .standard) -> (storage: TensorStorage, format: ActivationFormat)? {
+        inputGradient(dy.heldPointer, dy.format, w, g, bias: bias, output: output)
     }
 
-    /// The same with dy in `dyFormat` (blocked only in the format the kernel reads: `gradients`).
+    /// The same with dy's values at `dy`, held in `dyFormat`.
     static func inputGradient(_ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat, _ w: Tensor,
-                                      _ g: ConvolutionGeometry, bias: Tensor?) -> TensorStorage? {
+                              _ g: ConvolutionGeometry, bias: Tensor?,
+                              output: OutputLayout = .standard) -> (storage: TensorStorage, format: ActivationFormat)? {
         guard prefersOneDNNInputGradient(g) else { return nil }
         omp_set_num_threads(openMPThreads(g))
         guard let entry = primitive(Key(pass: .inputGradient, geometry: g)) else { return nil }
-        let out = TensorStorage(count: Shape.count(g.inputShape))
+        let format = bias == nil ? outputFormat(output, entry.formats[DNNL_ARG_DIFF_SRC]!) : .plain
+        let out = TensorStorage(count: format.storageCount(g.inputShape))
         run(entry,
-            [Argument(DNNL_ARG_DIFF_DST, dy, layout: dyFormat == .plain ? .plain : .kernels),
+            [Argument(DNNL_ARG_DIFF_DST, dy, layout: layout(dyFormat, as: DNNL_ARG_DIFF_DST, of: entry, g.outputShape)),
              Argument(DNNL_ARG_WEIGHTS, w.pointer),
-             Argument(DNNL_ARG_DIFF_SRC, out.pointer, isOutput: true)])
+             Argument(DNNL_ARG_DIFF_SRC, out.pointer, layout: format == .plain ? .plain : .kernels, isOutput: true)])
         if let bias {
             ConvolutionKernels.addChannelBias(bias.pointer, to: out.pointer, images: g.batch, channels: g.inputChannels, plane: g.inputPlane)
         }
-        return out
+        return (out, format)
+    }
+
+    /// The format an output argument is left in: the kernel's blocked one when `output` asks for
+    /// it (and blocked outputs are allowed), else N×C×H×W.
+    static func outputFormat(_ output: OutputLayout, _ argument: ArgumentFormat) -> ActivationFormat {
+        guard output == .blocked, OutputLayout.blockedOutputsAllowed, let block = argument.block else { return .plain }
+        return .blocked(block)
+    }
+
+    /// How `entry` reads an activation of `shape` held in `format` as `argument`: as it is where it is
+    /// N×C×H×W or already in the kernel's format, else reordered from its own blocked format.
+    static func layout(_ format: ActivationFormat, as argument: Int32, of entry: Entry, _ shape: [Int]) -> Layout {
+        switch format {
+        case .plain: return .plain
+        case .blocked(let block): return entry.formats[argument]!.block == block ? .kernels : .other(descriptor(shape, format))
+        }
     }
 
     /// Multiply-adds below which a pass runs on the calling thread alone (one OpenMP thread, and
@@ -202,7 +213,7 @@ enum OneDNNConvolution {
     /// kernel takes the shape or Tandem's is the faster (`prefersOneDNNWeightGradient`).
     static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage? {
         guard prefersOneDNNWeightGradient(g) else { return nil }
-        return weightGradient(x, dy.pointer, .plain, g)
+        return weightGradient(x, dy.heldPointer, dy.format, g)
     }
 
     /// The kernels of the chunks of `g`'s weight gradient (runs of ⌊N/chunks⌋ or ⌈N/chunks⌉
@@ -230,15 +241,18 @@ enum OneDNNConvolution {
         let blockedCount = (dnnl_memory_desc_get_size(&blocked) + 3) / 4
         let sumLayout = entries.mapValues { equal($0.formats[DNNL_ARG_DIFF_WEIGHTS]!.wanted, blocked) ? Layout.kernels : .other(blocked) }
         let sums = TensorStorage(count: chunks * blockedCount)
-        let inputImage = g.inputChannels * g.inputPlane
+        let inputImage = x.format.imageStride(channels: g.inputChannels, plane: g.inputPlane)
         let outputImage = dyFormat.imageStride(channels: g.outputChannels, plane: g.outputPlane)
         Parallel.forEach(chunks, inParallel: multiplyAdds(g) >= parallelWork) { chunk in
             // OpenMP's thread count is per calling thread: one for this chunk, on whichever thread runs it.
             omp_set_num_threads(1)
             let images = Parallel.chunkRange(chunk, of: chunks, count: g.batch)
-            run(entries[images.count]!,
-                [Argument(DNNL_ARG_SRC, x.pointer + images.lowerBound * inputImage),
-                 Argument(DNNL_ARG_DIFF_DST, dy + images.lowerBound * outputImage, layout: dyFormat == .plain ? .plain : .kernels),
+            let entry = entries[images.count]!, part = self.chunk(g, images: images.count)
+            run(entry,
+                [Argument(DNNL_ARG_SRC, x.heldPointer + images.lowerBound * inputImage,
+                          layout: layout(x.format, as: DNNL_ARG_SRC, of: entry, part.inputShape)),
+                 Argument(DNNL_ARG_DIFF_DST, dy + images.lowerBound * outputImage,
+                          layout: layout(dyFormat, as: DNNL_ARG_DIFF_DST, of: entry, part.outputShape)),
                  Argument(DNNL_ARG_DIFF_WEIGHTS, sums.pointer + chunk * blockedCount, layout: sumLayout[images.count]!, isOutput: true)])
         }
         if chunks > 1 {
@@ -257,23 +271,30 @@ enum OneDNNConvolution {
     }
 
     /// ∂L/∂x and ∂L/∂w of one convolution, with ∂L/∂y reordered once into the blocked format both
-    /// kernels read (instead of once for each); nil when the two kernels do not both run on oneDNN
-    /// or do not read the same nChw8c/nChw16c format. The numbers are those of `inputGradient` and
-    /// `weightGradient`: a reorder copies values.
-    static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry)
-        -> (input: TensorStorage, weight: TensorStorage)? {
+    /// kernels read (instead of once for each; not at all when it is held there already); nil when
+    /// the two kernels do not both run on oneDNN or do not read the same nChw8c/nChw16c format. The
+    /// numbers are those of `inputGradient` and `weightGradient`: a reorder copies values. ∂L/∂x is
+    /// left blocked as `inputGradient` leaves it for `output`.
+    static func gradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry, output: OutputLayout = .standard)
+        -> (input: TensorStorage, inputFormat: ActivationFormat, weight: TensorStorage)? {
         omp_set_num_threads(openMPThreads(g))
         guard prefersOneDNNInputGradient(g), prefersOneDNNWeightGradient(g), let data = primitive(Key(pass: .inputGradient, geometry: g)),
               let dyFormat = data.formats[DNNL_ARG_DIFF_DST], let block = dyFormat.block,
               let entries = weightGradientEntries(g), entries.values.allSatisfy({ $0.formats[DNNL_ARG_DIFF_DST]!.block == block })
         else { return nil }
         let format = ActivationFormat.blocked(block)
-        let blocked = TensorStorage(count: g.batch * format.imageStride(channels: g.outputChannels, plane: g.outputPlane))
-        omp_set_num_threads(openMPThreads(g))
-        reorder(dy.pointer, dyFormat.plain, into: blocked.pointer, dyFormat.wanted)
-        guard let input = inputGradient(blocked.pointer, format, w, g, bias: nil),
-              let weight = weightGradient(x, blocked.pointer, format, g) else { return nil }
-        return (input, weight)
+        var blocked: TensorStorage?
+        if dy.format != format {
+            blocked = TensorStorage(count: format.storageCount(g.outputShape))
+            omp_set_num_threads(openMPThreads(g))
+            reorder(dy.heldPointer, descriptor(g.outputShape, dy.format), into: blocked!.pointer, dyFormat.wanted)
+        }
+        return withExtendedLifetime((blocked, dy)) {
+            let gradient = blocked?.pointer ?? dy.heldPointer
+            guard let input = inputGradient(gradient, format, w, g, bias: nil, output: output),
+                  let weight = weightGradient(x, gradient, format, g) else { return nil }
+            return (input.storage, input.format, weight)
+        }
     }
 
     // MARK: - Primitives

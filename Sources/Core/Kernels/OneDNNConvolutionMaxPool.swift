@@ -107,7 +107,7 @@ extension OneDNNConvolution {
             omp_set_num_threads(openMPThreads(g))
             let readsBlocked = prefersOneDNNInputGradient(g)
                 && primitive(Key(pass: .inputGradient, geometry: g))?.formats[DNNL_ARG_DIFF_DST]?.block == block
-            input = (readsBlocked ? inputGradient(dy.pointer, format, w, g, bias: nil) : nil)
+            input = (readsBlocked ? inputGradient(dy.pointer, format, w, g, bias: nil)?.storage : nil)
                 ?? ConvolutionKernels.inputGradient(plainGradient(), w, g)
         }
         if needsWeight {

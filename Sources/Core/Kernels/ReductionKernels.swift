@@ -34,6 +34,7 @@ enum ReductionKernels {
     /// planes are summed with eight interleaved accumulators, images added in order — a fixed
     /// order whatever the number of threads.
     static func channelSums(_ source: Tensor) -> TensorStorage {
+        if case .blocked(let block) = source.format { return channelSums(blocked: source, block: block) }
         let (batch, channels) = (source.shape[0], source.shape[1])
         let plane = source.count / max(1, batch * channels)
         let out = TensorStorage(count: channels)
@@ -108,6 +109,27 @@ enum ReductionKernels {
                     for j in 0..<inner { y[offsetY + j] = x[offsetX + j] }
                 }
                 walker.advance()
+            }
+        }
+        return out
+    }
+}
+
+extension ReductionKernels {
+    /// `channelSums` of a tensor held in the convolution kernels' blocked layout, eight channels at
+    /// a time (one per vector lane), each in the order above: the same bits.
+    static func channelSums(blocked source: Tensor, block: Int) -> TensorStorage {
+        let layout = BlockedLanes(source.shape, block: block)
+        let out = TensorStorage(count: layout.channels)
+        let x = source.heldPointer
+        Parallel.forEachChunk(layout.groups, minimumPerChunk: max(1, 8_192 / max(1, layout.batch * layout.plane))) { groups in
+            for group in groups {
+                var total = SIMD8<Float>()
+                for n in 0..<layout.batch {
+                    let base = x + layout.base(n, group)
+                    total += BatchNormKernels.blockedPlaneSum(layout.plane) { SIMD8.load(base + $0 * block) }
+                }
+                for lane in 0..<layout.validLanes(group) { out.pointer[group * 8 + lane] = total[lane] }
             }
         }
         return out

@@ -21,12 +21,14 @@ public struct BatchNorm2D: Layer {
     }
 
     /// The normalised input, rectified (max(0, ·)) when `followedByReLU`: in training that is one
-    /// fused op (`batchNormReLU`), the same numbers as `relu(self(input, context))`.
-    public func callAsFunction(_ input: Tensor, _ context: ForwardContext, followedByReLU: Bool) -> Tensor {
+    /// fused op (`batchNormReLU`), the same numbers as `relu(self(input, context))`. In training
+    /// a blocked input's output may stay blocked (`output`, see `batchNorm`).
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext, followedByReLU: Bool,
+                               output: OutputLayout = .standard) -> Tensor {
         let scale = context.parameters["\(name).scale"], shift = context.parameters["\(name).shift"]
         if context.isTraining {
-            let result = followedByReLU ? batchNormReLU(input, scale: scale, shift: shift, epsilon: epsilon)
-                                        : batchNorm(input, scale: scale, shift: shift, epsilon: epsilon)
+            let result = followedByReLU ? batchNormReLU(input, scale: scale, shift: shift, epsilon: epsilon, output: output)
+                                        : batchNorm(input, scale: scale, shift: shift, epsilon: epsilon, output: output)
             context.statistics?.record(layer: name, mean: result.mean, variance: result.variance,
                                        count: input.count / channels)
             return result.output

@@ -17,8 +17,13 @@ public struct Conv2D: Layer {
     }
 
     public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        callAsFunction(input, context, output: .standard)
+    }
+
+    /// The convolution with its output in `output`'s layout (see `conv2d`).
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext, output: OutputLayout) -> Tensor {
         conv2d(input, weight: context.parameters["\(name).weight"], bias: hasBias ? context.parameters["\(name).bias"] : nil,
-               stride: stride, padding: padding)
+               stride: stride, padding: padding, output: output)
     }
 }
 
@@ -43,8 +48,13 @@ public struct ConvTranspose2D: Layer {
     }
 
     public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        callAsFunction(input, context, output: .standard)
+    }
+
+    /// The transposed convolution with its output in `output`'s layout (see `conv2d`).
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext, output: OutputLayout) -> Tensor {
         transposedConv2d(input, weight: context.parameters["\(name).weight"],
                          bias: hasBias ? context.parameters["\(name).bias"] : nil, stride: stride,
-                         padding: padding, outputPadding: outputPadding)
+                         padding: padding, outputPadding: outputPadding, output: output)
     }
 }

@@ -17,21 +17,12 @@ public struct BatchNormResult {
 
 /// Training-mode batch norm: normalise with the batch's own statistics.
 /// y = (x − μ_B) / √(σ²_B + ε) · scale + shift.
-public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5) -> BatchNormResult {
-    precondition(x.rank == 4 || x.rank == 2, "batchNorm needs N×C×H×W or N×C, got \(x.shape)")
-    let channels = x.shape[1]
-    precondition(scale.count == channels && shift.count == channels, "batchNorm: scale/shift need \(channels) values")
-    let (output, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon)
-    let y = Tape.record("batchNorm", shape: x.shape, storage: output, inputs: [x, scale, shift],
-                        saved: [x, scale, shift, mean, inverseDeviation],
-                        recomputeOutput: { BatchNormKernels.output($0[0], scale: $0[1], shift: $0[2], mean: $0[3],
-                                                                   inverseDeviation: $0[4], rectified: false) }) { g, saved, needs in
-        if Tape.isRecording {
-            return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon, needs: needs)
-        }
-        return BatchNormKernels.backward(g, x: saved[0], scale: saved[1], mean: saved[3], inverseDeviation: saved[4], needs: needs)
-    }
-    return BatchNormResult(output: y, mean: mean, variance: variance)
+///
+/// An x held in the convolution kernels' channel-blocked layout (a `conv2d(…, output: .blocked)`)
+/// is normalised there, with the same numbers; `output: .blocked` then leaves y blocked too.
+public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5,
+                      output: OutputLayout = .standard) -> BatchNormResult {
+    trainingBatchNorm("batchNorm", x, scale: scale, shift: shift, epsilon: epsilon, rectified: false, output: output)
 }
 
 /// Training-mode batch norm followed by ReLU, as one op: y = max(0, BN(x)). The forward writes
@@ -39,25 +30,58 @@ public func batchNorm(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float 
 /// inside the batch-norm backward kernel, recomputing where the output was positive from x (no
 /// mask or masked-gradient tensors).
 /// Equal to `relu(batchNorm(…).output)`; with recording on, the backward is rebuilt from
-/// differentiable pieces like `batchNorm`'s.
-public func batchNormReLU(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5) -> BatchNormResult {
-    precondition(x.rank == 4 || x.rank == 2, "batchNormReLU needs N×C×H×W or N×C, got \(x.shape)")
+/// differentiable pieces like `batchNorm`'s. Layouts as `batchNorm`'s.
+public func batchNormReLU(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5,
+                          output: OutputLayout = .standard) -> BatchNormResult {
+    trainingBatchNorm("batchNormReLU", x, scale: scale, shift: shift, epsilon: epsilon, rectified: true, output: output)
+}
+
+/// `batchNorm` (`rectified`: `batchNormReLU`) as one node, on N×C×H×W or on x's blocked layout.
+private func trainingBatchNorm(_ op: String, _ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float, rectified: Bool,
+                               output: OutputLayout) -> BatchNormResult {
+    precondition(x.rank == 4 || x.rank == 2, "\(op) needs N×C×H×W or N×C, got \(x.shape)")
     let channels = x.shape[1]
-    precondition(scale.count == channels && shift.count == channels, "batchNormReLU: scale/shift need \(channels) values")
-    let (output, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon,
-                                                                              rectified: true)
-    let y = Tape.record("batchNormReLU", shape: x.shape, storage: output, inputs: [x, scale, shift],
-                        saved: [x, scale, shift, mean, inverseDeviation],
-                        recomputeOutput: { BatchNormKernels.output($0[0], scale: $0[1], shift: $0[2], mean: $0[3],
-                                                                   inverseDeviation: $0[4], rectified: true) }) { g, saved, needs in
+    precondition(scale.count == channels && shift.count == channels, "\(op): scale/shift need \(channels) values")
+    guard case .blocked(let block) = x.format else {
+        let (y, mean, inverseDeviation, variance) = BatchNormKernels.forward(x, scale: scale, shift: shift, epsilon: epsilon,
+                                                                             rectified: rectified)
+        let result = Tape.record(op, shape: x.shape, storage: y, inputs: [x, scale, shift],
+                                 saved: [x, scale, shift, mean, inverseDeviation],
+                                 recomputeOutput: { BatchNormKernels.output($0[0], scale: $0[1], shift: $0[2], mean: $0[3],
+                                                                            inverseDeviation: $0[4], rectified: rectified) }) { g, saved, needs in
+            if Tape.isRecording {
+                return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon,
+                                                  rectified: rectified, needs: needs)
+            }
+            return BatchNormKernels.backward(g, x: saved[0], scale: saved[1], mean: saved[3], inverseDeviation: saved[4],
+                                             rectifiedShift: rectified ? saved[2] : nil, needs: needs)
+        }
+        return BatchNormResult(output: result, mean: mean, variance: variance)
+    }
+    let keepsBlocked = output == .blocked && OutputLayout.blockedOutputsAllowed
+    let (shape, format) = (x.shape, x.format)
+    /// y in the layout asked for: as computed (blocked like x), or reordered to N×C×H×W.
+    let laidOut = { (blocked: TensorStorage) in
+        keepsBlocked ? blocked : Tensor(shape: shape, storage: blocked, format: format).storage
+    }
+    let (y, mean, inverseDeviation, variance) = BatchNormKernels.forwardBlocked(x, block: block, scale: scale, shift: shift,
+                                                                                epsilon: epsilon, rectified: rectified)
+    let result = Tape.record(op, shape: shape, storage: laidOut(y), format: keepsBlocked ? format : .plain,
+                             inputs: [x, scale, shift], saved: [x, scale, shift, mean, inverseDeviation],
+                             recomputeOutput: { laidOut(BatchNormKernels.outputBlocked($0[0], block: block, scale: $0[1], shift: $0[2],
+                                                                                       mean: $0[3], inverseDeviation: $0[4],
+                                                                                       rectified: rectified)) }) { g, saved, needs in
         if Tape.isRecording {
             return composedBatchNormGradients(g, x: saved[0], scale: saved[1], shift: saved[2], epsilon: epsilon,
-                                              rectified: true, needs: needs)
+                                              rectified: rectified, needs: needs)
         }
-        return BatchNormKernels.backward(g, x: saved[0], scale: saved[1], mean: saved[3], inverseDeviation: saved[4],
-                                         rectifiedShift: saved[2], needs: needs)
+        let gradient = g.storage(in: saved[0].format)
+        return withExtendedLifetime(gradient) {
+            BatchNormKernels.backwardBlocked(gradient.pointer, x: saved[0], block: block, scale: saved[1], mean: saved[3],
+                                             inverseDeviation: saved[4], rectifiedShift: rectified ? saved[2] : nil, needs: needs)
+        }
     }
-    return BatchNormResult(output: y, mean: mean, variance: variance)
+    return BatchNormResult(output: result, mean: mean, variance: variance)
 }
 
 /// Evaluation-mode batch norm with given running statistics (constants): (x − μ)·(γ/√(σ² + ε)) + β,

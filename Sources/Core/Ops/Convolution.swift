@@ -24,10 +24,14 @@ public struct ConvolutionGeometry: Hashable, Sendable {
 /// Convolution of `input` (N×C×H×W) with `weight` (O×C×kh×kw), plus `bias` (O) per output
 /// channel when given. The bias is added inside the convolution's own output pass (no broadcast
 /// tensor); its gradient is the sum of the output gradient over N, H and W.
-public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+///
+/// `output: .blocked` leaves the output in the kernel's channel-blocked layout when there is one,
+/// for a next op that reads it there (a convolution, a batch norm): the same numbers, fewer copies.
+public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                   output: OutputLayout = .standard) -> Tensor {
     let geometry = convolutionGeometry("conv2d", input, weight: weight, bias: bias, stride: stride, padding: padding)
-    guard let bias else { return convolution(input, weight, geometry) }
-    return convolution(input, weight, bias: bias, geometry)
+    guard let bias else { return convolution(input, weight, geometry, output: output) }
+    return convolution(input, weight, bias: bias, geometry, output: output)
 }
 
 /// The geometry of `op`'s convolution of `input` with `weight`, its arguments checked.
@@ -46,9 +50,9 @@ func convolutionGeometry(_ op: String, _ input: Tensor, weight: Tensor, bias: Te
 
 /// Transposed convolution of `input` (N×Cin×H×W) with `weight` (Cin×Cout×kh×kw, PyTorch layout):
 /// output N×Cout×((H−1)·stride − 2·padding + kh + outputPadding)×(…), plus `bias` (Cout) per
-/// output channel when given (added in the op's own output pass).
+/// output channel when given (added in the op's own output pass). `output` as `conv2d`'s (without a bias).
 public func transposedConv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
-                             outputPadding: Int = 0) -> Tensor {
+                             outputPadding: Int = 0, output: OutputLayout = .standard) -> Tensor {
     precondition(input.rank == 4 && weight.rank == 4 && input.shape[1] == weight.shape[0],
                  "transposedConv2d needs N×Cin×H×W input and Cin×Cout×kh×kw weight, got \(input.shape), \(weight.shape)")
     precondition(outputPadding < stride || outputPadding == 0, "transposedConv2d: outputPadding must be smaller than stride")
@@ -58,7 +62,7 @@ public func transposedConv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = ni
                                        inputWidth: outW, outputChannels: weight.shape[0],
                                        kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                                        stride: stride, padding: padding, outputHeight: input.shape[2], outputWidth: input.shape[3])
-    guard let bias else { return convolutionInputGradient(input, weight, geometry) }
+    guard let bias else { return convolutionInputGradient(input, weight, geometry, output: output) }
     precondition(bias.shape == [weight.shape[1]], "transposedConv2d: bias must have shape [\(weight.shape[1])], got \(bias.shape)")
     return transposedConvolution(input, weight, bias: bias, geometry)
 }
@@ -73,9 +77,10 @@ func channelBiasGradient(_ g: Tensor) -> Tensor {
 }
 
 /// conv(x, w) + b, one node.
-func convolution(_ x: Tensor, _ w: Tensor, bias b: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
-    Tape.record("conv2dBias", shape: geometry.outputShape, storage: ConvolutionKernels.forward(x, w, geometry, bias: b),
-                inputs: [x, w, b], saved: [x, w]) { g, saved, needs in
+func convolution(_ x: Tensor, _ w: Tensor, bias b: Tensor, _ geometry: ConvolutionGeometry, output: OutputLayout = .standard) -> Tensor {
+    let (y, format) = ConvolutionKernels.forward(x, w, geometry, bias: b, output: output)
+    return Tape.record("conv2dBias", shape: geometry.outputShape, storage: y, format: format,
+                       inputs: [x, w, b], saved: [x, w]) { g, saved, needs in
         convolutionGradients(g, x: saved[0], w: saved[1], geometry, needs: needs)
             + [needs[2] ? channelBiasGradient(g) : nil]
     }
@@ -83,13 +88,14 @@ func convolution(_ x: Tensor, _ w: Tensor, bias b: Tensor, _ geometry: Convoluti
 
 /// ∂L/∂x and ∂L/∂w of conv(x, w) as `needs` asks. When both are needed and the backward pass is
 /// not itself recorded, one call computes both (`ConvolutionKernels.gradients`, which reorders
-/// ∂L/∂y for oneDNN once); the numbers are the same either way.
+/// ∂L/∂y for oneDNN once); the numbers are the same either way. ∂L/∂x is left blocked where x was.
 func convolutionGradients(_ g: Tensor, x: Tensor, w: Tensor, _ geometry: ConvolutionGeometry, needs: [Bool]) -> [Tensor?] {
+    let layout = x.layout
     if needs[0] && needs[1] && !Tape.isRecording {
-        let (dx, dw) = ConvolutionKernels.gradients(x, w, g, geometry)
-        return [Tensor(shape: geometry.inputShape, storage: dx), Tensor(shape: geometry.weightShape, storage: dw)]
+        let (dx, format, dw) = ConvolutionKernels.gradients(x, w, g, geometry, output: layout)
+        return [Tensor(shape: geometry.inputShape, storage: dx, format: format), Tensor(shape: geometry.weightShape, storage: dw)]
     }
-    return [needs[0] ? convolutionInputGradient(g, w, geometry) : nil,
+    return [needs[0] ? convolutionInputGradient(g, w, geometry, output: layout) : nil,
             needs[1] ? convolutionWeightGradient(x, g, geometry) : nil]
 }
 
@@ -98,23 +104,26 @@ func transposedConvolution(_ dy: Tensor, _ w: Tensor, bias b: Tensor, _ geometry
     Tape.record("transposedConv2dBias", shape: geometry.inputShape,
                 storage: ConvolutionKernels.inputGradient(dy, w, geometry, bias: b),
                 inputs: [dy, w, b], saved: [dy, w]) { g, saved, needs in
-        [needs[0] ? convolution(g, saved[1], geometry) : nil,
+        [needs[0] ? convolution(g, saved[1], geometry, output: saved[0].layout) : nil,
          needs[1] ? convolutionWeightGradient(g, saved[0], geometry) : nil,
          needs[2] ? channelBiasGradient(g) : nil]
     }
 }
 
-func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
-    Tape.record("conv2d", shape: geometry.outputShape, storage: ConvolutionKernels.forward(x, w, geometry),
-                inputs: [x, w], saved: [x, w]) { g, saved, needs in
+func convolution(_ x: Tensor, _ w: Tensor, _ geometry: ConvolutionGeometry, output: OutputLayout = .standard) -> Tensor {
+    let (y, format) = ConvolutionKernels.forward(x, w, geometry, bias: nil, output: output)
+    return Tape.record("conv2d", shape: geometry.outputShape, storage: y, format: format,
+                       inputs: [x, w], saved: [x, w]) { g, saved, needs in
         convolutionGradients(g, x: saved[0], w: saved[1], geometry, needs: needs)
     }
 }
 
-func convolutionInputGradient(_ dy: Tensor, _ w: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
-    Tape.record("conv2dInputGradient", shape: geometry.inputShape, storage: ConvolutionKernels.inputGradient(dy, w, geometry),
-                inputs: [dy, w], saved: [dy, w]) { g, saved, needs in
-        [needs[0] ? convolution(g, saved[1], geometry) : nil,
+func convolutionInputGradient(_ dy: Tensor, _ w: Tensor, _ geometry: ConvolutionGeometry,
+                              output: OutputLayout = .standard) -> Tensor {
+    let (dx, format) = ConvolutionKernels.inputGradient(dy, w, geometry, bias: nil, output: output)
+    return Tape.record("conv2dInputGradient", shape: geometry.inputShape, storage: dx, format: format,
+                       inputs: [dy, w], saved: [dy, w]) { g, saved, needs in
+        [needs[0] ? convolution(g, saved[1], geometry, output: saved[0].layout) : nil,
          needs[1] ? convolutionWeightGradient(g, saved[0], geometry) : nil]
     }
 }

@@ -1,22 +1,52 @@
+import Foundation
+
 /// An immutable, contiguous, row-major array of `Float` with a shape.
 ///
 /// A tensor is a value of reference type: its contents never change after creation, so sharing
 /// is always safe. A tensor that takes part in differentiation carries a `Node` on the tape (see
 /// `Tape`); constants carry none.
+///
+/// An N×C×H×W activation may hold its values in the convolution kernels' channel-blocked format
+/// (`format`, see `ActivationFormat`); `storage` is then an N×C×H×W copy made on first use, so
+/// every op that does not read the blocked format sees the row-major values.
 public final class Tensor: CustomStringConvertible {
     public let shape: [Int]
     public let count: Int
-    let storage: TensorStorage
-    var node: Node?
+    /// The values as this tensor holds them, in `format`.
+    let heldStorage: TensorStorage
+    let format: ActivationFormat
+    /// A blocked tensor's N×C×H×W copy, once something has read `storage`.
+    private var plainCopy: TensorStorage?
+    private static let plainCopyLock = NSLock()
 
     /// Wraps freshly filled storage. Internal: ops and initialisers create tensors.
-    init(shape: [Int], storage: TensorStorage, node: Node? = nil) {
-        precondition(storage.count == Shape.count(shape), "storage does not match shape \(shape)")
+    init(shape: [Int], storage: TensorStorage, format: ActivationFormat = .plain, node: Node? = nil) {
+        precondition(format == .plain || shape.count == 4, "a channel-blocked tensor must be N×C×H×W, got \(shape)")
+        precondition(storage.count == format.storageCount(shape), "storage does not match shape \(shape) in \(format)")
         self.shape = shape
-        self.count = storage.count
-        self.storage = storage
+        self.count = Shape.count(shape)
+        self.heldStorage = storage
+        self.format = format
         self.node = node
     }
+
+    var node: Node?
+
+    /// The values in row-major N×C×H×W order (for a blocked tensor, its copy made once).
+    var storage: TensorStorage {
+        guard case .blocked = format else { return heldStorage }
+        Tensor.plainCopyLock.lock()
+        defer { Tensor.plainCopyLock.unlock() }
+        if let plainCopy { return plainCopy }
+        let copy = TensorStorage(count: count)
+        OneDNNConvolution.reorder(heldStorage.pointer, OneDNNConvolution.descriptor(shape, format),
+                                  into: copy.pointer, OneDNNConvolution.descriptor(shape, .plain))
+        plainCopy = copy
+        return copy
+    }
+
+    /// The held values' first float (in `format`), for the ops that read that format.
+    var heldPointer: UnsafeMutablePointer<Float> { heldStorage.pointer }
 
     /// Creates a tensor from row-major `scalars`.
     public convenience init(shape: [Int], scalars: [Float]) {
@@ -80,11 +110,11 @@ public final class Tensor: CustomStringConvertible {
     public var isTracked: Bool { node != nil }
 
     /// The same values, cut off from the tape (a constant).
-    public var detached: Tensor { node == nil ? self : Tensor(shape: shape, storage: storage) }
+    public var detached: Tensor { node == nil ? self : Tensor(shape: shape, storage: heldStorage, format: format) }
 
     /// The same values as a new leaf of the tape: gradients can be taken with respect to it.
     public func tracked() -> Tensor {
-        Tensor(shape: shape, storage: storage, node: Node(leafShape: shape))
+        Tensor(shape: shape, storage: heldStorage, format: format, node: Node(leafShape: shape))
     }
 
     public var description: String {

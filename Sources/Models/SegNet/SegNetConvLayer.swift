@@ -4,13 +4,19 @@ import TandemCore
 /// padding 1 → batch norm → ReLU. Parameters `NAME.0.weight`, `NAME.0.bias` (the convolution),
 /// `NAME.1.scale`, `NAME.1.shift` and the batch norm's running statistics: the positions of the
 /// reference's `nn.Sequential`, so that its state-dict names carry over.
+///
+/// In training the convolution's output stays in its kernel's blocked layout for the batch norm,
+/// and `output: .blocked` keeps the layer's output blocked for a next layer that only convolves it
+/// (see `OutputLayout`; the numbers are the same in every layout).
 struct SegNetConvLayer: Layer {
     let convolution: Conv2D
     let normalisation: BatchNorm2D
+    let output: OutputLayout
 
-    init(name: String, inputChannels: Int, outputChannels: Int) {
+    init(name: String, inputChannels: Int, outputChannels: Int, output: OutputLayout = .standard) {
         convolution = Conv2D(name: "\(name).0", inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, padding: 1)
         normalisation = BatchNorm2D(name: "\(name).1", channels: outputChannels)
+        self.output = output
     }
 
     func initialParameters(generator: inout SeededGenerator) -> Parameters {
@@ -20,7 +26,8 @@ struct SegNetConvLayer: Layer {
     func initialBuffers() -> Parameters { normalisation.initialBuffers() }
 
     func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        normalisation(convolution(input, context), context, followedByReLU: true)
+        let convolved = convolution(input, context, output: context.isTraining ? .blocked : .standard)
+        return normalisation(convolved, context, followedByReLU: true, output: output)
     }
 }
 

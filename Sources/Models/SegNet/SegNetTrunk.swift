@@ -35,14 +35,21 @@ struct SegNetTrunk {
         encoderBlocks = (0..<5).map { i in
             SegNetConvLayer(name: "\(prefix).encoder_block.\(i)", inputChannels: i == 0 ? inputChannels : filters[i - 1], outputChannels: filters[i])
         }
+        // A decoder block's output goes only to its level's convolutions: it stays blocked for them
+        // (the features the attention modules read are N×C×H×W).
         decoderBlocks = (0..<5).map { i in
-            SegNetConvLayer(name: "\(prefix).decoder_block.\(i)", inputChannels: i == 0 ? filters[0] : filters[i], outputChannels: i == 0 ? filters[0] : filters[i - 1])
+            SegNetConvLayer(name: "\(prefix).decoder_block.\(i)", inputChannels: i == 0 ? filters[0] : filters[i],
+                            outputChannels: i == 0 ? filters[0] : filters[i - 1], output: .blocked)
         }
-        // Levels 0 and 1 have one conv layer after the block, levels 2–4 two; the decoder's
-        // level i works at the width of encoder level i − 1 (level 0 at filters[0]).
+        // Levels 0 and 1 have one conv layer after the block, levels 2–4 two (the first keeps its
+        // output blocked for the second); the decoder's level i works at the width of encoder level
+        // i − 1 (level 0 at filters[0]).
         func repeated(_ name: String, channels: Int, level: Int) -> Sequential {
             if level < 2 { return Sequential([SegNetConvLayer(name: "\(name).\(level)", inputChannels: channels, outputChannels: channels)]) }
-            return Sequential((0..<2).map { SegNetConvLayer(name: "\(name).\(level).\($0)", inputChannels: channels, outputChannels: channels) })
+            return Sequential((0..<2).map {
+                SegNetConvLayer(name: "\(name).\(level).\($0)", inputChannels: channels, outputChannels: channels,
+                                output: $0 == 0 ? .blocked : .standard)
+            })
         }
         encoderConvolutions = (0..<5).map { repeated("\(prefix).conv_block_enc", channels: filters[$0], level: $0) }
         decoderConvolutions = (0..<5).map { repeated("\(prefix).conv_block_dec", channels: filters[max(0, $0 - 1)], level: $0) }
