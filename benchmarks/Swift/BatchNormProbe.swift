@@ -17,6 +17,21 @@ func runBatchNormProbe(_ options: BenchmarkOptions) {
     report(["probe": "batch norm forward + backward", "path": "Tandem N×C×H×W", "shape": label],
            measure(policy) { _ = valueAndGrad(at: [x, scale, shift], seed: dy) { batchNorm($0[0], scale: $0[1], shift: $0[2]).output } })
 
+    // x as a convolution leaves it for a batch norm: blocked (a 1×1 convolution with the identity).
+    let channels = shape[1]
+    let identity = Tensor(shape: [channels, channels, 1, 1], scalars: (0..<channels * channels).map { $0 % (channels + 1) == 0 ? 1 : 0 })
+    let blockedX = conv2d(x, weight: identity, output: .blocked)
+    report(["probe": "batch norm + ReLU forward", "path": "Tandem N×C×H×W", "shape": label],
+           measure(policy) { _ = Tape.withoutRecording { batchNormReLU(x, scale: scale, shift: shift) } })
+    report(["probe": "batch norm + ReLU forward", "path": "Tandem blocked", "shape": label],
+           measure(policy) { _ = Tape.withoutRecording { batchNormReLU(blockedX, scale: scale, shift: shift, output: .blocked) } })
+    report(["probe": "batch norm + ReLU forward + backward", "path": "Tandem N×C×H×W", "shape": label],
+           measure(policy) { _ = valueAndGrad(at: [x, scale, shift], seed: dy) { batchNormReLU($0[0], scale: $0[1], shift: $0[2]).output } })
+    report(["probe": "batch norm + ReLU forward + backward", "path": "Tandem blocked", "shape": label],
+           measure(policy) {
+               _ = valueAndGrad(at: [blockedX, scale, shift], seed: dy) { batchNormReLU($0[0], scale: $0[1], shift: $0[2], output: .blocked).output }
+           })
+
     if NumericsPolicy.inEffect() == .portable { _ = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2) }
     var engine: dnnl_engine_t?
     probeCheck(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the engine")

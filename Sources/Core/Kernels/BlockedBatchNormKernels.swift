@@ -48,18 +48,35 @@ struct BlockedLanes {
 }
 
 extension BatchNormKernels {
-    /// Σ_i f(i) over a plane for eight channels at once, lane by lane in `planeSum`'s order.
-    @inline(__always)
-    static func blockedPlaneSum(_ plane: Int, _ f: (Int) -> SIMD8<Float>) -> SIMD8<Float> {
+    /// Σ_i x_i over a plane for eight channels at once (the eight floats at `values + i·stride`),
+    /// lane by lane in `planeSum`'s order; with `mean`, Σ_i (x_i − mean)² instead. One sequential
+    /// sweep with the eight phase sums as eight vectors (sweeps of fewer phases at a time, reading
+    /// a quarter or half of every 256 bytes each, were slower: the loads wait on memory either
+    /// way). (Plain loops: a closure per position here was not inlined and cost more than the adds.)
+    static func blockedPlaneSum(_ values: UnsafeMutablePointer<Float>, plane: Int, stride: Int,
+                                deviationsFrom mean: SIMD8<Float>? = nil) -> SIMD8<Float> {
+        let whole = plane / 8 * 8
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
         var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= plane {
-            s0 += f(i); s1 += f(i + 1); s2 += f(i + 2); s3 += f(i + 3)
-            s4 += f(i + 4); s5 += f(i + 5); s6 += f(i + 6); s7 += f(i + 7)
-            i += 8
+        if let mean {
+            @inline(__always) func term(_ i: Int) -> SIMD8<Float> { let d = SIMD8.load(values + i * stride) - mean; return d * d }
+            var i = 0
+            while i < whole {
+                s0 += term(i); s1 += term(i + 1); s2 += term(i + 2); s3 += term(i + 3)
+                s4 += term(i + 4); s5 += term(i + 5); s6 += term(i + 6); s7 += term(i + 7)
+                i += 8
+            }
+            for tail in whole..<plane { s0 += term(tail) }
+        } else {
+            @inline(__always) func term(_ i: Int) -> SIMD8<Float> { SIMD8.load(values + i * stride) }
+            var i = 0
+            while i < whole {
+                s0 += term(i); s1 += term(i + 1); s2 += term(i + 2); s3 += term(i + 3)
+                s4 += term(i + 4); s5 += term(i + 5); s6 += term(i + 6); s7 += term(i + 7)
+                i += 8
+            }
+            for tail in whole..<plane { s0 += term(tail) }
         }
-        while i < plane { s0 += f(i); i += 1 }
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
     }
 
@@ -84,16 +101,14 @@ extension BatchNormKernels {
             for group in groups {
                 var sum = SIMD8<Double>()
                 for n in 0..<batch {
-                    let base = source + layout.base(n, group)
-                    let planeSum = blockedPlaneSum(plane) { SIMD8.load(base + $0 * block) }
+                    let planeSum = blockedPlaneSum(source + layout.base(n, group), plane: plane, stride: block)
                     for lane in 0..<8 { sum[lane] += Double(planeSum[lane]) }
                 }
                 var mean = SIMD8<Float>()
                 for lane in 0..<8 { mean[lane] = Float(sum[lane] / count) }
                 var squares = SIMD8<Double>()
                 for n in 0..<batch {
-                    let base = source + layout.base(n, group)
-                    let planeSum = blockedPlaneSum(plane) { let d = SIMD8.load(base + $0 * block) - mean; return d * d }
+                    let planeSum = blockedPlaneSum(source + layout.base(n, group), plane: plane, stride: block, deviationsFrom: mean)
                     for lane in 0..<8 { squares[lane] += Double(planeSum[lane]) }
                 }
                 let gamma = layout.lanes(scale.pointer, group), beta = layout.lanes(shift.pointer, group)
@@ -149,6 +164,37 @@ extension BatchNormKernels {
         return out
     }
 
+    /// Σ g and Σ g·(x − mean) over one image's plane for eight channels at once, lane by lane in
+    /// `backward`'s order (eight phase sums each, the tail in phase 0), in one sequential sweep. With
+    /// `mask` (the forward's a and b), g counts only where x·a + b > 0.
+    static func blockedGradientSums(_ g: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, plane: Int, stride: Int,
+                                    mean: SIMD8<Float>, mask: (SIMD8<Float>, SIMD8<Float>)?) -> (SIMD8<Float>, SIMD8<Float>) {
+        let whole = plane / 8 * 8
+        @inline(__always) func sums(rectified: Bool, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+            var g0 = SIMD8<Float>(), g1 = SIMD8<Float>(), g2 = SIMD8<Float>(), g3 = SIMD8<Float>()
+            var g4 = SIMD8<Float>(), g5 = SIMD8<Float>(), g6 = SIMD8<Float>(), g7 = SIMD8<Float>()
+            var x0 = SIMD8<Float>(), x1 = SIMD8<Float>(), x2 = SIMD8<Float>(), x3 = SIMD8<Float>()
+            var x4 = SIMD8<Float>(), x5 = SIMD8<Float>(), x6 = SIMD8<Float>(), x7 = SIMD8<Float>()
+            @inline(__always) func add(_ i: Int, _ sg: inout SIMD8<Float>, _ sx: inout SIMD8<Float>) {
+                let xi = SIMD8.load(x + i * stride)
+                var gi = SIMD8.load(g + i * stride)
+                if rectified { gi.replace(with: 0, where: .!(xi * a + b .> 0)) }
+                sg += gi
+                sx += gi * (xi - mean)
+            }
+            var i = 0
+            while i < whole {
+                add(i, &g0, &x0); add(i + 1, &g1, &x1); add(i + 2, &g2, &x2); add(i + 3, &g3, &x3)
+                add(i + 4, &g4, &x4); add(i + 5, &g5, &x5); add(i + 6, &g6, &x6); add(i + 7, &g7, &x7)
+                i += 8
+            }
+            for tail in whole..<plane { add(tail, &g0, &x0) }
+            return (((g0 + g1) + (g2 + g3)) + ((g4 + g5) + (g6 + g7)), ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7)))
+        }
+        if let (a, b) = mask { return sums(rectified: true, a, b) }
+        return sums(rectified: false, SIMD8(), SIMD8())
+    }
+
     /// `backward` on a blocked x with g held in x's format: dx (blocked like x), dscale, dshift.
     static func backwardBlocked(_ g: UnsafeMutablePointer<Float>, x: Tensor, block: Int, scale: Tensor, mean: Tensor,
                                 inverseDeviation: Tensor, rectifiedShift: Tensor? = nil, needs: [Bool]) -> [Tensor?] {
@@ -173,27 +219,9 @@ extension BatchNormKernels {
                 }
                 var sumG = SIMD8<Double>(), sumGX = SIMD8<Double>()
                 for n in 0..<batch {
-                    let base = layout.base(n, group)
-                    // Σg and Σg·(x − μ) in one pass: two sets of eight phase sums.
-                    var g0 = SIMD8<Float>(), g1 = SIMD8<Float>(), g2 = SIMD8<Float>(), g3 = SIMD8<Float>()
-                    var g4 = SIMD8<Float>(), g5 = SIMD8<Float>(), g6 = SIMD8<Float>(), g7 = SIMD8<Float>()
-                    var x0 = SIMD8<Float>(), x1 = SIMD8<Float>(), x2 = SIMD8<Float>(), x3 = SIMD8<Float>()
-                    var x4 = SIMD8<Float>(), x5 = SIMD8<Float>(), x6 = SIMD8<Float>(), x7 = SIMD8<Float>()
-                    @inline(__always) func add(_ i: Int, _ sg: inout SIMD8<Float>, _ sx: inout SIMD8<Float>) {
-                        let offset = base + i * block
-                        let gi = gradient(offset)
-                        sg += gi
-                        sx += gi * (SIMD8.load(source + offset) - m)
-                    }
-                    var i = 0
-                    while i + 8 <= plane {
-                        add(i, &g0, &x0); add(i + 1, &g1, &x1); add(i + 2, &g2, &x2); add(i + 3, &g3, &x3)
-                        add(i + 4, &g4, &x4); add(i + 5, &g5, &x5); add(i + 6, &g6, &x6); add(i + 7, &g7, &x7)
-                        i += 8
-                    }
-                    while i < plane { add(i, &g0, &x0); i += 1 }
-                    let planeG = ((g0 + g1) + (g2 + g3)) + ((g4 + g5) + (g6 + g7))
-                    let planeGX = ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7))
+                    let (planeG, planeGX) = blockedGradientSums(g + layout.base(n, group), source + layout.base(n, group),
+                                                                 plane: plane, stride: block, mean: m,
+                                                                 mask: rectified ? (a, b) : nil)
                     for lane in 0..<8 {
                         sumG[lane] += Double(planeG[lane])
                         sumGX[lane] += Double(planeGX[lane])

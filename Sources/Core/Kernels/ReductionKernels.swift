@@ -126,8 +126,7 @@ extension ReductionKernels {
             for group in groups {
                 var total = SIMD8<Float>()
                 for n in 0..<layout.batch {
-                    let base = x + layout.base(n, group)
-                    total += BatchNormKernels.blockedPlaneSum(layout.plane) { SIMD8.load(base + $0 * block) }
+                    total += BatchNormKernels.blockedPlaneSum(x + layout.base(n, group), plane: layout.plane, stride: block)
                 }
                 for lane in 0..<layout.validLanes(group) { out.pointer[group * 8 + lane] = total[lane] }
             }
