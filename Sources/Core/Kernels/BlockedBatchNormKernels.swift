@@ -50,33 +50,28 @@ struct BlockedLanes {
 extension BatchNormKernels {
     /// Σ_i x_i over a plane for eight channels at once (the eight floats at `values + i·stride`),
     /// lane by lane in `planeSum`'s order; with `mean`, Σ_i (x_i − mean)² instead. One sequential
-    /// sweep with the eight phase sums as eight vectors (sweeps of fewer phases at a time, reading
-    /// a quarter or half of every 256 bytes each, were slower: the loads wait on memory either
-    /// way). (Plain loops: a closure per position here was not inlined and cost more than the adds.)
+    /// sweep with the eight phase sums as eight vectors (sweeps of two or four phases at a time,
+    /// which need fewer registers, were no faster: the loads wait on memory). Plain loops: a
+    /// closure per position here was not inlined and cost more than the adds.
     static func blockedPlaneSum(_ values: UnsafeMutablePointer<Float>, plane: Int, stride: Int,
                                 deviationsFrom mean: SIMD8<Float>? = nil) -> SIMD8<Float> {
         let whole = plane / 8 * 8
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
         var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
-        if let mean {
-            @inline(__always) func term(_ i: Int) -> SIMD8<Float> { let d = SIMD8.load(values + i * stride) - mean; return d * d }
-            var i = 0
-            while i < whole {
-                s0 += term(i); s1 += term(i + 1); s2 += term(i + 2); s3 += term(i + 3)
-                s4 += term(i + 4); s5 += term(i + 5); s6 += term(i + 6); s7 += term(i + 7)
-                i += 8
-            }
-            for tail in whole..<plane { s0 += term(tail) }
-        } else {
-            @inline(__always) func term(_ i: Int) -> SIMD8<Float> { SIMD8.load(values + i * stride) }
-            var i = 0
-            while i < whole {
-                s0 += term(i); s1 += term(i + 1); s2 += term(i + 2); s3 += term(i + 3)
-                s4 += term(i + 4); s5 += term(i + 5); s6 += term(i + 6); s7 += term(i + 7)
-                i += 8
-            }
-            for tail in whole..<plane { s0 += term(tail) }
+        let squared = mean != nil, centre = mean ?? SIMD8()
+        @inline(__always) func term(_ i: Int) -> SIMD8<Float> {
+            let v = SIMD8.load(values + i * stride)
+            guard squared else { return v }
+            let d = v - centre
+            return d * d
         }
+        var i = 0
+        while i < whole {
+            s0 += term(i); s1 += term(i + 1); s2 += term(i + 2); s3 += term(i + 3)
+            s4 += term(i + 4); s5 += term(i + 5); s6 += term(i + 6); s7 += term(i + 7)
+            i += 8
+        }
+        for tail in whole..<plane { s0 += term(tail) }
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
     }
 

@@ -15,6 +15,7 @@ public final class Tensor: CustomStringConvertible {
     /// The values as this tensor holds them, in `format`.
     let heldStorage: TensorStorage
     let format: ActivationFormat
+    var node: Node?
     /// A blocked tensor's N×C×H×W copy, once something has read `storage`.
     private var plainCopy: TensorStorage?
     private static let plainCopyLock = NSLock()
@@ -29,8 +30,6 @@ public final class Tensor: CustomStringConvertible {
         self.format = format
         self.node = node
     }
-
-    var node: Node?
 
     /// The values in row-major N×C×H×W order (for a blocked tensor, its copy made once).
     var storage: TensorStorage {
