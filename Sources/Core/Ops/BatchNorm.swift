@@ -62,7 +62,7 @@ private func trainingBatchNorm(_ op: String, _ x: Tensor, scale: Tensor, shift: 
     let (shape, format) = (x.shape, x.format)
     /// y in the layout asked for: as computed (blocked like x), or reordered to N×C×H×W.
     let laidOut = { (blocked: TensorStorage) in
-        keepsBlocked ? blocked : Tensor(shape: shape, storage: blocked, format: format).storage
+        keepsBlocked ? blocked : format.reordered(blocked, shape, to: .plain)
     }
     let (y, mean, inverseDeviation, variance) = BatchNormKernels.forwardBlocked(x, block: block, scale: scale, shift: shift,
                                                                                 epsilon: epsilon, rectified: rectified)

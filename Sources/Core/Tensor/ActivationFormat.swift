@@ -46,14 +46,21 @@ extension Tensor {
     var layout: OutputLayout { format == .plain ? .standard : .blocked }
 }
 
+extension ActivationFormat {
+    /// A copy of `values` (a tensor of `shape` held in this format) in `target` (a oneDNN reorder).
+    func reordered(_ values: TensorStorage, _ shape: [Int], to target: ActivationFormat) -> TensorStorage {
+        let copy = TensorStorage(count: target.storageCount(shape))
+        OneDNNConvolution.reorder(values.pointer, OneDNNConvolution.descriptor(shape, self),
+                                  into: copy.pointer, OneDNNConvolution.descriptor(shape, target))
+        return copy
+    }
+}
+
 extension Tensor {
     /// The values in `format`: this tensor's own storage when it holds them so, else a copy.
     func storage(in format: ActivationFormat) -> TensorStorage {
         if format == self.format { return heldStorage }
         if format == .plain { return storage }
-        let copy = TensorStorage(count: format.storageCount(shape))
-        OneDNNConvolution.reorder(heldPointer, OneDNNConvolution.descriptor(shape, self.format),
-                                  into: copy.pointer, OneDNNConvolution.descriptor(shape, format))
-        return copy
+        return self.format.reordered(heldStorage, shape, to: format)
     }
 }

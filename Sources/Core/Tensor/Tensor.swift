@@ -23,9 +23,11 @@ public final class Tensor: CustomStringConvertible {
     /// Wraps freshly filled storage. Internal: ops and initialisers create tensors.
     init(shape: [Int], storage: TensorStorage, format: ActivationFormat = .plain, node: Node? = nil) {
         precondition(format == .plain || shape.count == 4, "a channel-blocked tensor must be N×C×H×W, got \(shape)")
-        precondition(storage.count == format.storageCount(shape), "storage does not match shape \(shape) in \(format)")
+        let count = Shape.count(shape)
+        precondition(storage.count == (format == .plain ? count : format.storageCount(shape)),
+                     "storage does not match shape \(shape) in \(format)")
         self.shape = shape
-        self.count = Shape.count(shape)
+        self.count = count
         self.heldStorage = storage
         self.format = format
         self.node = node
@@ -37,9 +39,7 @@ public final class Tensor: CustomStringConvertible {
         Tensor.plainCopyLock.lock()
         defer { Tensor.plainCopyLock.unlock() }
         if let plainCopy { return plainCopy }
-        let copy = TensorStorage(count: count)
-        OneDNNConvolution.reorder(heldStorage.pointer, OneDNNConvolution.descriptor(shape, format),
-                                  into: copy.pointer, OneDNNConvolution.descriptor(shape, .plain))
+        let copy = format.reordered(heldStorage, shape, to: .plain)
         plainCopy = copy
         return copy
     }
