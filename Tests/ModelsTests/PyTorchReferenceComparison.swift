@@ -7,11 +7,25 @@ import TandemCore
 /// Tests/Fixtures/architectures/generate.py write vectors for: the reference's weights load under
 /// its state-dict names, and the training-mode outputs, the input and parameter gradients of
 /// L = Σ_t ⟨c_t, output_t⟩ (c_t[i] = sin(0.37 i + t)), the running statistics after the step and the
-/// evaluation-mode outputs agree to 1e-4 relative.
+/// evaluation-mode outputs agree to 1e-4 relative (the gradients: see below) — on both convolution
+/// backends, oneDNN's kernels and Tandem's reference path.
 extension XCTestCase {
     func assertMatchesPyTorchReference(_ model: any MultiTaskModel, tasks: [String], weights weightsURL: URL, vectors vectorsURL: URL,
                                        label name: String, progress: TrainingProgress? = nil, perTensorTolerance: Float? = nil,
                                        line: UInt = #line) throws {
+        for backend in ConvolutionBackend.allCases {
+            try ConvolutionBackend.using(backend) {
+                try assertMatchesPyTorchReferenceOnTheCurrentBackend(model, tasks: tasks, weights: weightsURL, vectors: vectorsURL,
+                                                                     label: "\(name) (\(backend.rawValue))", progress: progress,
+                                                                     perTensorTolerance: perTensorTolerance, line: line)
+            }
+        }
+    }
+
+    private func assertMatchesPyTorchReferenceOnTheCurrentBackend(
+        _ model: any MultiTaskModel, tasks: [String], weights weightsURL: URL, vectors vectorsURL: URL, label name: String,
+        progress: TrainingProgress?, perTensorTolerance: Float?, line: UInt
+    ) throws {
         let weights = try SafeTensors.read(from: weightsURL)
         let vectors = try SafeTensors.read(from: vectorsURL)
         var generator = SeededGenerator(seed: 1)
@@ -32,15 +46,19 @@ extension XCTestCase {
             loss = loss + dot(output, referenceCotangent(shape: output.shape, task: index))
         }
         let gradients = grad(of: loss, wrt: [input] + tracked.tensorsInOrder)
-        try assertClose(gradients[0], vectors.floats("grad.input"), "\(name) input gradient", line: line)
-        // The parameter gradients as one vector agree to 1e-4. Tensor by tensor, float32 rounding
-        // through the 30-odd batch norms (over 4 values per channel at the bottleneck) leaves
-        // some at a few 1e-4 of their own size, as it does in PyTorch's own float32 run (2–3e-4 on
-        // its worst tensor, `torch_float32_worst`): each must be within 1e-4 or within twice that,
-        // measured against max(own norm, 10⁻³ × the largest tensor's norm).
+        // The gradients agree to 1e-4, or to twice PyTorch's own float32 error where the file
+        // records it. Float32 rounding through the 30-odd batch norms (over 4 values per channel at
+        // the bottleneck) is amplified differently by every summation order: PyTorch's own float32
+        // runs are up to 1.6e-4 off the float64 gradients as one vector, 1.9e-4 on the input and
+        // 5.3e-4 on their worst tensor, depending on its convolution path (the generator's
+        // `torch_float32_overall`, `…_input`, `…_worst`). Tensor by tensor, each is measured against
+        // max(own norm, 10⁻³ × the largest tensor's norm).
+        func recorded(_ key: String) -> Float { Float(vectors.metadata[key].flatMap(Double.init) ?? 0) }
+        let torchFloat32Overall = recorded("torch_float32_overall"), torchFloat32Input = recorded("torch_float32_input")
+        let torchFloat32Worst = recorded("torch_float32_worst")
+        try assertClose(gradients[0], vectors.floats("grad.input"), "\(name) input gradient", tolerance: max(1e-4, 2 * torchFloat32Input), line: line)
         let expected = try tracked.names.map { try vectors.floats("grad.\(referenceName($0))") }
         let scale = expected.map { $0.norm().scalar }.max()!
-        let torchFloat32Worst = Float(vectors.metadata["torch_float32_worst"].flatMap(Double.init) ?? 0)
         var squaredDifference: Float = 0, squaredSize: Float = 0, worst: (error: Float, name: String) = (0, "")
         for (index, parameterName) in tracked.names.enumerated() {
             XCTAssertEqual(gradients[index + 1].shape, expected[index].shape, parameterName, line: line)
@@ -51,8 +69,9 @@ extension XCTestCase {
             if error > worst.error { worst = (error, parameterName) }
         }
         let overall = (squaredDifference / squaredSize).squareRoot()
-        print("\(name) \(type(of: model)): parameter gradients ‖Δ‖/‖g‖ = \(overall); worst tensor \(worst.name) \(worst.error); PyTorch float32's worst \(torchFloat32Worst)")
-        XCTAssertLessThanOrEqual(overall, 1e-4, "\(name): parameter gradients as one vector", line: line)
+        print("\(name) \(type(of: model)): parameter gradients ‖Δ‖/‖g‖ = \(overall) (PyTorch float32 up to \(torchFloat32Overall)); "
+              + "worst tensor \(worst.name) \(worst.error) (PyTorch float32 up to \(torchFloat32Worst))")
+        XCTAssertLessThanOrEqual(overall, max(1e-4, 2 * torchFloat32Overall), "\(name): parameter gradients as one vector", line: line)
         XCTAssertLessThanOrEqual(worst.error, perTensorTolerance ?? max(1e-4, 2 * torchFloat32Worst), "\(name): gradient of \(worst.name)", line: line)
         let running = sink.updatedBuffers(buffers, momentum: 0.1)
         for bufferName in running.names {
@@ -72,11 +91,11 @@ extension XCTestCase {
     }
 
     /// ‖a − b‖ ≤ 10⁻⁴ · max(‖b‖, floor) (the relative error is printed: the docs quote it).
-    func assertClose(_ a: Tensor, _ b: Tensor, _ label: String, floor: Float = 0, line: UInt) {
+    func assertClose(_ a: Tensor, _ b: Tensor, _ label: String, floor: Float = 0, tolerance: Float = 1e-4, line: UInt) {
         XCTAssertEqual(a.shape, b.shape, label, line: line)
         guard a.shape == b.shape else { return }
         let difference = (a.detached - b).norm().scalar, size = b.norm().scalar
         print("\(label): ‖Δ‖/‖reference‖ = \(difference / max(size, .leastNormalMagnitude))")
-        XCTAssertLessThanOrEqual(difference, 1e-4 * max(size, floor), "\(label): ‖Δ‖ = \(difference), ‖reference‖ = \(size)", line: line)
+        XCTAssertLessThanOrEqual(difference, tolerance * max(size, floor), "\(label): ‖Δ‖ = \(difference), ‖reference‖ = \(size)", line: line)
     }
 }
