@@ -10,14 +10,17 @@ func vggEncoderLayers(_ blocks: [(layers: Int, channels: Int)], width: Double, i
     var channels = inputChannels
     for (block, specification) in blocks.enumerated() {
         let output = scaledChannels(specification.channels, width: width)
+        let pooled = poolAfterLast || block < blocks.count - 1, lastBlock = block == blocks.count - 1
         for layer in 0..<specification.layers {
-            // A unit followed by another keeps its output blocked for it; the block's last feeds the pooling.
+            // Activations stay blocked from unit to unit, through the pooling, into the next
+            // block; what leaves the stack (its last unit's or pooling's output) is N×C×H×W.
+            let last = layer == specification.layers - 1
             layers.append(ConvBatchNormReLU(name: "shared.encoder.block\(block).layer\(layer)",
                                             inputChannels: channels, outputChannels: output,
-                                            output: layer < specification.layers - 1 ? .blocked : .standard))
+                                            output: !last || pooled ? .blocked : .standard))
             channels = output
         }
-        if poolAfterLast || block < blocks.count - 1 { layers.append(MaxPool2D(size: 2)) }
+        if pooled { layers.append(MaxPool2D(size: 2, output: lastBlock ? .standard : .blocked)) }
     }
     return (layers, channels)
 }

@@ -174,6 +174,73 @@ extension BlockedActivationTests {
     }
 }
 
+extension BlockedActivationTests {
+    /// 2×2 max pooling of a blocked x: output, indices and ∂L/∂x are the bits of the N×C×H×W op —
+    /// with ties (the first position wins), −0 gradients (the scatter-add's 0 + g makes them +0),
+    /// odd heights and widths (a row or column no window covers), padding channels, the output
+    /// blocked or not — and ∂L/∂x stays blocked like x.
+    func testMaxPoolingOnTheBlockedLayoutGivesTheBitsOfTheStandardOne() {
+        var generator = SeededGenerator(seed: 6)
+        for shape in [[2, 10, 5, 7], [3, 16, 4, 6], [2, 24, 3, 3], [1, 4, 6, 6], [2, 32, 8, 9]] {
+            // Values in quarters from −1 to 1: many ties inside a window.
+            let x = Tensor(shape: shape, scalars: random(shape, &generator).scalars.map { ($0 * 4).rounded() / 4 })
+            var weights = random([shape[0], shape[1], shape[2] / 2, shape[3] / 2], &generator).scalars
+            for index in stride(from: 0, to: weights.count, by: 3) { weights[index] = -0.0 }
+            let cotangent = Tensor(shape: [shape[0], shape[1], shape[2] / 2, shape[3] / 2], scalars: weights)
+            let reference = x.tracked()
+            let (expected, expectedIndices) = maxPool2dWithIndices(reference, size: 2)
+            let expectedGradient = grad(of: dot(expected, cotangent), wrt: [reference])[0]
+            XCTAssertTrue(expectedGradient.scalars.contains { $0 == 0 && $0.sign == .plus })
+            for block in [8, 16] {
+                for output in [OutputLayout.standard, .blocked] {
+                    let what = "\(shape) block \(block) \(output)"
+                    let input = blocked(x, block).tracked()
+                    let (pooled, indices) = maxPool2dWithIndices(input, size: 2, output: output)
+                    XCTAssertEqual(pooled.format, output == .blocked ? .blocked(block) : .plain, what)
+                    XCTAssertEqual(indices.format, .blocked(block), what)
+                    XCTAssertEqual(bits(pooled), bits(expected), what)
+                    XCTAssertEqual(bits(indices), bits(expectedIndices), what)
+                    let gradient = grad(of: dot(pooled, cotangent), wrt: [input])[0]
+                    XCTAssertEqual(gradient.format, .blocked(block), what)
+                    XCTAssertEqual(bits(gradient), bits(expectedGradient), what)
+                    // The gradient's padding lanes are zeros, as a blocked tensor's must be.
+                    XCTAssertEqual(gradient.heldStorage.scalars(gradient.heldStorage.count).map(\.bitPattern),
+                                   blocked(expectedGradient, block).heldStorage.scalars(gradient.heldStorage.count).map(\.bitPattern), what)
+                }
+            }
+        }
+    }
+
+    /// conv → 2×2 max pooling → conv with the activations blocked throughout: the same bits as
+    /// without, and first and second derivatives against finite differences (a recorded backward
+    /// pass runs through the N×C×H×W scatter-add).
+    func testAPooledChainIsTheSameInEveryLayoutAndChecksAgainstFiniteDifferences() {
+        var generator = SeededGenerator(seed: 7)
+        let inputs = [random([2, 3, 6, 8], &generator), random([16, 3, 3, 3], &generator, scale: 0.4),
+                      random([4, 16, 3, 3], &generator, scale: 0.2)]
+        var formats: [ActivationFormat] = []
+        func chain(_ p: [Tensor]) -> Tensor {
+            let convolved = conv2d(p[0], weight: p[1], padding: 1, output: .blocked)
+            let pooled = maxPool2d(convolved, size: 2, output: .blocked)
+            formats = [convolved.format, pooled.format]
+            return conv2d(pooled, weight: p[2], padding: 1)
+        }
+        let weights = random([2, 4, 3, 4], &generator)
+        OutputLayout.blockedOutputsAllowed = false
+        let (plainValue, plainGradients) = valueAndGrad(at: inputs) { dot(chain($0), weights) }
+        OutputLayout.blockedOutputsAllowed = true
+        let (value, gradients) = valueAndGrad(at: inputs) { dot(chain($0), weights) }
+        XCTAssertTrue(formats.allSatisfy { $0 != .plain }, "\(formats)")
+        XCTAssertEqual(value.scalar.bitPattern, plainValue.scalar.bitPattern)
+        for index in inputs.indices { XCTAssertEqual(bits(gradients[index]), bits(plainGradients[index]), "input \(index)") }
+        GradientCheck(tolerance: 5e-2).run("conv → max pool → conv, blocked between them", inputs) { p in
+            let y = chain(p)
+            XCTAssertNotEqual(formats[1], .plain)
+            return y
+        }
+    }
+}
+
 private extension TensorStorage {
     func scalars(_ count: Int) -> [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }

@@ -38,11 +38,17 @@ public struct BatchNorm2D: Layer {
     }
 }
 
-/// Max pooling layer.
+/// Max pooling layer. `output: .blocked` keeps a channel-blocked input's layout in the output
+/// (for a convolution next; see `maxPool2d`).
 public struct MaxPool2D: Layer {
     public let size: Int, stride: Int, padding: Int
-    public init(size: Int, stride: Int? = nil, padding: Int = 0) { self.size = size; self.stride = stride ?? size; self.padding = padding }
-    public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor { maxPool2d(input, size: size, stride: stride, padding: padding) }
+    public let output: OutputLayout
+    public init(size: Int, stride: Int? = nil, padding: Int = 0, output: OutputLayout = .standard) {
+        (self.size, self.stride, self.padding, self.output) = (size, stride ?? size, padding, output)
+    }
+    public func callAsFunction(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        maxPool2d(input, size: size, stride: stride, padding: padding, output: output)
+    }
 }
 
 /// Up-sampling layer (nearest by an integer factor, or bilinear by a factor).

@@ -3,20 +3,32 @@
 
 /// 2×2-style max pooling of N×C×H×W with a square window `size`, `stride` (default = size) and
 /// implicit −∞ `padding` on every side (ResNet's stem: size 3, stride 2, padding 1).
-public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
-    maxPool2dWithIndices(x, size: size, stride: stride, padding: padding).output
+///
+/// `output: .blocked` keeps the output in x's channel-blocked layout when x is held in one (see
+/// `maxPool2dWithIndices`), for a convolution that reads it next.
+public func maxPool2d(_ x: Tensor, size: Int, stride: Int? = nil, padding: Int = 0, output: OutputLayout = .standard) -> Tensor {
+    maxPool2dWithIndices(x, size: size, stride: stride, padding: padding, output: output).output
 }
 
 /// Max pooling that also returns where each maximum came from: `indices[n, c, k]` is the flat
 /// position (row · W + column) within plane (n, c) of the input, as PyTorch's
 /// `max_pool2d(return_indices=True)` gives it (ties go to the first in row-major order). The
 /// indices are a constant (Float-valued, exact below 2²⁴) for `maxUnpool2d`.
-public func maxPool2dWithIndices(_ x: Tensor, size: Int, stride: Int? = nil, padding: Int = 0) -> (output: Tensor, indices: Tensor) {
+///
+/// When x is held in the convolution kernels' channel-blocked layout (`Tensor.format`) and the
+/// windows are 2×2 with stride 2, the pooling runs on that layout (`BlockedMaxPoolKernels`, the
+/// same values and indices bit for bit), the indices are held blocked too, ∂L/∂x is left blocked
+/// like x, and `output: .blocked` keeps the output blocked (else it is reordered to N×C×H×W).
+public func maxPool2dWithIndices(_ x: Tensor, size: Int, stride: Int? = nil, padding: Int = 0,
+                                 output: OutputLayout = .standard) -> (output: Tensor, indices: Tensor) {
     let step = stride ?? size
     precondition(x.rank == 4, "maxPool2d needs N×C×H×W, got \(x.shape)")
     precondition(padding >= 0 && 2 * padding <= size, "maxPool2d: padding \(padding) must be in 0…size/2 (size \(size)), as in PyTorch")
     let outH = (x.shape[2] + 2 * padding - size) / step + 1, outW = (x.shape[3] + 2 * padding - size) / step + 1
     precondition(outH > 0 && outW > 0, "maxPool2d: input \(x.shape) smaller than window \(size)")
+    if case .blocked(let block) = x.format, size == 2, step == 2, padding == 0 {
+        return blockedMaxPool2d(x, block: block, output: output)
+    }
     let planes = x.shape[0] * x.shape[1]
     let inPlane = x.shape[2] * x.shape[3], outPlane = outH * outW
     let values = TensorStorage(count: planes * outPlane)
@@ -92,6 +104,26 @@ public func maxPool2dWithIndices(_ x: Tensor, size: Int, stride: Int? = nil, pad
         [scatterAddPlanes(g, indices: saved[0], planeShape: inputShape)]
     }
     return (output, indices)
+}
+
+/// `maxPool2dWithIndices` of x held in blocks of `block` channels, 2×2 windows with stride 2. A
+/// recorded backward pass (second order) runs through `scatterAddPlanes` on N×C×H×W copies.
+private func blockedMaxPool2d(_ x: Tensor, block: Int, output: OutputLayout) -> (output: Tensor, indices: Tensor) {
+    let format = ActivationFormat.blocked(block), inputShape = x.shape, shape = BlockedMaxPoolKernels.pooledShape(x.shape)
+    let values = TensorStorage(count: format.storageCount(shape)), positions = TensorStorage(count: format.storageCount(shape))
+    BlockedMaxPoolKernels.forward(x.heldPointer, shape: inputShape, block: block, values: values.pointer, positions: positions.pointer)
+    let indices = Tensor(shape: shape, storage: positions, format: format)
+    let keepBlocked = output == .blocked && OutputLayout.blockedOutputsAllowed
+    let pooled = Tape.record("maxPool2d", shape: shape, storage: keepBlocked ? values : format.reordered(values, shape, to: .plain),
+                             format: keepBlocked ? format : .plain, inputs: [x], saved: [indices]) { g, saved, _ in
+        guard !Tape.isRecording else { return [scatterAddPlanes(g, indices: saved[0], planeShape: inputShape)] }
+        let gradient = g.storage(in: format), dx = TensorStorage(count: format.storageCount(inputShape))
+        withExtendedLifetime(gradient) {
+            BlockedMaxPoolKernels.backward(gradient.pointer, positions: saved[0].heldPointer, shape: inputShape, block: block, into: dx.pointer)
+        }
+        return [Tensor(shape: inputShape, storage: dx, format: format)]
+    }
+    return (pooled, indices)
 }
 
 /// Max unpooling (PyTorch `max_unpool2d`): an N×C×h×w input placed at the positions `indices`
