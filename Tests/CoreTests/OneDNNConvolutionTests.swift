@@ -81,6 +81,7 @@ final class OneDNNConvolutionTests: XCTestCase {
     func testEveryPassGivesTheSameBitsOnOneThreadAsOnAll() {
         let cases: [(input: [Int], out: Int, kernel: Int, stride: Int, padding: Int)] = [
             ([8, 16, 16, 24], 16, 3, 1, 1), ([5, 12, 13, 11], 20, 3, 2, 1), ([8, 64, 8, 8], 32, 1, 1, 0), ([3, 3, 20, 20], 8, 3, 1, 1),
+            ([8, 32, 4, 6], 48, 3, 1, 1), ([4, 16, 8, 8], 160, 3, 1, 1),
         ]
         func bits(_ t: TensorStorage, _ count: Int) -> [UInt32] { Array(UnsafeBufferPointer(start: t.pointer, count: count)).map(\.bitPattern) }
         let saved = OneDNNConvolution.parallelWork
@@ -121,7 +122,7 @@ final class OneDNNConvolutionTests: XCTestCase {
     func testBothGradientsFromOneReorderEqualTheSeparateCalls() {
         let cases: [(input: [Int], out: Int, kernel: Int, stride: Int, padding: Int)] = [
             ([4, 64, 16, 24], 64, 3, 1, 1), ([3, 20, 9, 11], 36, 3, 1, 1), ([11, 16, 12, 10], 16, 3, 2, 1), ([1, 16, 8, 8], 24, 1, 1, 0),
-            ([11, 8, 12, 10], 16, 3, 2, 1),
+            ([11, 8, 12, 10], 16, 3, 2, 1), ([8, 32, 4, 6], 48, 3, 1, 1),
         ]
         ConvolutionBackend.using(.oneDNN) {
             for c in cases {
@@ -170,14 +171,71 @@ final class OneDNNConvolutionTests: XCTestCase {
             assertAgree(ConvolutionBackend.using(.oneDNN) { weightGradient(x, w, dy, 1, 1) }, weightGradient(x, w, dy, 1, 1),
                         "weight gradient, batch \(batch)")
         }
-        let x = random([5, 8, 5, 6], &g), w = random([8, 4, 3, 3], &g, scale: 0.5)
-        let dy = random(Tape.withoutRecording { transposedConv2d(x, weight: w, stride: 2, padding: 1, outputPadding: 1) }.shape, &g)
-        func transposedWeightGradient() -> Tensor {
-            let tracked = w.tracked()
-            return grad(of: dot(transposedConv2d(x, weight: tracked, stride: 2, padding: 1, outputPadding: 1), dy), wrt: [tracked])[0]
+        for (inputChannels, outputChannels) in [(8, 4), (32, 48)] {
+            // The second: its weight gradient is the convolution 48 → 32 channels' on 5×6 planes, cut into runs of output channels.
+            let x = random([5, inputChannels, 5, 6], &g), w = random([inputChannels, outputChannels, 3, 3], &g, scale: 0.5)
+            let dy = random(Tape.withoutRecording { transposedConv2d(x, weight: w, stride: 2, padding: 1, outputPadding: 1) }.shape, &g)
+            func transposedWeightGradient() -> Tensor {
+                let tracked = w.tracked()
+                return grad(of: dot(transposedConv2d(x, weight: tracked, stride: 2, padding: 1, outputPadding: 1), dy), wrt: [tracked])[0]
+            }
+            assertAgree(ConvolutionBackend.using(.oneDNN) { transposedWeightGradient() }, transposedWeightGradient(),
+                        "transposed convolution's weight gradient, \(inputChannels) → \(outputChannels) channels")
         }
-        assertAgree(ConvolutionBackend.using(.oneDNN) { transposedWeightGradient() }, transposedWeightGradient(),
-                    "transposed convolution's weight gradient")
+    }
+
+    /// With few positions per weight (batch × output plane below `outputChannelRunPositions`) and
+    /// O a multiple of 16 (at least 32), the weight gradient is cut into runs of output channels
+    /// over the whole batch: it agrees with Tandem's kernel — runs of equal and of unequal length,
+    /// one image, strided, 1×1 — and gives the same bits whether x and ∂L/∂y are held N×C×H×W or
+    /// blocked (in the kernels' block size or the other one).
+    func testTheWeightGradientCutIntoRunsOfOutputChannelsAgrees() {
+        func geometry(_ input: [Int], _ out: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> ConvolutionGeometry {
+            let outH = (input[2] + 2 * padding - kernel) / stride + 1, outW = (input[3] + 2 * padding - kernel) / stride + 1
+            return ConvolutionGeometry(batch: input[0], inputChannels: input[1], inputHeight: input[2], inputWidth: input[3],
+                                       outputChannels: out, kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding,
+                                       outputHeight: outH, outputWidth: outW)
+        }
+        // SplitVGG-3 at batch 8 on 64×96: the 4×6 to 16×24 planes are cut by output channels, 32×48 and up by images.
+        XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(geometry([8, 256, 4, 6], 256, 3, 1, 1)))
+        XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(geometry([8, 128, 16, 24], 128, 3, 1, 1)))
+        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(geometry([8, 64, 32, 48], 64, 3, 1, 1)))
+        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(geometry([8, 64, 4, 6], 24, 3, 1, 1)), "O not a multiple of 16")
+        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(geometry([8, 64, 4, 6], 16, 3, 1, 1)), "one run of 16 only")
+        XCTAssertEqual(OneDNNConvolution.weightGradientRuns(geometry([8, 256, 4, 6], 256, 3, 1, 1))?.count, 8)
+        // 160 channels: ten units of 16 in eight runs of one or two units.
+        let uneven = OneDNNConvolution.weightGradientRuns(geometry([2, 16, 6, 6], 160, 3, 1, 1))
+        XCTAssertEqual(uneven?.cut, .outputChannels)
+        XCTAssertEqual(uneven?.count, 8)
+        XCTAssertEqual(uneven?.entries.keys.sorted(), [16, 32])
+        XCTAssertEqual((0..<8).flatMap { Array(uneven!.range($0)) }, Array(0..<160))
+
+        let cases: [(input: [Int], out: Int, kernel: Int, stride: Int, padding: Int)] = [
+            ([3, 16, 6, 7], 48, 3, 1, 1), ([2, 24, 6, 6], 160, 3, 1, 1), ([1, 32, 5, 5], 32, 3, 1, 1), ([4, 20, 9, 8], 64, 3, 2, 1),
+            ([2, 64, 4, 6], 96, 1, 1, 0),
+        ]
+        for c in cases {
+            let shape = geometry(c.input, c.out, c.kernel, c.stride, c.padding)
+            XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(shape), "\(c)")
+            let x = random(c.input, &g), w = random([c.out, c.input[1], c.kernel, c.kernel], &g, scale: 0.3)
+            let dy = random(shape.outputShape, &g)
+            assertAgree(ConvolutionBackend.using(.oneDNN) { weightGradient(x, w, dy, c.stride, c.padding) },
+                        weightGradient(x, w, dy, c.stride, c.padding), "weight gradient \(c)")
+            func bits(_ x: Tensor, _ dy: Tensor) -> [UInt32] {
+                Tensor(shape: w.shape, storage: OneDNNConvolution.weightGradient(x, dy, shape)!).scalars.map(\.bitPattern)
+            }
+            let plain = bits(x, dy)
+            for block in [8, 16] {
+                for (heldX, heldDy) in [(blocked(x, block), dy), (x, blocked(dy, block)), (blocked(x, block), blocked(dy, block))] {
+                    XCTAssertEqual(bits(heldX, heldDy), plain,
+                                   "\(c): x \(heldX.format), dy \(heldDy.format)")
+                }
+            }
+        }
+    }
+
+    private func blocked(_ x: Tensor, _ block: Int) -> Tensor {
+        Tensor(shape: x.shape, storage: x.storage(in: .blocked(block)), format: .blocked(block))
     }
 
     /// Shapes oneDNN's JIT kernels decline (on AVX2: a 9×9 stride-2 forward pass and input

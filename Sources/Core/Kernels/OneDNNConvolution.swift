@@ -13,10 +13,9 @@ import Foundation
 /// **Determinism.** The forward and input-gradient kernels compute each output element in one
 /// thread, so their results do not depend on the thread count (`OneDNNConvolutionTests` checks
 /// 1 against 3 threads in child processes). oneDNN's weight-gradient kernels split their
-/// reduction by thread count, so Tandem fixes the partition itself: the batch is cut into
-/// `weightGradientChunks` runs of images (a function of the shape alone), each chunk's
-/// dw_k = Σ_{n ∈ chunk k} dy_n ⋆ x_n is computed by oneDNN on one thread, and the chunks are
-/// added in order, dw = ((dw_0 + dw_1) + dw_2) + …. The instruction set follows the numerics
+/// reduction by thread count, so Tandem fixes the partition itself: runs of images or of output
+/// channels, a function of the shape alone, each computed by oneDNN on one thread
+/// (OneDNNWeightGradient.swift). The instruction set follows the numerics
 /// policy: `portable` caps oneDNN at AVX2 (`dnnl_set_max_cpu_isa`), as it pins OpenBLAS's AVX2
 /// kernels; `native` lets it use the CPU's best.
 ///
@@ -173,102 +172,12 @@ enum OneDNNConvolution {
     /// (256×1×28×28, 10 filters of 5×5; oneDNN's forward pass alone, 1.2 ms, is its faster one).
     static func prefersOneDNNInputGradient(_ g: ConvolutionGeometry) -> Bool { g.inputChannels > 1 }
 
-    /// Whether oneDNN's weight-gradient kernel is the faster one for `g`, a function of the shape
-    /// and of the instruction set oneDNN runs (so of the numerics policy and the CPU, like its
-    /// bits). Not for an input of one channel on AVX2 kernels: for MultiLeNet's first layer the
-    /// forward pass plus weight gradient took 13.6 ms with Tandem's kernel against 29.8 ms with
-    /// oneDNN's AVX2 one (one thread; 15.9 against 19.0 on two), while oneDNN's AVX-512 kernel
-    /// took 8.0 (5.3 on two).
-    static func prefersOneDNNWeightGradient(_ g: ConvolutionGeometry) -> Bool { g.inputChannels > 1 || runsAVX512 }
-
     /// Whether oneDNN's kernels use AVX-512 (`native` numerics on a CPU that has it).
     static let runsAVX512: Bool = {
         _ = engine
         let avx512 = dnnl_cpu_isa_avx512_core.rawValue
         return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
     }()
-
-    /// Floats of partial weight gradients one call may hold (16 MiB): large weights are cut into
-    /// fewer runs, so the partial sums cost little memory.
-    static let partialBudget = 1 << 22
-
-    /// Runs of images the weight gradient's batch is cut into: one per image, at most
-    /// `Parallel.maximumChunks`, and fewer for large weights (their chunks − 1 partial sums stay
-    /// within `partialBudget`, but at least two runs) — a function of the shape alone, never of
-    /// the thread count.
-    static func weightGradientChunks(_ batch: Int, weights: Int) -> Int {
-        max(1, min(batch, Parallel.maximumChunks, max(2, partialBudget / max(1, weights) + 1)))
-    }
-
-    /// The geometry of a run of `images` images of `g`.
-    private static func chunk(_ g: ConvolutionGeometry, images: Int) -> ConvolutionGeometry {
-        var part = g
-        part.batch = images
-        return part
-    }
-
-    /// dw = Σ_n dy_n ⋆ x_n: each chunk of images on one thread (its own primitive, created with one
-    /// OpenMP thread, so its partition is fixed), the chunks' sums added in chunk order in the
-    /// kernel's blocked weight format and reordered to O×C×kh×kw once; nil when no oneDNN JIT
-    /// kernel takes the shape or Tandem's is the faster (`prefersOneDNNWeightGradient`).
-    static func weightGradient(_ x: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry) -> TensorStorage? {
-        guard prefersOneDNNWeightGradient(g) else { return nil }
-        return weightGradient(x, dy.heldPointer, dy.format, g)
-    }
-
-    /// The kernels of the chunks of `g`'s weight gradient (runs of ⌊N/chunks⌋ or ⌈N/chunks⌉
-    /// images), or nil when a run's shape has no JIT kernel.
-    static func weightGradientEntries(_ g: ConvolutionGeometry) -> [Int: Entry]? {
-        let chunks = weightGradientChunks(g.batch, weights: Shape.count(g.weightShape))
-        omp_set_num_threads(1)
-        var entries: [Int: Entry] = [:]
-        for images in Set([g.batch / chunks, (g.batch + chunks - 1) / chunks]) {
-            guard let entry = primitive(Key(pass: .weightGradient, geometry: chunk(g, images: images))) else { return nil }
-            entries[images] = entry
-        }
-        return entries
-    }
-
-    /// The same with dy in `dyFormat` (blocked only in the format the kernels read: `gradients`).
-    static func weightGradient(_ x: Tensor, _ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat,
-                                       _ g: ConvolutionGeometry) -> TensorStorage? {
-        let weightCount = Shape.count(g.weightShape), chunks = weightGradientChunks(g.batch, weights: weightCount)
-        guard let entries = weightGradientEntries(g) else { return nil }
-        // Every chunk writes the first kernel's blocked weight format (another kernel's output is
-        // reordered into it), so the partial sums are added there and reordered once.
-        let first = entries[g.batch / chunks]!.formats[DNNL_ARG_DIFF_WEIGHTS]!
-        var blocked = first.wanted
-        let blockedCount = (dnnl_memory_desc_get_size(&blocked) + 3) / 4
-        let sumLayout = entries.mapValues { equal($0.formats[DNNL_ARG_DIFF_WEIGHTS]!.wanted, blocked) ? Layout.kernels : .other(blocked) }
-        let sums = TensorStorage(count: chunks * blockedCount)
-        let inputImage = x.format.imageStride(channels: g.inputChannels, plane: g.inputPlane)
-        let outputImage = dyFormat.imageStride(channels: g.outputChannels, plane: g.outputPlane)
-        Parallel.forEach(chunks, inParallel: multiplyAdds(g) >= parallelWork) { chunk in
-            // OpenMP's thread count is per calling thread: one for this chunk, on whichever thread runs it.
-            omp_set_num_threads(1)
-            let images = Parallel.chunkRange(chunk, of: chunks, count: g.batch)
-            let entry = entries[images.count]!, part = self.chunk(g, images: images.count)
-            run(entry,
-                [Argument(DNNL_ARG_SRC, x.heldPointer + images.lowerBound * inputImage,
-                          layout: layout(x.format, as: DNNL_ARG_SRC, of: entry, part.inputShape)),
-                 Argument(DNNL_ARG_DIFF_DST, dy + images.lowerBound * outputImage,
-                          layout: layout(dyFormat, as: DNNL_ARG_DIFF_DST, of: entry, part.outputShape)),
-                 Argument(DNNL_ARG_DIFF_WEIGHTS, sums.pointer + chunk * blockedCount, layout: sumLayout[images.count]!, isOutput: true)])
-        }
-        if chunks > 1 {
-            let sum = sums.pointer
-            Parallel.forEachChunk(blockedCount, minimumPerChunk: 16_384) { elements in
-                for chunk in 1..<chunks {
-                    let part = sum + chunk * blockedCount
-                    for i in elements { sum[i] += part[i] }
-                }
-            }
-        }
-        omp_set_num_threads(openMPThreads(g))
-        let out = TensorStorage(count: weightCount)
-        reorder(sums.pointer, blocked, into: out.pointer, first.plain)
-        return out
-    }
 
     /// ∂L/∂x and ∂L/∂w of one convolution, with ∂L/∂y reordered once into the blocked format both
     /// kernels read (instead of once for each; not at all when it is held there already); nil when
@@ -280,7 +189,7 @@ enum OneDNNConvolution {
         omp_set_num_threads(openMPThreads(g))
         guard prefersOneDNNInputGradient(g), prefersOneDNNWeightGradient(g), let data = primitive(Key(pass: .inputGradient, geometry: g)),
               let dyFormat = data.formats[DNNL_ARG_DIFF_DST], let block = dyFormat.block,
-              let entries = weightGradientEntries(g), entries.values.allSatisfy({ $0.formats[DNNL_ARG_DIFF_DST]!.block == block })
+              let entries = weightGradientRuns(g)?.entries, entries.values.allSatisfy({ $0.formats[DNNL_ARG_DIFF_DST]!.block == block })
         else { return nil }
         let format = ActivationFormat.blocked(block)
         var blocked: TensorStorage?

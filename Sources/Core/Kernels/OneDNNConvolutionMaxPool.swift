@@ -112,7 +112,7 @@ extension OneDNNConvolution {
         }
         if needsWeight {
             let readsBlocked = prefersOneDNNWeightGradient(g)
-                && weightGradientEntries(g)?.values.allSatisfy({ $0.formats[DNNL_ARG_DIFF_DST]?.block == block }) == true
+                && weightGradientRuns(g)?.entries.values.allSatisfy({ $0.formats[DNNL_ARG_DIFF_DST]?.block == block }) == true
             weight = (readsBlocked ? weightGradient(x, dy.pointer, format, g) : nil)
                 ?? ConvolutionKernels.weightGradient(x, plainGradient(), g)
         }
