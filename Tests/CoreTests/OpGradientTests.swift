@@ -61,35 +61,51 @@ final class OpGradientTests: XCTestCase {
         check.run("softmax", [random([2, 3, 2, 2], &g)]) { softmax($0[0], axis: 1) }
     }
 
+    /// On both convolution backends, whatever `TANDEM_CONVOLUTION` says: Tandem's im2col + GEMM
+    /// (the reference path) and oneDNN's kernels (the default).
     func testConvolutions() {
-        // Stride, padding and size edge cases.
+        // Stride, padding and size edge cases; one input channel (Tandem's kernels for its
+        // gradients on AVX2) and 48 output channels on a small plane (oneDNN's weight gradient cut
+        // into runs of output channels).
         let cases: [(inputShape: [Int], outChannels: Int, kernel: Int, stride: Int, padding: Int)] = [
             ([2, 2, 5, 5], 3, 3, 1, 1), ([1, 3, 6, 5], 2, 3, 2, 0), ([2, 1, 5, 4], 2, 2, 2, 1), ([1, 2, 4, 4], 2, 1, 1, 0),
+            ([2, 1, 6, 6], 3, 3, 1, 0), ([1, 2, 3, 3], 48, 3, 1, 1),
         ]
-        for c in cases {
-            let x = random(c.inputShape, &g), w = random([c.outChannels, c.inputShape[1], c.kernel, c.kernel], &g, scale: 0.5)
-            check.run("conv2d \(c)", [x, w]) { conv2d($0[0], weight: $0[1], stride: c.stride, padding: c.padding) * conv2d($0[0], weight: $0[1], stride: c.stride, padding: c.padding) }
-        }
-        for (stride, padding, outputPadding) in [(2, 1, 1), (1, 0, 0), (2, 0, 1), (3, 1, 2)] {
-            let x = random([2, 3, 3, 4], &g), w = random([3, 2, 3, 3], &g, scale: 0.5)
-            check.run("transposedConv2d s\(stride) p\(padding) op\(outputPadding)", [x, w]) {
-                let y = transposedConv2d($0[0], weight: $0[1], stride: stride, padding: padding, outputPadding: outputPadding)
-                return y * y
+        for backend in ConvolutionBackend.allCases {
+            ConvolutionBackend.using(backend) {
+                for c in cases {
+                    let x = random(c.inputShape, &g), w = random([c.outChannels, c.inputShape[1], c.kernel, c.kernel], &g, scale: 0.5)
+                    check.run("conv2d \(c) on \(backend)", [x, w]) {
+                        conv2d($0[0], weight: $0[1], stride: c.stride, padding: c.padding) * conv2d($0[0], weight: $0[1], stride: c.stride, padding: c.padding)
+                    }
+                }
+                for (stride, padding, outputPadding) in [(2, 1, 1), (1, 0, 0), (2, 0, 1), (3, 1, 2)] {
+                    let x = random([2, 3, 3, 4], &g), w = random([3, 2, 3, 3], &g, scale: 0.5)
+                    check.run("transposedConv2d s\(stride) p\(padding) op\(outputPadding) on \(backend)", [x, w]) {
+                        let y = transposedConv2d($0[0], weight: $0[1], stride: stride, padding: padding, outputPadding: outputPadding)
+                        return y * y
+                    }
+                }
             }
         }
     }
 
     func testConvolutionsLargeEnoughForOneImagePerGEMM() {
-        // O·plane·patch ≥ 4 M multiply-adds: the one-image-per-GEMM path (no reordering copies).
+        // O·plane·patch ≥ 4 M multiply-adds: on Tandem's kernels the one-image-per-GEMM path (no
+        // reordering copies), on oneDNN's the parallel passes.
         // First order only: all three kernels (forward, input and weight gradient) run on this path
         // in the first-order check, and Float32 finite differences of second derivatives over
         // ~70,000-term sums are noise-dominated; second order is checked on the small cases above.
         let firstOrder = GradientCheck(secondOrder: false)
         let x = random([2, 16, 48, 48], &g, scale: 0.3), w = random([16, 16, 3, 3], &g, scale: 0.1)
-        firstOrder.run("conv2d one image per GEMM", [x, w]) { conv2d($0[0], weight: $0[1], padding: 1) }
         let small = random([2, 16, 24, 24], &g, scale: 0.3)
-        firstOrder.run("transposedConv2d one image per GEMM", [small, w]) {
-            transposedConv2d($0[0], weight: $0[1], stride: 2, padding: 1, outputPadding: 1)
+        for backend in ConvolutionBackend.allCases {
+            ConvolutionBackend.using(backend) {
+                firstOrder.run("conv2d one image per GEMM on \(backend)", [x, w]) { conv2d($0[0], weight: $0[1], padding: 1) }
+                firstOrder.run("transposedConv2d one image per GEMM on \(backend)", [small, w]) {
+                    transposedConv2d($0[0], weight: $0[1], stride: 2, padding: 1, outputPadding: 1)
+                }
+            }
         }
     }
 
