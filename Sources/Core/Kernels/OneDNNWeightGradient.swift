@@ -52,7 +52,7 @@ extension OneDNNConvolution {
             && g.outputChannels >= 2 * outputChannelUnit && g.outputChannels % outputChannelUnit == 0
     }
 
-    /// The runs of `g`'s weight gradient and their kernels, or nil when a run's shape has no JIT kernel.
+    /// How a weight gradient is cut into runs, and the runs' kernels.
     struct WeightGradientRuns {
         /// What a run is a range of.
         enum Cut { case images, outputChannels }
@@ -71,6 +71,7 @@ extension OneDNNConvolution {
         }
     }
 
+    /// `g`'s runs, or nil when a run's shape has no JIT kernel.
     static func weightGradientRuns(_ g: ConvolutionGeometry) -> WeightGradientRuns? {
         let channels = cutsOutputChannels(g)
         let unit = channels ? outputChannelUnit : 1, total = channels ? g.outputChannels : g.batch
@@ -146,8 +147,8 @@ extension OneDNNConvolution {
     }
 
     /// Each run's channels of dy are copied out (per image one span: a run is whole blocks of
-    /// channels in every format), x is reordered once into the kernels' format when it is held in
-    /// another, and each run's dw rows go straight into their place in O×C×kh×kw.
+    /// channels in every format), an N×C×H×W x is reordered once into the kernels' format when
+    /// they read another, and each run's dw rows go straight into their place in O×C×kh×kw.
     private static func weightGradientByOutputChannels(_ x: Tensor, _ dy: UnsafeMutablePointer<Float>, _ dyFormat: ActivationFormat,
                                                        _ g: ConvolutionGeometry, _ runs: WeightGradientRuns) -> TensorStorage {
         let source = runs.entries.values.first!.formats[DNNL_ARG_SRC]!
