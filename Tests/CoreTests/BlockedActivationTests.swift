@@ -17,10 +17,6 @@ final class BlockedActivationTests: XCTestCase {
         super.tearDown()
     }
 
-    private func blocked(_ x: Tensor, _ block: Int) -> Tensor {
-        Tensor(shape: x.shape, storage: x.storage(in: .blocked(block)), format: .blocked(block))
-    }
-
     private func bits(_ t: Tensor?, file: StaticString = #filePath, line: UInt = #line) -> [UInt32] {
         guard let t else { XCTFail("no tensor", file: file, line: line); return [] }
         return t.scalars.map(\.bitPattern)
@@ -30,7 +26,7 @@ final class BlockedActivationTests: XCTestCase {
         var generator = SeededGenerator(seed: 1)
         let x = random([2, 10, 3, 5], &generator)
         for block in [8, 16] {
-            let b = blocked(x, block)
+            let b = heldBlocked(x, block)
             XCTAssertEqual(b.heldStorage.count, 2 * 16 * 15)
             XCTAssertEqual(bits(b), bits(x))
             // Channels 10…15 of every pixel are padding.
@@ -72,7 +68,7 @@ final class BlockedActivationTests: XCTestCase {
                         for smallest in [0, Int.max] {
                             Tape.smallestRecomputedOutput = smallest
                             let what = "\(shape) rectified \(rectified) block \(block) \(output) recomputed \(smallest == 0)"
-                            let tracked = [blocked(x, block).tracked(), inputs[1].detached.tracked(), inputs[2].detached.tracked()]
+                            let tracked = [heldBlocked(x, block).tracked(), inputs[1].detached.tracked(), inputs[2].detached.tracked()]
                             let result = op(tracked[0], tracked[1], tracked[2], output)
                             XCTAssertEqual(result.output.format, output == .blocked ? .blocked(block) : .plain, what)
                             XCTAssertEqual(bits(result.output), bits(reference.output), what)
@@ -152,7 +148,7 @@ extension BlockedActivationTests {
         for shape in [[2, 10, 5, 7], [3, 16, 4, 6], [1, 32, 9, 9], [2, 4, 3, 5]] {
             let x = random(shape, &generator)
             for block in [8, 16] {
-                XCTAssertEqual(ReductionKernels.channelSums(blocked(x, block)).scalars(shape[1]).map(\.bitPattern),
+                XCTAssertEqual(ReductionKernels.channelSums(heldBlocked(x, block)).scalars(shape[1]).map(\.bitPattern),
                                ReductionKernels.channelSums(x).scalars(shape[1]).map(\.bitPattern), "\(shape) block \(block)")
             }
         }
@@ -194,7 +190,7 @@ extension BlockedActivationTests {
             for block in [8, 16] {
                 for output in [OutputLayout.standard, .blocked] {
                     let what = "\(shape) block \(block) \(output)"
-                    let input = blocked(x, block).tracked()
+                    let input = heldBlocked(x, block).tracked()
                     let (pooled, indices) = maxPool2dWithIndices(input, size: 2, output: output)
                     XCTAssertEqual(pooled.format, output == .blocked ? .blocked(block) : .plain, what)
                     XCTAssertEqual(indices.format, .blocked(block), what)
@@ -205,7 +201,7 @@ extension BlockedActivationTests {
                     XCTAssertEqual(bits(gradient), bits(expectedGradient), what)
                     // The gradient's padding lanes are zeros, as a blocked tensor's must be.
                     XCTAssertEqual(gradient.heldStorage.scalars(gradient.heldStorage.count).map(\.bitPattern),
-                                   blocked(expectedGradient, block).heldStorage.scalars(gradient.heldStorage.count).map(\.bitPattern), what)
+                                   heldBlocked(expectedGradient, block).heldStorage.scalars(gradient.heldStorage.count).map(\.bitPattern), what)
                 }
             }
         }

@@ -103,6 +103,11 @@ func random(_ shape: [Int], _ generator: inout SeededGenerator, scale: Float = 1
     Tensor.randomNormal(shape, standardDeviation: scale, generator: &generator)
 }
 
+/// `x`'s values held in the convolution kernels' channel-blocked layout, `block` channels per block.
+func heldBlocked(_ x: Tensor, _ block: Int) -> Tensor {
+    Tensor(shape: x.shape, storage: x.storage(in: .blocked(block)), format: .blocked(block))
+}
+
 func positive(_ shape: [Int], _ generator: inout SeededGenerator) -> Tensor {
     Tensor.randomUniform(shape, low: 0.5, high: 2, generator: &generator)
 }

@@ -88,10 +88,7 @@ final class OneDNNConvolutionTests: XCTestCase {
         defer { OneDNNConvolution.parallelWork = saved }
         for c in cases {
             let x = random(c.input, &g), w = random([c.out, c.input[1], c.kernel, c.kernel], &g, scale: 0.3), b = random([c.out], &g)
-            let outH = (c.input[2] + 2 * c.padding - c.kernel) / c.stride + 1, outW = (c.input[3] + 2 * c.padding - c.kernel) / c.stride + 1
-            let geometry = ConvolutionGeometry(batch: c.input[0], inputChannels: c.input[1], inputHeight: c.input[2], inputWidth: c.input[3],
-                                               outputChannels: c.out, kernelHeight: c.kernel, kernelWidth: c.kernel,
-                                               stride: c.stride, padding: c.padding, outputHeight: outH, outputWidth: outW)
+            let geometry = squareGeometry(c.input, c.out, c.kernel, c.stride, c.padding)
             let dy = random(geometry.outputShape, &g)
             let outputs = geometry.outputShape.reduce(1, *), inputs = x.count
             func passes() -> [[UInt32]] {
@@ -127,10 +124,7 @@ final class OneDNNConvolutionTests: XCTestCase {
         ConvolutionBackend.using(.oneDNN) {
             for c in cases {
                 let x = random(c.input, &g), w = random([c.out, c.input[1], c.kernel, c.kernel], &g, scale: 0.3)
-                let outH = (c.input[2] + 2 * c.padding - c.kernel) / c.stride + 1, outW = (c.input[3] + 2 * c.padding - c.kernel) / c.stride + 1
-                let geometry = ConvolutionGeometry(batch: c.input[0], inputChannels: c.input[1], inputHeight: c.input[2], inputWidth: c.input[3],
-                                                   outputChannels: c.out, kernelHeight: c.kernel, kernelWidth: c.kernel,
-                                                   stride: c.stride, padding: c.padding, outputHeight: outH, outputWidth: outW)
+                let geometry = squareGeometry(c.input, c.out, c.kernel, c.stride, c.padding)
                 let dy = random(geometry.outputShape, &g)
                 // The kernels of a few-channel input may read different formats; then the node makes two calls.
                 guard let both = OneDNNConvolution.gradients(x, w, dy, geometry) else {
@@ -190,21 +184,15 @@ final class OneDNNConvolutionTests: XCTestCase {
     /// one image, strided, 1×1 — and gives the same bits whether x and ∂L/∂y are held N×C×H×W or
     /// blocked (in the kernels' block size or the other one).
     func testTheWeightGradientCutIntoRunsOfOutputChannelsAgrees() {
-        func geometry(_ input: [Int], _ out: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> ConvolutionGeometry {
-            let outH = (input[2] + 2 * padding - kernel) / stride + 1, outW = (input[3] + 2 * padding - kernel) / stride + 1
-            return ConvolutionGeometry(batch: input[0], inputChannels: input[1], inputHeight: input[2], inputWidth: input[3],
-                                       outputChannels: out, kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding,
-                                       outputHeight: outH, outputWidth: outW)
-        }
         // SplitVGG-3 at batch 8 on 64×96: the 4×6 to 16×24 planes are cut by output channels, 32×48 and up by images.
-        XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(geometry([8, 256, 4, 6], 256, 3, 1, 1)))
-        XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(geometry([8, 128, 16, 24], 128, 3, 1, 1)))
-        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(geometry([8, 64, 32, 48], 64, 3, 1, 1)))
-        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(geometry([8, 64, 4, 6], 24, 3, 1, 1)), "O not a multiple of 16")
-        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(geometry([8, 64, 4, 6], 16, 3, 1, 1)), "one run of 16 only")
-        XCTAssertEqual(OneDNNConvolution.weightGradientRuns(geometry([8, 256, 4, 6], 256, 3, 1, 1))?.count, 8)
+        XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(squareGeometry([8, 256, 4, 6], 256, 3, 1, 1)))
+        XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(squareGeometry([8, 128, 16, 24], 128, 3, 1, 1)))
+        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(squareGeometry([8, 64, 32, 48], 64, 3, 1, 1)))
+        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(squareGeometry([8, 64, 4, 6], 24, 3, 1, 1)), "O not a multiple of 16")
+        XCTAssertFalse(OneDNNConvolution.cutsOutputChannels(squareGeometry([8, 64, 4, 6], 16, 3, 1, 1)), "one run of 16 only")
+        XCTAssertEqual(OneDNNConvolution.weightGradientRuns(squareGeometry([8, 256, 4, 6], 256, 3, 1, 1))?.count, 8)
         // 160 channels: ten units of 16 in eight runs of one or two units.
-        let uneven = OneDNNConvolution.weightGradientRuns(geometry([2, 16, 6, 6], 160, 3, 1, 1))
+        let uneven = OneDNNConvolution.weightGradientRuns(squareGeometry([2, 16, 6, 6], 160, 3, 1, 1))
         XCTAssertEqual(uneven?.cut, .outputChannels)
         XCTAssertEqual(uneven?.count, 8)
         XCTAssertEqual(uneven?.entries.keys.sorted(), [16, 32])
@@ -215,7 +203,7 @@ final class OneDNNConvolutionTests: XCTestCase {
             ([2, 64, 4, 6], 96, 1, 1, 0),
         ]
         for c in cases {
-            let shape = geometry(c.input, c.out, c.kernel, c.stride, c.padding)
+            let shape = squareGeometry(c.input, c.out, c.kernel, c.stride, c.padding)
             XCTAssertTrue(OneDNNConvolution.cutsOutputChannels(shape), "\(c)")
             let x = random(c.input, &g), w = random([c.out, c.input[1], c.kernel, c.kernel], &g, scale: 0.3)
             let dy = random(shape.outputShape, &g)
@@ -226,7 +214,7 @@ final class OneDNNConvolutionTests: XCTestCase {
             }
             let plain = bits(x, dy)
             for block in [8, 16] {
-                for (heldX, heldDy) in [(blocked(x, block), dy), (x, blocked(dy, block)), (blocked(x, block), blocked(dy, block))] {
+                for (heldX, heldDy) in [(heldBlocked(x, block), dy), (x, heldBlocked(dy, block)), (heldBlocked(x, block), heldBlocked(dy, block))] {
                     XCTAssertEqual(bits(heldX, heldDy), plain,
                                    "\(c): x \(heldX.format), dy \(heldDy.format)")
                 }
@@ -234,9 +222,6 @@ final class OneDNNConvolutionTests: XCTestCase {
         }
     }
 
-    private func blocked(_ x: Tensor, _ block: Int) -> Tensor {
-        Tensor(shape: x.shape, storage: x.storage(in: .blocked(block)), format: .blocked(block))
-    }
 
     /// Shapes oneDNN's JIT kernels decline (on AVX2: a 9×9 stride-2 forward pass and input
     /// gradient; the input gradient of a 7×7 stride-2 stem on 3 channels) would go to its GEMM or
@@ -341,4 +326,12 @@ final class OneDNNConvolutionTests: XCTestCase {
         XCTAssertTrue(ConvolutionBackend.using(.oneDNN) { NumericsPolicy.kernelFamily }.contains("oneDNN 2."))
         XCTAssertFalse(ConvolutionBackend.using(.tandem) { NumericsPolicy.kernelFamily }.contains("oneDNN"))
     }
+}
+
+/// The geometry of a convolution of an `input`-shaped tensor with `out` square `kernel`×`kernel` filters.
+private func squareGeometry(_ input: [Int], _ out: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> ConvolutionGeometry {
+    let outH = (input[2] + 2 * padding - kernel) / stride + 1, outW = (input[3] + 2 * padding - kernel) / stride + 1
+    return ConvolutionGeometry(batch: input[0], inputChannels: input[1], inputHeight: input[2], inputWidth: input[3],
+                               outputChannels: out, kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding,
+                               outputHeight: outH, outputWidth: outW)
 }
